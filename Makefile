@@ -1,0 +1,63 @@
+# agentmail: `make demo` and `make test` are all a newcomer needs (see README.rst).
+SHELL := /bin/bash
+PY_SYSTEM := $(shell command -v /usr/bin/python3 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEB_PACKAGES := dovecot-imapd dovecot-lmtpd postfix openssh-server openssh-client tmux neomutt groff-base man-db python3-venv
+RUFF := $(VENV)/bin/ruff --config .ci/ruff.toml
+
+.PHONY: all deps system-deps venv test test-fast lint format check-docs demo demo-stop bench clean
+
+all: test
+
+deps: system-deps venv
+
+# Debian packages the real test stack needs; installed only when missing, never started as system services.
+system-deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		echo 'postfix postfix/main_mailer_type select No configuration' | $(SUDO) debconf-set-selections; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg setup.py
+	test -x $(PY) || $(PY_SYSTEM) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+test: deps
+	$(VENV)/bin/pytest -q tests
+
+# Pure tests only (no servers): quick feedback while editing.
+test-fast: venv
+	$(VENV)/bin/pytest -q tests/unit
+
+lint: venv
+	$(RUFF) check agentmail tests bench
+	$(RUFF) format --check agentmail tests bench
+
+format: venv
+	$(RUFF) format agentmail tests bench
+	$(RUFF) check --fix agentmail tests bench
+
+check-docs: venv
+	$(PY) -m agentmail.docs --check man/agentmail.1
+
+demo: deps
+	$(PY) -m tests.stack.demo start
+	$(PY) -m tests.stack.demo run
+
+demo-stop: venv
+	$(PY) -m tests.stack.demo stop
+
+bench: deps
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

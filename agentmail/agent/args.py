@@ -1,0 +1,155 @@
+"""Arguments declared once per command, parsed from a command line or a JSON object the same way.
+
+No argparse: it prints to stderr and exits on errors, and an agent needs a JSON
+error with a stable code instead.  The same Arg table produces ``help``, the JSON
+Schema and the MCP tool input schemas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agentmail.errors import UsageError
+
+KINDS = ("string", "integer", "boolean", "uids", "object")
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument: positional (``folder``) or option (``--limit``)."""
+
+    name: str  # the JSON name, snake_case; the option is --name-with-dashes
+    kind: str
+    help: str
+    positional: bool = False
+    required: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    stdin: bool = False  # an object read as JSON from standard input on the command line
+    rest: bool = False  # a positional string that takes every remaining word (a search query)
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def parse_words(args: Sequence[Arg], words: Sequence[str], command: str) -> dict[str, Any]:
+    """Parse command-line words against the table; unknown options are usage errors."""
+    by_option = {a.option: a for a in args if not a.positional}
+    positionals = [a for a in args if a.positional]
+    values: dict[str, Any] = {}
+    free: list[str] = []
+    i = 0
+    only_positional = False
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if word == "--" and not only_positional:
+            only_positional = True
+            continue
+        if word.startswith("--") and not only_positional:
+            name, eq, inline = word.partition("=")
+            arg = by_option.get(name)
+            if arg is None:
+                known = ", ".join(sorted(by_option)) or "none"
+                raise UsageError(f"{command} has no option {name[:60]!r}; its options are: {known}")
+            if arg.kind == "boolean" and not eq:
+                values[arg.name] = True
+                continue
+            if eq:
+                raw = inline
+            elif i < len(words):
+                raw = words[i]
+                i += 1
+            else:
+                raise UsageError(f"{arg.option} needs a value")
+            values[arg.name] = raw
+        else:
+            free.append(word)
+    for arg in positionals:
+        if not free:
+            break
+        if arg.kind == "uids":
+            values[arg.name], free = list(free), []
+        elif arg.rest:
+            values[arg.name], free = " ".join(free), []
+        else:
+            values[arg.name] = free.pop(0)
+    if free:
+        raise UsageError(f"{command} takes no more arguments (got {len(free)} extra, starting {free[0][:60]!r})")
+    return check_values(args, values, command)
+
+
+def check_values(args: Sequence[Arg], values: Mapping[str, Any], command: str) -> dict[str, Any]:
+    """Type-check and default a JSON-style argument object (batch, MCP, and parsed words)."""
+    known = {a.name: a for a in args}
+    extra = sorted(set(values) - set(known))
+    if extra:
+        names = ", ".join(known) or "none"
+        raise UsageError(f"{command} has no argument {extra[0][:60]!r}; its arguments are: {names}")
+    out: dict[str, Any] = {}
+    for arg in args:
+        if arg.name in values and values[arg.name] is not None:
+            out[arg.name] = _coerce(arg, values[arg.name])
+        elif arg.required and not arg.stdin:
+            raise UsageError(f"{command} needs {arg.name if arg.positional else arg.option}")
+        else:
+            out[arg.name] = arg.default
+    return out
+
+
+def _coerce(arg: Arg, value: Any) -> Any:
+    label = arg.name if arg.positional else arg.option
+    if arg.kind == "string":
+        if not isinstance(value, str):
+            raise UsageError(f"{label} must be a string")
+        if arg.choices and value not in arg.choices:
+            raise UsageError(f"{label} must be one of: {', '.join(arg.choices)}")
+        if len(value) > 4096:
+            raise UsageError(f"{label} is too long")
+        return value
+    if arg.kind == "integer":
+        number = _int(value, label)
+        if arg.minimum is not None and number < arg.minimum:
+            raise UsageError(f"{label} must be at least {arg.minimum}")
+        if arg.maximum is not None and number > arg.maximum:
+            raise UsageError(f"{label} must be at most {arg.maximum}")
+        return number
+    if arg.kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "1", "yes"):
+            return True
+        if isinstance(value, str) and value.lower() in ("false", "0", "no"):
+            return False
+        raise UsageError(f"{label} must be true or false")
+    if arg.kind == "uids":
+        items = value if isinstance(value, list) else [value]
+        uids: list[int] = []
+        for item in items:
+            if isinstance(item, str) and "," in item:
+                uids.extend(_int(x, label) for x in item.split(",") if x)
+            else:
+                uids.append(_int(item, label))
+        if not uids or len(uids) > 1000 or any(u < 1 for u in uids):
+            raise UsageError(f"{label} takes 1 to 1000 positive message uids")
+        return uids
+    if arg.kind == "object":
+        if not isinstance(value, dict):
+            raise UsageError(f"{label} must be a JSON object")
+        return value
+    raise UsageError(f"{label} has an unknown kind")
+
+
+def _int(value: Any, label: str) -> int:
+    if isinstance(value, bool):
+        raise UsageError(f"{label} must be a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value) < 19:
+        return int(value)
+    raise UsageError(f"{label} must be a whole number, not {str(value)[:40]!r}")

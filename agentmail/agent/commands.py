@@ -1,0 +1,350 @@
+"""THE agent command table: name -> arguments, handler, result shape and safety marks.
+
+Dispatch, ``help``, ``schema``, the MCP tool list and the man page's COMMANDS
+section are all generated from ``COMMANDS``; a test fails when they drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from agentmail.agent import handlers as h
+from agentmail.agent.args import Arg
+
+Handler = Callable[["h.Context", dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One agent command and how it may be used."""
+
+    name: str  # canonical, snake_case; "folder create" on a command line is "folder_create"
+    summary: str
+    handler: Handler
+    args: tuple[Arg, ...] = ()
+    result: str = ""  # the name of the result schema in agent/schema.py
+    read_only: bool = True  # changes nothing
+    destructive: bool = False  # may remove or overwrite something
+    idempotent: bool = True  # repeating it with the same arguments changes nothing more
+    needs_mailbox: bool = True
+    streaming: bool = False  # answers with JSON lines until stopped (watch)
+    mcp: bool = True  # offered as an MCP tool
+
+    @property
+    def words(self) -> str:
+        return self.name.replace("_", " ")
+
+
+def _folder(required: bool = True, default: str | None = None) -> Arg:
+    return Arg("folder", "string", "the folder (INBOX, Sent, ...)", positional=True, required=required, default=default)
+
+
+_UID = Arg("uid", "integer", "the message uid in that folder", positional=True, required=True, minimum=1)
+_UIDS = Arg("uids", "uids", "one or more message uids (space or comma separated)", positional=True, required=True)
+_UIDVALIDITY = Arg(
+    "uidvalidity", "integer", "the folder's UIDVALIDITY you hold; a mismatch fails with stale_uid", minimum=0
+)
+_DRAFT = Arg(
+    "draft",
+    "object",
+    "the message as JSON (fields: see help draft); on a command line, read from stdin",
+    required=True,
+    stdin=True,
+)
+_EXTRA = Arg(
+    "draft",
+    "object",
+    "extra fields as JSON (text, cc, attachments, ...); on a command line, read from stdin",
+    stdin=True,
+)
+_IDEMPOTENCY = Arg("idempotency_key", "string", "a key of yours: a retry with the same key never sends twice")
+_DRY_RUN = Arg("dry_run", "boolean", "build the message and return it without sending", default=False)
+_LIMIT = Arg("limit", "integer", "how many summaries (1-500)", default=50, minimum=1, maximum=500)
+_MAX_BYTES = Arg("max_bytes", "integer", "cap on the body text in this answer, in UTF-8 bytes", minimum=256)
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "help",
+        "List the commands with their arguments.",
+        h.help_cmd,
+        (Arg("command", "string", "show only this command", positional=True),),
+        "help",
+        needs_mailbox=False,
+    ),
+    Command(
+        "schema",
+        "The JSON Schema of every request and answer.",
+        h.schema_cmd,
+        (),
+        "schema",
+        needs_mailbox=False,
+        mcp=False,
+    ),
+    Command("whoami", "Who you are, your address, limits and the server extensions in use.", h.whoami, (), "whoami"),
+    Command("folders", "Every folder with its special-use role, total and unseen counts.", h.folders, (), "folders"),
+    Command(
+        "folder_create",
+        "Create a folder.",
+        h.folder_create,
+        (Arg("name", "string", "the new folder's name", positional=True, required=True),),
+        "folder",
+        read_only=False,
+        idempotent=False,
+    ),
+    Command(
+        "folder_rename",
+        "Rename a folder (special-use folders are protected).",
+        h.folder_rename,
+        (
+            Arg("name", "string", "the folder", positional=True, required=True),
+            Arg("new_name", "string", "its new name", positional=True, required=True),
+        ),
+        "folder",
+        read_only=False,
+        idempotent=False,
+    ),
+    Command(
+        "folder_delete",
+        "Delete a folder and the messages in it (special-use folders are protected).",
+        h.folder_delete,
+        (Arg("name", "string", "the folder", positional=True, required=True),),
+        "deleted",
+        read_only=False,
+        destructive=True,
+    ),
+    Command(
+        "list",
+        "Summaries of a folder, newest first, a page at a time.",
+        h.list_cmd,
+        (
+            _folder(required=False, default="INBOX"),
+            _LIMIT,
+            Arg("before", "integer", "only messages with a uid below this one", minimum=1),
+            Arg("cursor", "string", "next_cursor from the previous page"),
+            Arg("unread", "boolean", "only unread messages", default=False),
+            Arg("flagged", "boolean", "only flagged messages", default=False),
+            Arg("sort", "string", "order", default="arrival", choices=("arrival", "date", "from", "subject", "size")),
+            Arg("reverse", "boolean", "oldest first", default=False),
+            Arg("threads", "boolean", "group by conversation (THREAD=REFERENCES)", default=False),
+            _UIDVALIDITY,
+        ),
+        "page",
+    ),
+    Command(
+        "read",
+        "One message: headers, body text (HTML rendered), attachments list; marks it read.",
+        h.read,
+        (
+            _folder(),
+            _UID,
+            Arg("peek", "boolean", "do not mark it read", default=False),
+            Arg("part", "string", "what to include", default="text", choices=("text", "html", "headers", "raw")),
+            Arg("html", "boolean", "include the HTML part as well", default=False),
+            Arg("raw", "boolean", "include the message source (same as --part raw)", default=False),
+            _MAX_BYTES,
+            Arg("offset", "integer", "start the body text at this character", default=0, minimum=0),
+            _UIDVALIDITY,
+        ),
+        "read",
+        read_only=False,
+    ),
+    Command(
+        "attachment",
+        "One MIME part, base64, with filename, type and size.",
+        h.attachment,
+        (
+            _folder(),
+            _UID,
+            Arg("part", "string", "the part id from read's attachments", positional=True, required=True),
+            _MAX_BYTES,
+            _UIDVALIDITY,
+        ),
+        "attachment",
+    ),
+    Command("thread", "The whole conversation around a message.", h.thread, (_folder(), _UID, _UIDVALIDITY), "thread"),
+    Command(
+        "search",
+        "Search on the server with the query language (see the man page).",
+        h.search,
+        (
+            Arg(
+                "query",
+                "string",
+                'e.g. from:bob subject:"q3 report" is:unread since:2026-01-01',
+                positional=True,
+                required=True,
+                rest=True,
+            ),
+            Arg("folder", "string", "search this folder (default INBOX)"),
+            Arg("all_folders", "boolean", "search every folder", default=False),
+            _LIMIT,
+        ),
+        "search",
+    ),
+    Command(
+        "send",
+        "Send a new message (JSON draft on stdin); a copy goes to Sent.",
+        h.send,
+        (_DRAFT, _IDEMPOTENCY, _DRY_RUN),
+        "sent",
+        read_only=False,
+        idempotent=False,
+    ),
+    Command(
+        "reply",
+        "Reply with threading headers and the original quoted; --all never includes you.",
+        h.reply,
+        (
+            _folder(),
+            _UID,
+            Arg("all", "boolean", "reply to everyone", default=False),
+            _EXTRA,
+            _IDEMPOTENCY,
+            _DRY_RUN,
+            _UIDVALIDITY,
+        ),
+        "sent",
+        read_only=False,
+        idempotent=False,
+    ),
+    Command(
+        "forward",
+        "Forward a message inline, or whole as an attachment.",
+        h.forward,
+        (
+            _folder(),
+            _UID,
+            Arg("attach", "boolean", "attach the original as message/rfc822", default=False),
+            _EXTRA,
+            _IDEMPOTENCY,
+            _DRY_RUN,
+            _UIDVALIDITY,
+        ),
+        "sent",
+        read_only=False,
+        idempotent=False,
+    ),
+    Command(
+        "draft_save",
+        "Save a draft to Drafts.",
+        h.draft_save,
+        (_DRAFT, Arg("replace", "integer", "uid of an older version to replace", minimum=1)),
+        "draft",
+        read_only=False,
+        idempotent=False,
+    ),
+    Command("draft_list", "The drafts, newest first.", h.draft_list, (_LIMIT,), "page"),
+    Command(
+        "draft_send",
+        "Send a saved draft and remove it from Drafts.",
+        h.draft_send,
+        (_UID, _IDEMPOTENCY, _DRY_RUN, _UIDVALIDITY),
+        "sent",
+        read_only=False,
+        idempotent=False,
+    ),
+    Command(
+        "draft_delete",
+        "Delete drafts for good.",
+        h.draft_delete,
+        (_UIDS, _UIDVALIDITY),
+        "transfer",
+        read_only=False,
+        destructive=True,
+    ),
+    Command("flag", "Mark messages flagged.", h.flag, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
+    Command("unflag", "Clear the flag.", h.unflag, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
+    Command("seen", "Mark messages read.", h.seen, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
+    Command("unseen", "Mark messages unread.", h.unseen, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
+    Command(
+        "move",
+        "Move messages to another folder; answers their new uids.",
+        h.move,
+        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True), _UIDVALIDITY),
+        "transfer",
+        read_only=False,
+        idempotent=False,
+    ),
+    Command(
+        "copy",
+        "Copy messages to another folder; answers the new uids.",
+        h.copy,
+        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True), _UIDVALIDITY),
+        "transfer",
+        read_only=False,
+        idempotent=False,
+    ),
+    Command(
+        "delete",
+        "Move messages to Trash; in Trash, delete them for good.",
+        h.delete,
+        (_folder(), _UIDS, _UIDVALIDITY),
+        "transfer",
+        read_only=False,
+        destructive=True,
+        idempotent=False,
+    ),
+    Command(
+        "restore",
+        "Move messages from Trash back to INBOX (or --target).",
+        h.restore,
+        (_UIDS, Arg("target", "string", "where to put them", default="INBOX"), _UIDVALIDITY),
+        "transfer",
+        read_only=False,
+        idempotent=False,
+    ),
+    Command("quota", "Storage used and allowed.", h.quota, (), "quota"),
+    Command(
+        "changes",
+        "What happened since a token (new, expunged, flags, resync_required) and the next token.",
+        h.changes,
+        (
+            _folder(required=False, default="INBOX"),
+            Arg("since", "string", "a token from changes or watch; without it, only the current token"),
+            Arg("all_folders", "boolean", "every folder, with one token for all", default=False),
+        ),
+        "changes",
+    ),
+    Command(
+        "watch",
+        "Stream events as JSON lines (IDLE), each with its token; ends on stdin EOF or a signal.",
+        h.not_here,
+        (
+            _folder(required=False, default="INBOX"),
+            Arg("since", "string", "first report what happened since this token"),
+            Arg("heartbeat", "integer", "seconds between heartbeat lines", default=30, minimum=1, maximum=3600),
+        ),
+        "event",
+        streaming=True,
+        mcp=False,
+    ),
+    Command(
+        "batch",
+        "JSON Lines on stdin ({id, cmd, args}); one answer line per request, one login for all.",
+        h.not_here,
+        (),
+        "batch",
+        read_only=False,
+        idempotent=False,
+        mcp=False,
+    ),
+    Command(
+        "mcp",
+        "Speak the Model Context Protocol on stdin/stdout, with these commands as tools.",
+        h.not_here,
+        (),
+        "",
+        read_only=False,
+        idempotent=False,
+        mcp=False,
+    ),
+)
+
+BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
+
+
+def find(name: str) -> Command | None:
+    """Look a command up by canonical name (``folder_create``) or dashed form (``folder-create``)."""
+    return BY_NAME.get(name.replace("-", "_"))

@@ -1,0 +1,409 @@
+"""Handlers behind the agent command table: arguments in, JSON-ready result fields out.
+
+Each handler calls the Mailbox service and shapes its answer with ``model.to_json``;
+sender-written text sits under ``content`` and the body text inside a fence.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentmail.agent.draft_input import DRAFT_FIELDS, draft_from_json
+from agentmail.config import Settings
+from agentmail.errors import NotFoundError, UsageError
+from agentmail.identity import Member
+from agentmail.mime import query as mime_query
+from agentmail.mime.render import reply_text
+from agentmail.model import Draft, Message, Page, to_json
+from agentmail.service import feed, sending
+from agentmail.service.mailbox import Mailbox
+
+
+@dataclass
+class Context:
+    """What a handler may use: the session's mailbox (opened on first use) and the request's stdin."""
+
+    settings: Settings
+    member: Member
+    read_only: bool = False
+    read_stdin: Callable[[], Any] | None = None  # returns the parsed JSON object from stdin
+    mailbox_factory: Callable[[], Mailbox] | None = None
+    _mailbox: Mailbox | None = field(default=None, repr=False)
+
+    @property
+    def mailbox(self) -> Mailbox:
+        if self._mailbox is None:
+            factory = self.mailbox_factory or (lambda: Mailbox(self.settings, self.member, read_only=self.read_only))
+            self._mailbox = factory()
+        return self._mailbox
+
+    def close(self) -> None:
+        if self._mailbox is not None:
+            self._mailbox.close()
+            self._mailbox = None
+
+
+def new_fence() -> str:
+    """A per-answer marker that sender-written text cannot predict, so it cannot fake the fence's end."""
+    return f"untrusted-mail-{secrets.token_hex(6)}"
+
+
+def fence_text(text: str, marker: str) -> str:
+    return f"<<<{marker}>>>\n{text}\n<<</{marker}>>>"
+
+
+def window(text: str, offset: int, max_bytes: int) -> tuple[str, dict[str, Any]]:
+    """Cut text at a character offset to at most max_bytes of UTF-8; say how to continue.
+
+    Offsets count characters (code points), as JSON strings do.
+    """
+    total = len(text)
+    offset = min(offset, total)
+    # At most max_bytes characters can fit; encode those and cut on a character boundary.
+    encoded = text[offset : offset + max_bytes].encode("utf-8", "surrogatepass")[:max_bytes]
+    piece = ""
+    for trim in range(4):  # a UTF-8 character is at most 4 bytes: drop a cut-off tail
+        try:
+            piece = encoded[: len(encoded) - trim].decode("utf-8", "surrogatepass")
+            break
+        except UnicodeDecodeError:
+            continue
+    end = offset + len(piece)
+    truncated = end < total
+    info = {
+        "offset": offset,
+        "length": end - offset,
+        "total_length": total,
+        "truncated": truncated,
+        "next_offset": end if truncated else None,
+    }
+    return text[offset:end], info
+
+
+# -- meta ---------------------------------------------------------------------------
+def help_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.agent import commands, schema
+
+    chosen = commands.COMMANDS
+    if args.get("command"):
+        cmd = commands.find(args["command"])
+        if cmd is None:
+            raise UsageError(f"there is no command {args['command'][:40]!r}")
+        chosen = (cmd,)
+    return {"commands": [schema.describe(c) for c in chosen], "draft_fields": DRAFT_FIELDS}
+
+
+def schema_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.agent import schema
+
+    return {"schema": schema.full_schema()}
+
+
+# -- account and folders ---------------------------------------------------------------
+def whoami(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.agent import commands
+
+    s = ctx.settings
+    out = to_json(ctx.mailbox.whoami())
+    out["commands"] = [c.name for c in commands.COMMANDS]
+    out["limits"] = {
+        "max_recipients": s.max_recipients,
+        "max_message_bytes": s.max_message_bytes,
+        "max_attachment_bytes": s.max_attachment_bytes,
+        "max_answer_bytes": s.max_answer_bytes,
+        "send_per_hour": s.send_per_hour,
+        "send_per_day": s.send_per_day,
+    }
+    return out
+
+
+def folders(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return {"folders": to_json(ctx.mailbox.folders())}
+
+
+def folder_create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return {"folder": to_json(ctx.mailbox.create_folder(args["name"]))}
+
+
+def folder_rename(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return {"folder": to_json(ctx.mailbox.rename_folder(args["name"], args["new_name"]))}
+
+
+def folder_delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    ctx.mailbox.delete_folder(args["name"])
+    return {"deleted": args["name"]}
+
+
+def quota(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return {"quota": to_json(ctx.mailbox.quota())}
+
+
+# -- listing and reading ----------------------------------------------------------------
+def list_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    page = ctx.mailbox.list(
+        args["folder"],
+        limit=args["limit"],
+        cursor=args["cursor"],
+        before_uid=args["before"],
+        unread=args["unread"],
+        flagged=args["flagged"],
+        sort=args["sort"],
+        reverse=args["reverse"],
+        threads=args["threads"],
+        uidvalidity=args["uidvalidity"],
+    )
+    return to_json(page)
+
+
+def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    mb = ctx.mailbox
+    message = mb.read(args["folder"], args["uid"], peek=args["peek"], uidvalidity=args["uidvalidity"])
+    max_bytes = args["max_bytes"] or ctx.settings.max_answer_bytes
+    return shape_message(message, ctx, args, max_bytes)
+
+
+def shape_message(message: Message, ctx: Context, args: dict[str, Any], max_bytes: int) -> dict[str, Any]:
+    """The read answer: facts at top level, sender content under content, body fenced and windowed."""
+    marker = new_fence()
+    data = to_json(message)
+    content = data["content"]
+    part = args.get("part") or "text"
+    body, info = window(message.text, args.get("offset") or 0, max_bytes)
+    content["text"] = fence_text(body, marker)
+    newest, _ = window(reply_text(message.text), 0, max(256, max_bytes // 4))
+    content["reply_text"] = fence_text(newest, marker)
+    if not (args.get("html") or part == "html"):
+        content["html"] = ""
+    else:
+        html, html_info = window(message.html, 0, max_bytes)
+        content["html"] = fence_text(html, marker) if html else ""
+        data["html_truncated"] = html_info["truncated"]
+    if part != "headers":
+        content["headers"] = []
+    answer: dict[str, Any] = {
+        "folder": message.folder,
+        "uidvalidity": message.uidvalidity,
+        "uid": message.uid,
+        "fence": marker,
+        "text_window": info,
+        "message": data,
+    }
+    if args.get("raw") or part == "raw":
+        source = ctx.mailbox.raw(message.folder, message.uid, uidvalidity=message.uidvalidity)
+        raw_text, raw_info = window(source.decode("utf-8", "replace"), 0, max_bytes)
+        answer["raw"] = fence_text(raw_text, marker)
+        answer["raw_truncated"] = raw_info["truncated"]
+    return answer
+
+
+def attachment(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    part, data = ctx.mailbox.attachment(
+        args["folder"], args["uid"], args["part"], max_bytes=args["max_bytes"], uidvalidity=args["uidvalidity"]
+    )
+    state = ctx.mailbox.session.selected
+    return {
+        "folder": args["folder"],
+        "uidvalidity": state.uidvalidity if state else None,
+        "uid": args["uid"],
+        "part": to_json(part),
+        "data_base64": base64.b64encode(data).decode("ascii"),
+    }
+
+
+def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    mb = ctx.mailbox
+    view = mb.view(args["folder"], threads=True, uidvalidity=args["uidvalidity"])
+    if args["uid"] not in view.uids:
+        raise NotFoundError(f"no message with uid {args['uid']} in {args['folder']!r}")
+    # The thread is the run of rows from the nearest root (depth 0) above the message to the next root.
+    index = view.uids.index(args["uid"])
+    depths = view.depths or (0,) * len(view.uids)
+    start = index
+    while start > 0 and depths[start] > 0:
+        start -= 1
+    end = index + 1
+    while end < len(view.uids) and depths[end] > 0:
+        end += 1
+    uids = list(view.uids[start:end])
+    depth_of = dict(zip(view.uids, depths, strict=False))
+    items = mb.summaries(args["folder"], uids, view.uidvalidity)
+    items = [dataclasses.replace(s, depth=depth_of.get(s.uid, 0)) for s in items]
+    page = Page(args["folder"], view.uidvalidity, len(items), tuple(items))
+    return to_json(page)
+
+
+def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    criteria = mime_query.parse_query(args["query"])
+    mb = ctx.mailbox
+    folders_list = mb.searchable_folders() if args["all_folders"] else [args["folder"] or "INBOX"]
+    pages = mb.search(criteria, folders=folders_list, limit=args["limit"])
+    return {"query": args["query"], "total": sum(p.total for p in pages), "results": to_json(pages)}
+
+
+# -- change feed --------------------------------------------------------------------------
+def changes(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    """Events since a token; with --all-folders the token covers every folder."""
+    mb = ctx.mailbox
+    if not args["all_folders"]:
+        events, token = feed.changes(mb, args["folder"], args["since"])
+        return {"events": to_json(events), "token": token}
+    previous = _decode_multi(args["since"]) if args["since"] else {}
+    tokens: dict[str, str] = {}
+    events_out: list[Any] = []
+    for folder in mb.searchable_folders():
+        events, tokens[folder] = feed.changes(mb, folder, previous.get(folder) if args["since"] else None)
+        events_out += to_json(events)
+    return {"events": events_out, "token": _encode_multi(tokens)}
+
+
+def _encode_multi(tokens: dict[str, str]) -> str:
+    raw = json.dumps({"v": 1, "folders": tokens}, separators=(",", ":"), sort_keys=True).encode()
+    return "all." + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_multi(token: str) -> dict[str, str]:
+    try:
+        if not token.startswith("all."):
+            raise ValueError
+        body = token[4:]
+        data = json.loads(base64.urlsafe_b64decode((body + "=" * (-len(body) % 4)).encode("ascii")))
+        folders = data["folders"]
+        if data.get("v") != 1 or not isinstance(folders, dict):
+            raise ValueError
+        return {str(k): str(v) for k, v in folders.items()}
+    except (ValueError, KeyError, TypeError, UnicodeEncodeError):
+        raise UsageError("the token is not an --all-folders token agentmail gave out") from None
+
+
+def not_here(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    """batch, mcp and watch run as sessions of their own, not inside another request."""
+    raise UsageError("this command runs on its own: start it as agentmail <command>, not inside batch or MCP")
+
+
+# -- sending ----------------------------------------------------------------------------
+def _draft_arg(ctx: Context, args: dict[str, Any], required: bool) -> Draft:
+    value = args.get("draft")
+    if value is None and ctx.read_stdin is not None:
+        value = ctx.read_stdin()
+    if value is None:
+        if required:
+            raise UsageError("this command needs a JSON draft (on standard input, or as the draft argument)")
+        return Draft()
+    return draft_from_json(value)
+
+
+def _sent(result: Any) -> dict[str, Any]:
+    out = to_json(result)
+    if not out.get("raw"):
+        out.pop("raw", None)
+    return out
+
+
+def send(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    draft = _draft_arg(ctx, args, required=True)
+    return _sent(sending.send(ctx.mailbox, draft, idempotency_key=args["idempotency_key"], dry_run=args["dry_run"]))
+
+
+def reply(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    extra = _draft_arg(ctx, args, required=False)
+    result = sending.reply(
+        ctx.mailbox,
+        args["folder"],
+        args["uid"],
+        extra,
+        reply_all=args["all"],
+        uidvalidity=args["uidvalidity"],
+        idempotency_key=args["idempotency_key"],
+        dry_run=args["dry_run"],
+    )
+    return _sent(result)
+
+
+def forward(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    extra = _draft_arg(ctx, args, required=False)
+    if not extra.recipients:
+        raise UsageError("forward needs recipients: give a JSON draft with to (and optionally cc, bcc, text)")
+    result = sending.forward(
+        ctx.mailbox,
+        args["folder"],
+        args["uid"],
+        extra,
+        as_attachment=args["attach"],
+        uidvalidity=args["uidvalidity"],
+        idempotency_key=args["idempotency_key"],
+        dry_run=args["dry_run"],
+    )
+    return _sent(result)
+
+
+def draft_save(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    draft = _draft_arg(ctx, args, required=True)
+    folder, uid = sending.save_draft(ctx.mailbox, draft, replace_uid=args["replace"])
+    return {"folder": folder, "uid": uid}
+
+
+def draft_list(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    mb = ctx.mailbox
+    return to_json(mb.list(mb.folder_for("drafts"), limit=args["limit"]))
+
+
+def draft_send(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    result = sending.send_draft(
+        ctx.mailbox,
+        args["uid"],
+        uidvalidity=args["uidvalidity"],
+        idempotency_key=args["idempotency_key"],
+        dry_run=args["dry_run"],
+    )
+    return _sent(result)
+
+
+def draft_delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    mb = ctx.mailbox
+    drafts = mb.folder_for("drafts")
+    return to_json(mb.delete(drafts, args["uids"], uidvalidity=args["uidvalidity"]))
+
+
+# -- flags and moving ---------------------------------------------------------------------
+def _flags(ctx: Context, args: dict[str, Any], add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> dict:
+    uids = ctx.mailbox.set_flags(args["folder"], args["uids"], add=add, remove=remove, uidvalidity=args["uidvalidity"])
+    state = ctx.mailbox.session.selected
+    return {"folder": args["folder"], "uidvalidity": state.uidvalidity if state else None, "uids": uids}
+
+
+def flag(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return _flags(ctx, args, add=("\\Flagged",))
+
+
+def unflag(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return _flags(ctx, args, remove=("\\Flagged",))
+
+
+def seen(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return _flags(ctx, args, add=("\\Seen",))
+
+
+def unseen(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return _flags(ctx, args, remove=("\\Seen",))
+
+
+def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return to_json(ctx.mailbox.move(args["folder"], args["uids"], args["target"], uidvalidity=args["uidvalidity"]))
+
+
+def copy(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return to_json(ctx.mailbox.copy(args["folder"], args["uids"], args["target"], uidvalidity=args["uidvalidity"]))
+
+
+def delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return to_json(ctx.mailbox.delete(args["folder"], args["uids"], uidvalidity=args["uidvalidity"]))
+
+
+def restore(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    return to_json(ctx.mailbox.restore(args["uids"], args["target"], uidvalidity=args["uidvalidity"]))

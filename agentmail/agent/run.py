@@ -1,0 +1,136 @@
+"""Running agent commands: one command, or a batch of JSON lines over one login.
+
+Every answer is one JSON object on stdout (``{"ok": true, "api_version": 1, ...}``
+or ``{"ok": false, "error": {"code", "message"}}``); logs go to stderr.  Only
+``AgentmailError`` becomes an answer; anything else is logged with its traceback
+on stderr and answered as ``internal`` -- never a traceback on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from agentmail.agent import commands
+from agentmail.agent.args import check_values, parse_words
+from agentmail.agent.handlers import Context
+from agentmail.errors import AgentmailError, InternalError, UsageError
+from agentmail.model import API_VERSION
+
+log = logging.getLogger(__name__)
+
+# Characters JSON may carry raw but a terminal must not see raw: DEL, C1 controls, line/paragraph
+# separators, bidi and zero-width controls.  Escaping them keeps the JSON identical in meaning.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
+
+MAX_STDIN_BYTES = 64 * 1024 * 1024
+
+
+def dumps(answer: dict[str, Any], *, pretty: bool = False) -> str:
+    """JSON text safe to print on a terminal (controls escaped, non-ASCII text kept readable)."""
+    text = json.dumps(
+        answer, ensure_ascii=False, indent=2 if pretty else None, separators=None if pretty else (",", ":")
+    )
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def ok(command: str, result: dict[str, Any]) -> dict[str, Any]:
+    return {"ok": True, "api_version": API_VERSION, "command": command, **result}
+
+
+def failure(command: str | None, exc: AgentmailError) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": exc.code, "message": str(exc)}
+    if exc.details:
+        error["details"] = exc.details
+    return {"ok": False, "api_version": API_VERSION, "command": command, "error": error}
+
+
+def execute(ctx: Context, name: str, args: dict[str, Any] | None = None, words: Sequence[str] | None = None) -> dict:
+    """Run one command by name with either JSON args or command-line words; return the answer object."""
+    cmd = commands.find(name)
+    try:
+        if cmd is None:
+            raise UsageError(
+                f"unknown command {name[:40]!r}; commands are: {', '.join(c.name for c in commands.COMMANDS)}"
+            )
+        if cmd.streaming or cmd.name in ("batch", "mcp"):
+            raise UsageError(f"{cmd.name} cannot run inside another command")
+        values = (
+            parse_words(cmd.args, words, cmd.name)
+            if words is not None
+            else check_values(cmd.args, args or {}, cmd.name)
+        )
+        return ok(cmd.name, cmd.handler(ctx, values))
+    except AgentmailError as exc:
+        return failure(cmd.name if cmd else name[:40], exc)
+    except Exception as exc:  # the process boundary: log the bug, answer one sentence
+        log.exception("internal error in %s", name)
+        return failure(cmd.name if cmd else None, InternalError.wrap(exc))
+
+
+def exit_status(answer: dict[str, Any]) -> int:
+    """The documented exit status for an answer (0 on success)."""
+    if answer.get("ok"):
+        return 0
+    from agentmail.errors import ERROR_CLASSES
+
+    code = answer.get("error", {}).get("code")
+    for cls in ERROR_CLASSES:
+        if cls.code == code:
+            return cls.exit_status
+    return {"smtp_unavailable": 69}.get(code, 70)
+
+
+def stdin_json_reader(stream: IO[bytes]) -> Callable[[], Any]:
+    """Read one JSON document from stdin on first use (send's draft)."""
+
+    def read() -> Any:
+        data = stream.read(MAX_STDIN_BYTES + 1)
+        if len(data) > MAX_STDIN_BYTES:
+            raise UsageError("standard input is larger than 64 MiB")
+        if not data.strip():
+            return None
+        try:
+            return json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            raise UsageError("standard input is not valid JSON") from None
+
+    return read
+
+
+def run_batch(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
+    """JSON Lines in, one answer line per request with the same id; one IMAP login for all of them."""
+    failures = 0
+    for lineno, raw in enumerate(stream, 1):
+        if not raw.strip():
+            continue
+        request_id: Any = None
+        try:
+            request = json.loads(raw)
+            if not isinstance(request, dict):
+                raise ValueError
+            request_id = request.get("id")
+            name = request.get("cmd") or request.get("command")
+            args = request.get("args") or {}
+            if not isinstance(name, str) or not isinstance(args, dict):
+                raise UsageError(f"line {lineno}: a request needs a string cmd and an args object")
+            answer = execute(ctx, name, args=args)
+        except (ValueError, UnicodeDecodeError):
+            answer = failure(None, UsageError(f"line {lineno} is not a JSON object"))
+        except AgentmailError as exc:
+            answer = failure(None, exc)
+        if not answer["ok"]:
+            failures += 1
+        out.write(dumps({"id": request_id, **answer}) + "\n")
+        out.flush()
+    return 0 if failures == 0 else 1
+
+
+def write_answer(answer: dict[str, Any], out: IO[str] | None = None) -> None:
+    stream = out or sys.stdout
+    stream.write(dumps(answer, pretty=stream.isatty()) + "\n")
+    stream.flush()

@@ -1,0 +1,279 @@
+"""JSON Schema for every request and answer, derived from the command table and the model dataclasses.
+
+The same function that shapes data (``model.to_json``) decides the schema's shape:
+sender-written fields under ``content``, ``sender`` as ``from``, tuples as arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import datetime
+from typing import Any
+
+from agentmail import model
+from agentmail.agent.args import Arg
+from agentmail.errors import ERROR_CLASSES
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def type_schema(tp: Any) -> dict[str, Any]:
+    """Schema of one Python type as model.to_json renders it."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [type_schema(a) for a in typing.get_args(tp)]
+        return {"anyOf": options}
+    if origin in (tuple, list):
+        inner = typing.get_args(tp)
+        return {"type": "array", "items": type_schema(inner[0]) if inner else {}}
+    if origin is dict or tp is dict:
+        return {"type": "object"}
+    if tp is type(None):
+        return {"type": "null"}
+    if tp is bool:
+        return {"type": "boolean"}
+    if tp is int:
+        return {"type": "integer"}
+    if tp is float:
+        return {"type": "number"}
+    if tp is str:
+        return {"type": "string"}
+    if tp is bytes:
+        return {"type": "string", "contentEncoding": "base64"}
+    if tp is datetime:
+        return {"type": "string", "format": "date-time"}
+    if dataclasses.is_dataclass(tp):
+        return {"$ref": f"#/$defs/{tp.__name__}"}
+    return {}
+
+
+def dataclass_schema(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    own: dict[str, Any] = {}
+    content: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        name = "from" if f.name == "sender" else f.name
+        (content if f.metadata.get("sender") else own)[name] = type_schema(hints[f.name])
+    props = dict(own)
+    if content:
+        props["content"] = {
+            "type": "object",
+            "description": "written by the message's sender: untrusted",
+            "properties": content,
+            "required": sorted(content),
+        }
+    return {"type": "object", "properties": props, "required": sorted(props), "additionalProperties": False}
+
+
+MODEL_TYPES = (
+    model.Address,
+    model.Folder,
+    model.Summary,
+    model.Page,
+    model.Part,
+    model.Header,
+    model.AuthVerdict,
+    model.Message,
+    model.SendResult,
+    model.Quota,
+    model.Event,
+    model.Account,
+    model.UidPair,
+    model.Transfer,
+)
+
+
+def _obj(props: dict[str, Any], required: list[str] | None = None, extra: bool = False) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": props,
+        "required": sorted(props) if required is None else required,
+        "additionalProperties": extra,
+    }
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+_INT, _STR, _BOOL = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
+_NULLABLE_INT = {"anyOf": [_INT, {"type": "null"}]}
+
+RESULTS: dict[str, dict[str, Any]] = {
+    "help": _obj({"commands": {"type": "array", "items": {"type": "object"}}, "draft_fields": {"type": "object"}}),
+    "schema": _obj({"schema": {"type": "object"}}),
+    "whoami": _obj(
+        {
+            **dataclass_schema(model.Account)["properties"],
+            "commands": {"type": "array", "items": _STR},
+            "limits": {"type": "object", "additionalProperties": _INT},
+        }
+    ),
+    "folders": _obj({"folders": {"type": "array", "items": _ref("Folder")}}),
+    "folder": _obj({"folder": _ref("Folder")}),
+    "deleted": _obj({"deleted": _STR}),
+    "page": dataclass_schema(model.Page),
+    "thread": dataclass_schema(model.Page),
+    "read": _obj(
+        {
+            "folder": _STR,
+            "uidvalidity": _INT,
+            "uid": _INT,
+            "fence": _STR,
+            "text_window": _obj(
+                {"offset": _INT, "length": _INT, "total_length": _INT, "truncated": _BOOL, "next_offset": _NULLABLE_INT}
+            ),
+            "message": {"allOf": [_ref("Message")], "description": "content.text, reply_text and html are fenced"},
+            "raw": _STR,
+            "raw_truncated": _BOOL,
+            "html_truncated": _BOOL,
+        },
+        required=["folder", "uidvalidity", "uid", "fence", "text_window", "message"],
+    ),
+    "attachment": _obj(
+        {
+            "folder": _STR,
+            "uidvalidity": _NULLABLE_INT,
+            "uid": _INT,
+            "part": _ref("Part"),
+            "data_base64": {"type": "string", "contentEncoding": "base64"},
+        }
+    ),
+    "search": _obj({"query": _STR, "total": _INT, "results": {"type": "array", "items": _ref("Page")}}),
+    "sent": {
+        **dataclass_schema(model.SendResult),
+        "required": sorted(f.name for f in dataclasses.fields(model.SendResult) if f.name != "raw"),
+    },
+    "draft": _obj({"folder": _STR, "uid": _NULLABLE_INT}),
+    "transfer": dataclass_schema(model.Transfer),
+    "flags": _obj({"folder": _STR, "uidvalidity": _NULLABLE_INT, "uids": {"type": "array", "items": _INT}}),
+    "quota": _obj({"quota": {"anyOf": [_ref("Quota"), {"type": "null"}]}}),
+    "changes": _obj({"events": {"type": "array", "items": _ref("Event")}, "token": _STR}),
+    "event": _obj({"event": _ref("Event"), "token": _STR}),
+    "batch": {"type": "object", "description": "one answer per line, with the request's id"},
+}
+
+ERROR_ANSWER = _obj(
+    {
+        "ok": {"const": False},
+        "api_version": {"const": model.API_VERSION},
+        "command": {"anyOf": [_STR, {"type": "null"}]},
+        "error": _obj(
+            {
+                "code": {"enum": sorted({c.code for c in ERROR_CLASSES} | {"smtp_unavailable", "provision_failed"})},
+                "message": _STR,
+                "details": {"type": "object"},
+            },
+            required=["code", "message"],
+        ),
+        "id": {},
+    },
+    required=["ok", "api_version", "command", "error"],
+)
+
+
+def arg_schema(arg: Arg) -> dict[str, Any]:
+    base: dict[str, Any]
+    if arg.kind == "uids":
+        base = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 1000}
+    elif arg.kind == "object":
+        base = {"type": "object"}
+    else:
+        base = {"type": arg.kind}
+    if arg.choices:
+        base["enum"] = list(arg.choices)
+    if arg.minimum is not None:
+        base["minimum"] = arg.minimum
+    if arg.maximum is not None:
+        base["maximum"] = arg.maximum
+    if arg.default is not None:
+        base["default"] = arg.default
+    base["description"] = arg.help
+    return base
+
+
+def request_schema(cmd: Any) -> dict[str, Any]:
+    """The JSON object form of a command's arguments (batch args, MCP tool input)."""
+    props = {a.name: arg_schema(a) for a in cmd.args}
+    required = [a.name for a in cmd.args if a.required]
+    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+
+
+def answer_schema(cmd: Any) -> dict[str, Any]:
+    """A successful answer: the envelope plus the command's result fields."""
+    result = RESULTS.get(cmd.result, {"type": "object"})
+    envelope = {
+        "ok": {"const": True},
+        "api_version": {"const": model.API_VERSION},
+        "command": {"const": cmd.name},
+        "id": {},
+    }
+    props = {**envelope, **result.get("properties", {})}
+    # dict.fromkeys: whoami repeats api_version, and JSON Schema requires "required" to be unique.
+    required = list(dict.fromkeys(["ok", "api_version", "command", *result.get("required", [])]))
+    return {
+        "type": "object",
+        "properties": props,
+        "required": required,
+        "additionalProperties": result.get("additionalProperties", True),
+    }
+
+
+def describe(cmd: Any) -> dict[str, Any]:
+    """One command for ``help``: words, arguments and safety marks."""
+    return {
+        "name": cmd.name,
+        "usage": usage(cmd),
+        "summary": cmd.summary,
+        "args": [
+            {
+                "name": a.name,
+                "kind": a.kind,
+                "positional": a.positional,
+                "required": a.required,
+                "default": a.default,
+                "choices": list(a.choices),
+                "help": a.help,
+                "option": None if a.positional else a.option,
+            }
+            for a in cmd.args
+        ],
+        "read_only": cmd.read_only,
+        "destructive": cmd.destructive,
+        "idempotent": cmd.idempotent,
+        "streaming": cmd.streaming,
+    }
+
+
+def usage(cmd: Any) -> str:
+    parts = [cmd.words]
+    for a in cmd.args:
+        if a.stdin:
+            parts.append("< draft.json" if a.required else "[< draft.json]")
+        elif a.positional:
+            label = a.name.upper() + (" ..." if a.kind == "uids" or a.rest else "")
+            parts.append(label if a.required else f"[{label}]")
+        elif a.kind == "boolean":
+            parts.append(f"[{a.option}]")
+        else:
+            parts.append(f"[{a.option} {a.name.upper()}]")
+    return " ".join(parts)
+
+
+def definitions() -> dict[str, Any]:
+    return {cls.__name__: dataclass_schema(cls) for cls in MODEL_TYPES}
+
+
+def full_schema() -> dict[str, Any]:
+    """Everything: model definitions, and per command its request and answer."""
+    from agentmail.agent.commands import COMMANDS
+
+    return {
+        "$schema": DIALECT,
+        "api_version": model.API_VERSION,
+        "$defs": definitions(),
+        "error": ERROR_ANSWER,
+        "commands": {c.name: {"request": request_schema(c), "answer": answer_schema(c)} for c in COMMANDS},
+    }

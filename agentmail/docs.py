@@ -1,0 +1,128 @@
+"""Generate the man page's tables from the code that defines them, and check that they agree.
+
+``python -m agentmail.docs --write man/agentmail.1`` regenerates the COMMANDS,
+ENVIRONMENT, EXIT STATUS and KEYS sections between their markers;
+``--check`` fails (exit 1) when the file differs, so the docs cannot drift.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+
+def roff_escape(text: str) -> str:
+    """Escape text for roff: backslashes, leading dots/quotes, and hyphens in options."""
+    text = text.replace("\\", "\\e")
+    text = text.replace("-", "\\-")
+    if text.startswith((".", "'")):
+        text = "\\&" + text
+    return text
+
+
+def commands_section() -> str:
+    from agentmail.agent.commands import COMMANDS
+    from agentmail.agent.schema import usage
+
+    lines = []
+    for cmd in COMMANDS:
+        marks = [
+            m
+            for m, on in (
+                ("read-only", cmd.read_only),
+                ("destructive", cmd.destructive),
+                ("idempotent", cmd.idempotent),
+                ("streaming", cmd.streaming),
+            )
+            if on
+        ]
+        lines += [
+            ".TP",
+            f".B {roff_escape(usage(cmd))}",
+            f"{roff_escape(cmd.summary)} ({', '.join(marks) or 'changes mail'})",
+        ]
+        for arg in cmd.args:
+            label = arg.name.upper() if arg.positional else arg.option
+            if arg.stdin:
+                label = "stdin"
+            lines += [".RS", ".TP", f".I {roff_escape(label)}", roff_escape(arg.help), ".RE"]
+    return "\n".join(lines)
+
+
+def environment_section() -> str:
+    from agentmail.config import VARIABLES
+
+    lines = []
+    for name, (default, help_text) in VARIABLES.items():
+        suffix = f" Default: {default}." if default else ""
+        lines += [".TP", f".B {roff_escape(name)}", roff_escape(help_text + "." + suffix)]
+    lines += [
+        ".TP",
+        ".B AGENTMAIL_MEMBER",
+        "The member this session acts for; set per SSH key by sshd, never by the client.",
+        ".TP",
+        ".B AGENTMAIL_CONFIG",
+        "An extra config file read after /etc/agentmail/agentmail.env.",
+    ]
+    return "\n".join(lines)
+
+
+def exit_section() -> str:
+    from agentmail.errors import ERROR_CLASSES
+
+    lines = [".TP", ".B 0", "Success."]
+    seen: dict[int, list[str]] = {}
+    for cls in ERROR_CLASSES:
+        seen.setdefault(cls.exit_status, []).append(cls.code)
+    for status in sorted(seen):
+        codes = ", ".join(seen[status])
+        lines += [".TP", f".B {status}", roff_escape(f"Error codes: {codes}.")]
+    return "\n".join(lines)
+
+
+def keys_section() -> str:
+    from agentmail.tui.keys import render_man_keys
+
+    return render_man_keys().strip()
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "commands": commands_section,
+    "environment": environment_section,
+    "exit-status": exit_section,
+    "keys": keys_section,
+}
+
+
+def regenerate(text: str) -> str:
+    for name, make in SECTIONS.items():
+        pattern = re.compile(
+            rf"(^\.\\\" BEGIN GENERATED {name}\n)(.*?)(^\.\\\" END GENERATED {name}$)", re.MULTILINE | re.DOTALL
+        )
+        if not pattern.search(text):
+            raise SystemExit(f"man page lacks the markers for the generated {name} section")
+        body = make()
+        text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(3), text)
+    return text
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] not in ("--check", "--write"):
+        sys.stderr.write("usage: python -m agentmail.docs --check|--write man/agentmail.1\n")
+        return 64
+    path = Path(argv[1])
+    current = path.read_text()
+    fresh = regenerate(current)
+    if argv[0] == "--write":
+        path.write_text(fresh)
+        return 0
+    if fresh != current:
+        sys.stderr.write(f"{path} is out of date: run python -m agentmail.docs --write {path}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

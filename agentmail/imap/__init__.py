@@ -1,0 +1,1 @@
+"""The IMAP adapter: the only importer of imapclient."""

@@ -1,0 +1,109 @@
+"""Reading messages: small ones whole, large ones structure first and only the parts needed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentmail.errors import LimitError, NotFoundError
+from agentmail.imap.session import FolderState, ImapSession
+from agentmail.mime import parse as mime_parse
+from agentmail.mime.charset import decode_transfer
+from agentmail.model import Message, Part
+
+#: Messages up to this size are fetched whole; larger ones by BODYSTRUCTURE and sections (RFC 3501 BODY[n]).
+WHOLE_FETCH_LIMIT = 1024 * 1024
+#: At most this much of one text part is fetched (a partial fetch, BODY.PEEK[n]<0.N>).
+TEXT_PART_LIMIT = 4 * 1024 * 1024
+
+
+def fetch_message(
+    session: ImapSession,
+    state: FolderState,
+    uid: int,
+    *,
+    authserv_id: str = "",
+    local_domains: tuple[str, ...] = (),
+    headers_only: bool = False,
+) -> Message:
+    """Decode one message without setting \\Seen (BODY.PEEK); the caller marks it read."""
+    meta = session.call(lambda c: c.fetch([uid], ["FLAGS", "RFC822.SIZE", "INTERNALDATE", "BODYSTRUCTURE"]))
+    if uid not in meta:
+        raise NotFoundError(f"no message with uid {uid} in {state.name!r}", details={"folder": state.name, "uid": uid})
+    info = meta[uid]
+    flags = tuple(f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in info.get(b"FLAGS", ()))
+    size = int(info.get(b"RFC822.SIZE", 0) or 0)
+    common: dict[str, Any] = {
+        "uid": uid,
+        "folder": state.name,
+        "uidvalidity": state.uidvalidity,
+        "flags": flags,
+        "size": size,
+        "received": info.get(b"INTERNALDATE"),
+        "authserv_id": authserv_id,
+        "local_domains": local_domains,
+    }
+    structure = info.get(b"BODYSTRUCTURE")
+    if size <= WHOLE_FETCH_LIMIT and not headers_only:
+        raw = fetch_raw(session, state, uid)
+        return mime_parse.parse_message(raw, **common)
+    sections = [] if headers_only else mime_parse.text_parts_to_fetch(structure)
+    wanted = ["BODY.PEEK[HEADER]", *(f"BODY.PEEK[{s}]<0.{TEXT_PART_LIMIT}>" for s in sections)]
+    data = session.call(lambda c: c.fetch([uid], wanted)).get(uid, {})
+    header = data.get(b"BODY[HEADER]", b"") or b""
+    parts = {s: _section(data, s) for s in sections}
+    return mime_parse.message_from_parts(header, parts, structure, **common)
+
+
+def fetch_raw(session: ImapSession, state: FolderState, uid: int) -> bytes:
+    """The message source exactly as stored."""
+    data = session.call(lambda c: c.fetch([uid], ["BODY.PEEK[]"]))
+    if uid not in data:
+        raise NotFoundError(f"no message with uid {uid} in {state.name!r}", details={"folder": state.name, "uid": uid})
+    raw = data[uid].get(b"BODY[]")
+    return raw if isinstance(raw, bytes) else b""
+
+
+def fetch_part(session: ImapSession, state: FolderState, uid: int, part_id: str, max_bytes: int) -> tuple[Part, bytes]:
+    """One MIME part, decoded from its transfer encoding; refused above max_bytes before download."""
+    meta = session.call(lambda c: c.fetch([uid], ["BODYSTRUCTURE"]))
+    if uid not in meta:
+        raise NotFoundError(f"no message with uid {uid} in {state.name!r}", details={"folder": state.name, "uid": uid})
+    infos = {p.part_id: p for p in mime_parse.structure_parts(meta[uid].get(b"BODYSTRUCTURE"))}
+    info = infos.get(part_id)
+    if info is None:
+        raise NotFoundError(
+            f"message {uid} has no part {part_id!r}; parts are {', '.join(sorted(infos)) or 'none'}",
+            details={"folder": state.name, "uid": uid, "part": part_id},
+        )
+    if info.size > max_bytes * 1.4 + 1024:  # base64 grows data by 4/3
+        raise LimitError(
+            f"part {part_id} is about {info.size} bytes, over the {max_bytes}-byte limit for one answer",
+            details={"size": info.size, "limit": max_bytes},
+        )
+    section = f"BODY.PEEK[{part_id}]"
+    data = session.call(lambda c: c.fetch([uid], [section])).get(uid, {})
+    encoded = data.get(f"BODY[{part_id}]".encode(), b"") or b""
+    payload, _ = decode_transfer(encoded, info.encoding)
+    if len(payload) > max_bytes:
+        raise LimitError(
+            f"part {part_id} is {len(payload)} bytes, over the {max_bytes}-byte limit for one answer",
+            details={"size": len(payload), "limit": max_bytes},
+        )
+    part = Part(
+        part_id=part_id,
+        content_type=info.content_type,
+        size=len(payload),
+        disposition=info.disposition,
+        content_id=info.content_id,
+        filename=info.filename,
+    )
+    return part, payload
+
+
+def _section(data: dict[bytes, object], section: str) -> bytes:
+    """A fetched section's bytes, whether the server answered BODY[n] or BODY[n]<0>."""
+    prefix = f"BODY[{section}]".encode()
+    for key, value in data.items():
+        if isinstance(key, bytes) and (key == prefix or key.startswith(prefix + b"<")) and isinstance(value, bytes):
+            return value
+    return b""

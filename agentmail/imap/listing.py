@@ -1,0 +1,151 @@
+"""Ordered uid lists (SEARCH/ESEARCH, SORT, THREAD) and summaries for a window of them.
+
+Only the rows asked for are fetched: a 100,000-message folder costs one compact
+ESEARCH answer plus one FETCH of the window (aerc's lazy index, RFC 4731).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from agentmail.errors import UsageError
+from agentmail.imap.session import ImapSession
+from agentmail.mime.parse import parse_summary
+from agentmail.model import Summary
+
+HEADER_FIELDS = b"FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO CONTENT-TYPE"
+SUMMARY_ITEMS = (
+    "FLAGS",
+    "RFC822.SIZE",
+    "INTERNALDATE",
+    "BODYSTRUCTURE",
+    f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS.decode()})]",
+)
+
+#: --sort names -> IMAP SORT keys (RFC 5256); "date" uses the Date header, "arrival" INTERNALDATE order.
+SORT_KEYS = {"date": "DATE", "arrival": "ARRIVAL", "from": "FROM", "subject": "SUBJECT", "size": "SIZE", "to": "TO"}
+
+
+def parse_sequence_set(text: str) -> list[int]:
+    """Expand an ESEARCH sequence set like ``1:4,9,12:13`` into ascending ints."""
+    out: list[int] = []
+    for piece in text.split(","):
+        if not piece:
+            continue
+        if ":" in piece:
+            lo, hi = (int(x) for x in piece.split(":", 1))
+            lo, hi = min(lo, hi), max(lo, hi)
+            out.extend(range(lo, hi + 1))
+        else:
+            out.append(int(piece))
+    return out
+
+
+def search_uids(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> list[int]:
+    """UIDs matching criteria, ascending; compact ESEARCH (RETURN (ALL)) when offered."""
+    crit = list(criteria) or ["ALL"]
+    if session.has("ESEARCH") and all(isinstance(c, str) and c.isascii() and " " not in c for c in crit):
+        lines = session.raw_untagged(b"SEARCH", [b"RETURN", b"(ALL)", *(c.encode() for c in crit)], "ESEARCH")
+        for line in lines:
+            text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
+            tokens = text.split()
+            if "ALL" in tokens:
+                return parse_sequence_set(tokens[tokens.index("ALL") + 1])
+        return []
+    return sorted(session.call(lambda c: c.search(crit, charset="UTF-8" if _needs_charset(crit) else None)))
+
+
+def sorted_uids(session: ImapSession, sort: str, criteria: Sequence[Any] = ("ALL",)) -> list[int]:
+    """UIDs in ascending sort order (callers reverse for newest first)."""
+    if sort not in SORT_KEYS:
+        raise UsageError(f"unknown sort {sort!r}; use one of {', '.join(SORT_KEYS)}")
+    if sort == "arrival" and not session.has("SORT"):
+        return search_uids(session, criteria)
+    key = SORT_KEYS[sort]
+    crit = list(criteria) or ["ALL"]
+    if not session.has("SORT"):
+        return search_uids(session, criteria)
+    return list(session.call(lambda c: c.sort([key], crit, charset="UTF-8")))
+
+
+def thread_rows(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> list[tuple[int, int]]:
+    """(uid, depth) rows, newest thread first, each thread in tree order (THREAD=REFERENCES)."""
+    crit = list(criteria) or ["ALL"]
+    if not session.has("THREAD=REFERENCES"):
+        return [(uid, 0) for uid in reversed(search_uids(session, crit))]
+    threads = session.call(lambda c: c.thread("REFERENCES", crit, charset="UTF-8"))
+    groups = []
+    for thread in threads:
+        rows = list(_flatten(thread, 0))
+        if rows:
+            groups.append((max(uid for uid, _ in rows), rows))
+    groups.sort(key=lambda g: g[0], reverse=True)
+    return [row for _, rows in groups for row in rows]
+
+
+def _flatten(node: Any, depth: int) -> Any:
+    """A THREAD node is a chain of uids followed by branches (nested tuples) at the chain's end."""
+    for item in node:
+        if isinstance(item, int):
+            yield item, depth
+            depth += 1
+        else:
+            yield from _flatten(item, depth)
+
+
+def fetch_summaries(session: ImapSession, uids: Sequence[int], depths: dict[int, int] | None = None) -> list[Summary]:
+    """Summaries for exactly these uids, in the order given; vanished uids are skipped."""
+    if not uids:
+        return []
+    items = list(SUMMARY_ITEMS)
+    if session.has("PREVIEW"):
+        items.append("PREVIEW")
+    response = session.call(lambda c: c.fetch(list(uids), items))
+    out = []
+    for uid in uids:
+        data = response.get(uid)
+        if data is None:
+            continue
+        summary = summary_from_fetch(uid, data)
+        if depths and depths.get(uid):
+            summary = dataclasses.replace(summary, depth=depths[uid])
+        out.append(summary)
+    return out
+
+
+def summary_from_fetch(uid: int, data: dict[bytes, Any]) -> Summary:
+    """Turn one FETCH answer into a Summary (pure parsing lives in mime.parse)."""
+    header = b""
+    for key, value in data.items():
+        if isinstance(key, bytes) and key.startswith(b"BODY[HEADER") and isinstance(value, bytes):
+            header = value
+    preview = data.get(b"PREVIEW") or b""
+    if isinstance(preview, bytes):
+        preview = preview.decode("utf-8", "replace")
+    return parse_summary(
+        uid,
+        flags=tuple(_flag_text(f) for f in data.get(b"FLAGS", ())),
+        size=int(data.get(b"RFC822.SIZE", 0) or 0),
+        received=data.get(b"INTERNALDATE"),
+        header_bytes=header,
+        bodystructure=data.get(b"BODYSTRUCTURE"),
+        preview=preview if isinstance(preview, str) else "",
+    )
+
+
+def _flag_text(flag: Any) -> str:
+    return flag.decode("utf-8", "replace") if isinstance(flag, bytes) else str(flag)
+
+
+def _needs_charset(criteria: Sequence[Any]) -> bool:
+    return any(isinstance(c, str) and not c.isascii() for c in _walk(criteria))
+
+
+def _walk(criteria: Any) -> Any:
+    for c in criteria:
+        if isinstance(c, list | tuple):
+            yield from _walk(c)
+        else:
+            yield c

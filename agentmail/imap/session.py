@@ -1,0 +1,314 @@
+"""One IMAP connection for one member: master login, selection, reconnect, error translation.
+
+imapclient is not thread-safe (its docs say so), so exactly one owner drives a
+session: the agent process, or the TUI's worker thread.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import imapclient
+from imapclient import exceptions as imap_errors
+from imapclient.imap_utf7 import decode as utf7_decode
+from imapclient.imap_utf7 import encode as utf7_encode
+
+from agentmail.config import Settings
+from agentmail.errors import (
+    AgentmailError,
+    AuthError,
+    ForbiddenError,
+    NoMailboxError,
+    NotFoundError,
+    ServerError,
+    StaleUidError,
+    TooManyConnectionsError,
+    UnavailableError,
+)
+from agentmail.identity import Member
+
+log = logging.getLogger(__name__)
+# imaplib's protocol trace would carry message data; keep it out of any log.
+logging.getLogger("imapclient").setLevel(logging.WARNING)
+
+T = TypeVar("T")
+
+#: Network failures after which a fresh connection may succeed.
+_DROPPED = (imaplib.IMAP4.abort, imap_errors.IMAPClientAbortError, OSError, EOFError)
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    """What SELECT/EXAMINE told us about the selected folder."""
+
+    name: str
+    uidvalidity: int
+    exists: int
+    uidnext: int
+    highestmodseq: int = 0
+    read_only: bool = False
+
+
+class ImapSession:
+    """A master-user IMAP session that reconnects once when the server drops it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        member: Member,
+        *,
+        read_only: bool = False,
+        on_no_mailbox: Callable[[], bool] | None = None,
+    ) -> None:
+        settings.require_mailbox_access()
+        self._on_no_mailbox = on_no_mailbox  # may create the mailbox (provisioning); True to retry
+        self._settings = settings
+        self._member = member
+        self.read_only = read_only
+        self._client: imapclient.IMAPClient | None = None
+        self._capabilities: frozenset[str] = frozenset()
+        self.selected: FolderState | None = None
+        self.reconnects = 0
+        self.idling = False  # set by imap.idle: LOGOUT must not be sent inside IDLE
+
+    # -- connection ---------------------------------------------------------
+    def connect(self) -> None:
+        """Open the connection and log in; if the mailbox is unknown, provision it once and retry."""
+        try:
+            self._connect()
+        except NoMailboxError:
+            if self._on_no_mailbox is None or not self._on_no_mailbox():
+                raise
+            # Dovecot may re-read its user list a moment later (passwd-file mtime granularity).
+            for delay in (0.2, 0.5, 1.0, 2.0):
+                time.sleep(delay)
+                try:
+                    self._connect()
+                    return
+                except NoMailboxError:
+                    continue
+            raise
+
+    def _connect(self) -> None:
+        s = self._settings
+        where = f"{s.imap_host}:{s.imap_port}"
+        try:
+            context = None if s.imap_plaintext else ssl.create_default_context()
+            client = imapclient.IMAPClient(
+                s.imap_host, port=s.imap_port, ssl=not s.imap_plaintext, ssl_context=context, timeout=s.timeout
+            )
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise UnavailableError(f"the IMAP server at {where} cannot be reached ({_reason(exc)})") from None
+        try:
+            client.login(self._member.master_login(s.master_user), s.master_pass)
+        except imap_errors.LoginError as exc:
+            _close_quietly(client)
+            raise _login_error(str(exc), self._member.address) from None
+        except _DROPPED as exc:
+            _close_quietly(client)
+            raise UnavailableError(f"the IMAP server at {where} dropped the login ({_reason(exc)})") from None
+        client.normalise_times = False  # keep INTERNALDATE's offset: dates in JSON carry one
+        self._client = client
+        caps = client.capabilities()
+        self._capabilities = frozenset(c.decode("ascii", "replace").upper() for c in caps)
+        # QRESYNC (RFC 7162) lets the change feed learn expunged uids; it implies CONDSTORE.
+        if "QRESYNC" in self._capabilities:
+            client.enable("QRESYNC")
+        elif "CONDSTORE" in self._capabilities:
+            client.enable("CONDSTORE")
+
+    def close(self) -> None:
+        """Log out politely; never raises."""
+        client, self._client = self._client, None
+        self.selected = None
+        if client is not None:
+            try:
+                if self.idling:
+                    self.idling = False
+                    client.idle_done()
+                client.logout()
+            except (*_DROPPED, imaplib.IMAP4.error):
+                _close_quietly(client)
+
+    @property
+    def client(self) -> imapclient.IMAPClient:
+        if self._client is None:
+            previous, self.selected = self.selected, None
+            self.connect()
+            if previous is not None:
+                self.select(previous.name, expect_uidvalidity=previous.uidvalidity, writable=not previous.read_only)
+        assert self._client is not None
+        return self._client
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        if self._client is None:
+            self.connect()
+        return self._capabilities
+
+    def has(self, capability: str) -> bool:
+        return capability.upper() in self.capabilities
+
+    def drop(self) -> None:
+        """Forget a dead connection; the next operation opens a new one and re-selects."""
+        self.idling = False
+        if self._client is not None:
+            _close_quietly(self._client)
+            self._client = None
+
+    def reconnect(self) -> None:
+        """Drop the connection and open a new one, re-selecting the folder we had."""
+        previous = self.selected
+        if self._client is not None:
+            _close_quietly(self._client)
+            self._client = None
+        self.selected = None
+        self.reconnects += 1
+        self.connect()
+        if previous is not None:
+            self.select(previous.name, expect_uidvalidity=previous.uidvalidity)
+
+    def run(self, operation: Callable[[imapclient.IMAPClient], T], *, retry: bool = True) -> T:
+        """Run one operation, translating library errors; reconnect and retry once if dropped."""
+        try:
+            return operation(self.client)
+        except _DROPPED as exc:
+            if not retry:
+                raise UnavailableError(f"the IMAP connection was lost ({_reason(exc)})") from None
+            log.warning("IMAP connection lost (%s); reconnecting", _reason(exc))
+        self.reconnect()
+        try:
+            return operation(self.client)
+        except _DROPPED as exc:
+            raise UnavailableError(f"the IMAP connection was lost again ({_reason(exc)})") from None
+        except imaplib.IMAP4.error as exc:
+            raise ServerError(f"the IMAP server refused the request: {_server_text(exc)}") from None
+
+    def call(self, operation: Callable[[imapclient.IMAPClient], T], *, retry: bool = True) -> T:
+        """Like run, but a server NO/BAD becomes ServerError."""
+        try:
+            return self.run(operation, retry=retry)
+        except AgentmailError:
+            raise
+        except imaplib.IMAP4.error as exc:
+            raise ServerError(f"the IMAP server refused the request: {_server_text(exc)}") from None
+
+    # -- selection ------------------------------------------------------------
+    def select(
+        self, folder: str, *, expect_uidvalidity: int | None = None, writable: bool = False, reuse: bool = False
+    ) -> FolderState:
+        """Select a folder (EXAMINE unless a change is asked for) and check UIDVALIDITY.
+
+        SELECT is cheap on Dovecot and gives fresh counts, so it is re-sent unless
+        ``reuse`` says the caller only needs the folder open (a fetch right after a list).
+        """
+        if writable and self.read_only:
+            raise ForbiddenError("this session is read-only; nothing can be changed")
+        readonly = not writable
+        current = self.selected
+        if reuse and current is not None and current.name == folder and (readonly or not current.read_only):
+            state = current
+        else:
+            state = self._do_select(folder, readonly)
+        if expect_uidvalidity is not None and expect_uidvalidity != state.uidvalidity:
+            raise StaleUidError(
+                f"the folder {folder!r} was recreated (UIDVALIDITY {state.uidvalidity}, not {expect_uidvalidity}); "
+                "list it again to get current uids",
+                details={"folder": folder, "uidvalidity": state.uidvalidity},
+            )
+        return state
+
+    def refresh(self) -> FolderState:
+        """Re-select the current folder to see new counts (NOOP is not enough for EXISTS after EXAMINE)."""
+        if self.selected is None:
+            raise ServerError("no folder is selected")
+        return self._do_select(self.selected.name, self.selected.read_only)
+
+    def _do_select(self, folder: str, readonly: bool) -> FolderState:
+        def op(c: imapclient.IMAPClient) -> dict[bytes, Any]:
+            return c.select_folder(folder, readonly=readonly)
+
+        try:
+            resp = self.run(op)
+        except imaplib.IMAP4.error as exc:
+            self.selected = None
+            text = _server_text(exc)
+            if "NONEXISTENT" in text.upper() or "doesn't exist" in text or "not exist" in text.lower():
+                raise NotFoundError(f"there is no folder named {folder!r}") from None
+            raise ServerError(f"the folder {folder!r} cannot be opened: {text}") from None
+        state = FolderState(
+            name=folder,
+            uidvalidity=int(resp.get(b"UIDVALIDITY", 0)),
+            exists=int(resp.get(b"EXISTS", 0)),
+            uidnext=int(resp.get(b"UIDNEXT", 0)),
+            highestmodseq=int(resp.get(b"HIGHESTMODSEQ", 0)),
+            read_only=readonly,
+        )
+        self.selected = state
+        return state
+
+    def untagged(self, name: str) -> list[Any]:
+        """Pop the raw untagged responses of one kind (COPYUID and VANISHED live there)."""
+        return list(self.client._imap.untagged_responses.pop(name, []))
+
+    def raw_untagged(self, command: bytes, args: list[bytes], response: str, *, uid: bool = True) -> list[Any]:
+        """Send a command imapclient does not wrap and return its untagged responses of one kind."""
+
+        def op(c: imapclient.IMAPClient) -> list[Any]:
+            c._imap.untagged_responses.pop(response, None)
+            return list(c._raw_command_untagged(command, args, response_name=response, uid=uid))
+
+        return self.call(op)
+
+
+def encode_folder(name: str) -> bytes:
+    """Folder name to the quoted modified UTF-7 form a raw command needs."""
+    encoded = utf7_encode(name)
+    return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+def decode_folder(raw: bytes | str) -> str:
+    return utf7_decode(raw) if isinstance(raw, bytes) else raw
+
+
+def _login_error(text: str, address: str) -> AgentmailError:
+    upper = text.upper()
+    if "[UNAVAILABLE]" in upper:
+        return NoMailboxError(f"there is no mailbox for {address} on this host")
+    if "MAXIMUM NUMBER OF CONNECTIONS" in upper or "[LIMIT]" in upper:
+        return TooManyConnectionsError(f"too many mail sessions are open for {address}; close one and try again")
+    if "[AUTHENTICATIONFAILED]" in upper or "AUTHENTICATION FAILED" in upper:
+        return AuthError("the mail server refused the master login; check AGENTBBS_MAIL_MASTER_USER and _PASS")
+    return AuthError("the mail server refused the login")
+
+
+def _server_text(exc: BaseException) -> str:
+    text = str(exc)
+    for prefix in ("b'", 'b"'):
+        if prefix in text:
+            text = text.replace(prefix, "").replace("'", "").replace('"', "")
+    return " ".join(text.split())[:200] or type(exc).__name__
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return "timed out"
+    if isinstance(exc, socket.gaierror):
+        return "unknown host"
+    return " ".join(str(exc).split())[:120] or type(exc).__name__
+
+
+def _close_quietly(client: imapclient.IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except (OSError, imaplib.IMAP4.error):
+        log.debug("ignoring an error while closing a dropped connection")

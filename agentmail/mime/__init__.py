@@ -1,0 +1,1 @@
+"""Pure mail handling: parse, render, sanitise, compose, query. No network, no UI."""

@@ -1,0 +1,143 @@
+"""Turn an envelope, a MIME plan and the bytes of the shown parts into one model.Message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from agentmail.mime.authres import verdict
+from agentmail.mime.charset import decode_bytes
+from agentmail.mime.headers import Envelope
+from agentmail.mime.layout import Limits, Node, Plan
+from agentmail.mime.render import html_to_text, unflow
+from agentmail.mime.sanitize import scrub
+from agentmail.model import Message
+
+FORWARD_SEPARATOR = "---------- Forwarded message ----------"
+
+#: Returns a part's content with its transfer encoding undone, or None when it was not fetched.
+Fetch = Callable[[Node], "bytes | None"]
+
+
+@dataclass(slots=True)
+class Body:
+    """The text pieces gathered while walking the plan."""
+
+    pieces: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    html: str = ""
+
+
+def _decode_text(node: Node, data: bytes, body: Body) -> str:
+    text, note = decode_bytes(data, node.params.get("charset"))
+    text = text.replace("\r\n", "\n")
+    if note:
+        body.notes.append(f"part {node.part_id}: {note}")
+    return text
+
+
+def _render(item_kind: str, node: Node, data: bytes, body: Body, limits: Limits) -> str:
+    text = _decode_text(node, data, body)
+    if item_kind == "html":
+        if not body.html:
+            body.html = text
+        if len(text) > limits.max_text_chars:
+            body.notes.append(f"part {node.part_id}: HTML cut at {limits.max_text_chars:,} characters before rendering")
+            text = text[: limits.max_text_chars]
+        rendered, links = html_to_text(text, first_link=len(body.links) + 1)
+        body.links.extend(links)
+        return rendered
+    if node.params.get("format", "").lower() == "flowed":
+        return unflow(text, node.params.get("delsp", "").lower() == "yes")
+    return text
+
+
+def _forward_block(node: Node) -> str:
+    lines = [FORWARD_SEPARATOR] + [f"{name}: {value}" for name, value in node.forward_headers if value]
+    return "\n" + "\n".join(lines) + "\n\n"
+
+
+def gather_body(plan: Plan, fetch: Fetch, limits: Limits) -> Body:
+    """Decode and render the shown parts in reading order; missing or broken parts become notes."""
+    body = Body(notes=list(plan.notes))
+    for item in plan.shown:
+        if item.kind == "forward":
+            body.pieces.append(_forward_block(item.node))
+            continue
+        data = fetch(item.node)
+        if data is None:
+            body.notes.append(f"part {item.node.part_id} ({item.node.content_type}) was not fetched")
+            continue
+        body.pieces.append(_render(item.kind, item.node, data, body, limits))
+    if plan.html is not None and not body.html:
+        data = fetch(plan.html)
+        if data is not None:
+            body.html = _decode_text(plan.html, data, body)
+    return body
+
+
+def join_pieces(pieces: Sequence[str]) -> str:
+    """Concatenate body pieces so each starts on its own line; a single piece is kept exactly."""
+    if len(pieces) == 1:
+        return pieces[0]
+    return "".join(p if p.endswith("\n") or i == len(pieces) - 1 else p + "\n" for i, p in enumerate(pieces))
+
+
+def assemble_message(
+    envelope: Envelope,
+    plan: Plan,
+    fetch: Fetch,
+    *,
+    uid: int,
+    folder: str,
+    uidvalidity: int,
+    flags: Sequence[str | bytes] = (),
+    size: int | None = None,
+    received: datetime | None = None,
+    authserv_id: str = "",
+    local_domains: Sequence[str] = (),
+    limits: Limits,
+    extra_notes: Sequence[str] = (),
+    default_size: int = 0,
+) -> Message:
+    """Build the Message; every sender-written string is scrubbed so the JSON encoder can write it."""
+    body = gather_body(plan, fetch, limits)
+    text = join_pieces(body.pieces)
+    notes = [*envelope.notes, *extra_notes, *body.notes]
+    if len(text) > limits.max_text_chars:
+        text = text[: limits.max_text_chars]
+        notes.append(f"text cut at {limits.max_text_chars:,} characters")
+    if len(body.html) > limits.max_text_chars:
+        body.html = body.html[: limits.max_text_chars]
+    return Message(
+        uid=uid,
+        folder=folder,
+        uidvalidity=uidvalidity,
+        flags=normalise_flags(flags),
+        size=size if size is not None else default_size,
+        date=envelope.date,
+        received=received,
+        message_id=envelope.message_id,
+        in_reply_to=envelope.in_reply_to,
+        references=envelope.references,
+        sanitized=envelope.sanitized,
+        notes=tuple(dict.fromkeys(scrub(n) for n in notes)),
+        auth=verdict(envelope.headers, authserv_id, local_domains=local_domains),
+        sender=envelope.sender,
+        to=envelope.to,
+        cc=envelope.cc,
+        reply_to=envelope.reply_to,
+        subject=envelope.subject,
+        text=scrub(text),
+        html=scrub(body.html),
+        links=tuple(scrub(link) for link in body.links),
+        attachments=tuple(node.to_part() for node in plan.listed),
+        headers=envelope.headers,
+    )
+
+
+def normalise_flags(flags: Sequence[str | bytes]) -> tuple[str, ...]:
+    """IMAP flags as text (imapclient hands them over as bytes)."""
+    return tuple(f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in flags)

@@ -1,0 +1,228 @@
+"""Header values to text: RFC 2047 words, undeclared 8-bit, addresses, dates, msg-ids; never raises."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.utils
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.parser import BytesParser
+from email.policy import compat32
+
+from agentmail.mime.charset import decode_bytes
+from agentmail.mime.sanitize import needs_cleaning, scrub, strip_invisible
+from agentmail.model import Address, Header
+
+# RFC 2047 encoded-word, with the RFC 2231 language suffix (=?utf-8*en?Q?...?=) allowed.
+_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([qQbB])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"[ \t\r\n]+")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_STRAY_BREAK = re.compile(r"[\r\n]+")
+_MSG_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
+_ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
+MAX_REFERENCES = 50
+
+
+def _bytes_to_text(data: bytes) -> str:
+    """Undeclared 8-bit header bytes: UTF-8 if it fits, else windows-1252."""
+    return decode_bytes(data, None)[0]
+
+
+def raw_to_text(raw: str | bytes) -> str:
+    """Turn raw header input into text, undoing the email package's surrogateescape of 8-bit bytes."""
+    if isinstance(raw, bytes):
+        return _bytes_to_text(raw)
+    if not isinstance(raw, str):
+        return str(raw)
+    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+        try:
+            return _bytes_to_text(raw.encode("utf-8", "surrogateescape"))
+        except UnicodeEncodeError:
+            return scrub(raw)
+    return raw
+
+
+def _word_bytes(encoding: str, payload: str) -> bytes | None:
+    """The bytes of one encoded word, or None when it is not decodable."""
+    try:
+        if encoding in "bB":
+            cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+            if payload and not cleaned:
+                return None
+            if len(cleaned) % 4 == 1:
+                cleaned = cleaned[:-1]
+            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
+        return binascii.a2b_qp(payload.encode("ascii", "replace"), header=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def decode_header_value(raw: str | bytes) -> str:
+    """Decode an unfolded or folded header value to text (RFC 2047, unknown charsets, 8-bit)."""
+    text = _STRAY_BREAK.sub(" ", _FOLD.sub("", raw_to_text(raw)))
+    if "=?" not in text:
+        return scrub(text)
+    out: list[str] = []
+    pending: list[bytes] = []
+    pending_charset = ""
+    pos = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_charset
+        if pending:
+            out.append(decode_bytes(b"".join(pending), pending_charset)[0])
+        pending, pending_charset = [], ""
+
+    for match in _ENCODED_WORD.finditer(text):
+        gap = text[pos : match.start()]
+        data = _word_bytes(match.group(2), match.group(3))
+        if data is None:
+            continue
+        charset = match.group(1).lower()
+        # RFC 2047 6.2: whitespace between adjacent encoded words is not shown; a character
+        # split across two words of the same charset is joined before decoding.
+        if (gap and not _BETWEEN_WORDS.fullmatch(gap)) or not pending:
+            flush()
+            out.append(gap)
+        elif charset != pending_charset:
+            flush()
+        pending.append(data)
+        pending_charset = charset
+        pos = match.end()
+    flush()
+    out.append(text[pos:])
+    return scrub("".join(out))
+
+
+def parse_addresses(raw: str | bytes | None) -> tuple[Address, ...]:
+    """Mailboxes from an address header; names decoded after splitting (a comma inside =?..?= stays)."""
+    if raw is None:
+        return ()
+    text = _STRAY_BREAK.sub(" ", _FOLD.sub("", raw_to_text(raw)))
+    try:
+        pairs = email.utils.getaddresses([text])
+    except Exception:  # the stdlib parser has raised on hostile input before; fall back below
+        pairs = [("", found) for found in _ADDR_SPEC.findall(text)]
+    result: list[Address] = []
+    for name, addr in pairs:
+        email_addr = strip_invisible(addr).strip()
+        if not email_addr or email_addr in ("<>",):
+            continue
+        display = strip_invisible(decode_header_value(name)).strip()
+        result.append(Address(display, email_addr))
+    return tuple(result)
+
+
+def parse_date(raw: str | bytes | None) -> datetime | None:
+    """A timezone-aware datetime from a Date header; malformed or absurd dates give None."""
+    if raw is None:
+        return None
+    text = decode_header_value(raw).strip()
+    if not text:
+        return None
+    try:
+        value = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # RFC 5322 "-0000": the zone is unknown; UTC is the honest guess
+    return value
+
+
+def parse_msg_ids(raw: str | bytes | None) -> tuple[str, ...]:
+    """The ``<id>`` tokens of a Message-ID/In-Reply-To/References header; anything else is dropped."""
+    if raw is None:
+        return ()
+    return tuple(_MSG_ID.findall(_FOLD.sub("", raw_to_text(raw))))
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The header facts a Summary or Message shows, decoded once."""
+
+    headers: tuple[Header, ...] = ()
+    sender: Address | None = None
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
+    reply_to: tuple[Address, ...] = ()
+    subject: str = ""
+    date: datetime | None = None
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    content_type: str = ""
+    sanitized: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def _first(values: dict[str, list[str]], name: str) -> str | None:
+    found = values.get(name)
+    return found[0] if found else None
+
+
+def _all_addresses(values: dict[str, list[str]], name: str) -> tuple[Address, ...]:
+    return tuple(a for raw in values.get(name, []) for a in parse_addresses(raw))
+
+
+def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_bytes: int = 256 * 1024) -> Envelope:
+    """Decode raw ``(name, value)`` header pairs into an Envelope; a huge header block is cut with a note."""
+    headers: list[Header] = []
+    values: dict[str, list[str]] = {}
+    notes: list[str] = []
+    used = 0
+    cut = 0
+    sanitized = False
+    for raw_name, raw_value in raw_items:
+        name = strip_invisible(raw_to_text(raw_name)).strip()
+        value_text = raw_to_text(raw_value)
+        used += len(name) + len(value_text) + 2
+        if used > max_header_bytes:
+            cut += 1
+            continue
+        values.setdefault(name.lower(), []).append(value_text)
+        decoded = decode_header_value(value_text)
+        sanitized = sanitized or needs_cleaning(decoded.replace("\t", " "))
+        headers.append(Header(name, decoded))
+    if cut:
+        notes.append(f"{cut} headers not shown: the header block is larger than {max_header_bytes // 1024} KiB")
+    notes.extend(
+        f"the message has {len(values[dup])} {dup.capitalize()} headers; the first is shown"
+        for dup in ("from", "subject", "date")
+        if len(values.get(dup, [])) > 1
+    )
+    senders = parse_addresses(_first(values, "from")) or parse_addresses(_first(values, "sender"))
+    subject = _first(values, "subject")
+    references = parse_msg_ids(" ".join(values.get("references", [])))
+    if len(references) > MAX_REFERENCES:  # keep the thread root and the most recent ancestors
+        references = references[:1] + references[-(MAX_REFERENCES - 1) :]
+    return Envelope(
+        headers=tuple(headers),
+        sender=senders[0] if senders else None,
+        to=_all_addresses(values, "to"),
+        cc=_all_addresses(values, "cc"),
+        reply_to=_all_addresses(values, "reply-to"),
+        subject=strip_invisible(decode_header_value(subject)) if subject is not None else "",
+        date=parse_date(_first(values, "date")),
+        message_id=next(iter(parse_msg_ids(_first(values, "message-id"))), ""),
+        in_reply_to=next(iter(parse_msg_ids(_first(values, "in-reply-to"))), ""),
+        references=references,
+        content_type=decode_header_value(_first(values, "content-type") or "").strip().lower(),
+        sanitized=sanitized,
+        notes=tuple(notes),
+    )
+
+
+def envelope_from_bytes(header_bytes: bytes, *, max_header_bytes: int = 256 * 1024) -> Envelope:
+    """Decode a raw header block (as ``BODY.PEEK[HEADER...]`` returns it); never raises."""
+    try:
+        parsed = BytesParser(policy=compat32).parsebytes(header_bytes, headersonly=True)
+        items = list(parsed.raw_items())
+    except Exception:  # a header block the stdlib cannot split: show it as absent, say so
+        return Envelope(notes=("the header block could not be parsed",))
+    return read_envelope(items, max_header_bytes=max_header_bytes)

@@ -1,0 +1,268 @@
+"""Raw message bytes (or a header block plus BODYSTRUCTURE) to model values; nothing escapes.
+
+The tree is parsed with the ``compat32`` policy: it never interprets header values, so
+hostile headers cannot raise from the header registry the way ``policy.default`` can.
+Header values are decoded by :mod:`agentmail.mime.headers` instead.  The model keeps
+decoded text (front ends call :mod:`sanitize`); NUL, unpaired surrogates, bidi and
+zero-width characters are already gone from subjects, names and filenames.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Sequence
+from datetime import datetime
+from email.message import Message as EmailMessage
+from email.parser import BytesParser
+from email.policy import compat32
+from typing import Any
+
+from agentmail.mime import structure
+from agentmail.mime.assemble import assemble_message, normalise_flags
+from agentmail.mime.charset import decode_bytes
+from agentmail.mime.headers import (
+    Envelope,
+    decode_header_value,
+    envelope_from_bytes,
+    parse_addresses,
+    parse_date,
+    parse_msg_ids,
+    raw_to_text,
+    read_envelope,
+)
+from agentmail.mime.layout import DEFAULT_LIMITS, Limits, Node, child_id, plan_body
+from agentmail.mime.sanitize import clean_line, strip_invisible
+from agentmail.mime.structure import PartInfo, message_from_parts, structure_parts, text_parts_to_fetch
+from agentmail.model import Message, Summary
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "PartInfo",
+    "decode_header_value",
+    "message_from_parts",
+    "parse_addresses",
+    "parse_date",
+    "parse_message",
+    "parse_msg_ids",
+    "parse_summary",
+    "structure_parts",
+    "text_parts_to_fetch",
+]
+
+SNIPPET_CHARS = 200
+
+_DEFECT_NOTES = {
+    "NoBoundaryInMultipartDefect": "a multipart part has no boundary parameter; its content is shown as text",
+    "StartBoundaryNotFoundDefect": "a multipart boundary was never found; its content is shown as text",
+    "CloseBoundaryNotFoundDefect": "the message ends before its closing MIME boundary; it may be truncated",
+    "MultipartInvariantViolationDefect": "the MIME structure is inconsistent",
+    "MissingHeaderBodySeparatorDefect": "a malformed header line ended the header block early",
+    "FirstHeaderLineIsContinuationDefect": "the header block starts with a continuation line",
+    "InvalidBase64PaddingDefect": "a base64 part was damaged or truncated; decoded what could be",
+    "InvalidBase64CharactersDefect": "a base64 part contained invalid characters; they were skipped",
+    "InvalidBase64LengthDefect": "a base64 part was damaged or truncated; decoded what could be",
+}
+
+
+class _TreeBuilder:
+    """Builds the Node tree for a parsed message and keeps each leaf's payload."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.payloads: dict[str, tuple[bytes, str]] = {}
+        self.notes: list[str] = []
+        self.count = 0
+
+    def body(self, msg: EmailMessage, prefix: str, depth: int) -> Node:
+        """The body of a (possibly encapsulated) message: a multipart node or a single leaf."""
+        if msg.get_content_maintype() == "multipart" and msg.is_multipart():
+            return self.entity(msg, prefix, depth)
+        return self.entity(msg, child_id(prefix, 1), depth)
+
+    def entity(self, part: EmailMessage, part_id: str, depth: int) -> Node:
+        self.count += 1
+        node = Node(part_id, part.get_content_type(), **_describe(part))
+        if depth > self.limits.max_depth or self.count > self.limits.max_parts * 4:
+            return node
+        if node.maintype == "multipart" and part.is_multipart():
+            payload = part.get_payload()
+            node.children = [self.entity(c, child_id(part_id, i), depth + 1) for i, c in enumerate(payload, 1)]
+        elif node.is_message and (inner := _inner_message(part)) is not None:
+            node.children = [self.body(inner, part_id, depth + 1)]
+            node.forward_headers = _forward_headers(read_envelope(inner.raw_items()))
+            node.size = _serialised_size(inner)
+        else:
+            data, note = _leaf_bytes(part)
+            if note:
+                self.notes.append(f"part {part_id}: {note}")
+            node.size = len(data)
+            self.payloads[part_id] = (data, note or "")
+        self._collect_defects(part)
+        return node
+
+    def _collect_defects(self, part: EmailMessage) -> None:
+        for defect in getattr(part, "defects", ()):
+            note = _DEFECT_NOTES.get(type(defect).__name__)
+            if note and note not in self.notes:
+                self.notes.append(note)
+
+    def fetch(self, node: Node) -> bytes | None:
+        found = self.payloads.get(node.part_id)
+        return found[0] if found else None
+
+
+def _inner_message(part: EmailMessage) -> EmailMessage | None:
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], EmailMessage):
+        return payload[0]
+    return None
+
+
+def _describe(part: EmailMessage) -> dict[str, Any]:
+    """Parameters, disposition, filename, Content-ID and encoding of one entity, decoded."""
+    params: dict[str, str] = {}
+    for key, value in (part.get_params(failobj=[]) or [])[1:]:
+        text = email.utils.collapse_rfc2231_value(value) if isinstance(value, tuple) else value
+        params[str(key).strip().lower()] = raw_to_text(str(text)).strip()
+    try:
+        raw_name = part.get_filename() or ""
+    except (ValueError, LookupError, TypeError, UnicodeError):
+        raw_name = ""
+    filename = raw_to_text(raw_name)
+    if "=?" in filename:
+        filename = decode_header_value(filename)
+    disposition = (part.get_content_disposition() or "").lower()
+    return {
+        "params": params,
+        "disposition": disposition if disposition in ("attachment", "inline") else "",
+        "filename": strip_invisible(filename).strip(),
+        "content_id": strip_invisible(decode_header_value(part.get("Content-ID", "") or "")).strip().strip("<>"),
+        "encoding": raw_to_text(part.get("Content-Transfer-Encoding", "") or "").strip().lower(),
+    }
+
+
+def _leaf_bytes(part: EmailMessage) -> tuple[bytes, str | None]:
+    """A leaf's content with its transfer encoding undone (damage is recorded in ``part.defects``)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):  # message/delivery-status and friends: blocks of headers
+        return b"\n".join(_as_bytes(p) for p in payload), None
+    data = part.get_payload(decode=True)
+    return (data if isinstance(data, bytes) else b""), None
+
+
+def _as_bytes(msg: Any) -> bytes:
+    try:
+        return msg.as_bytes() if isinstance(msg, EmailMessage) else str(msg).encode("utf-8", "replace")
+    except (ValueError, LookupError, TypeError, UnicodeError):
+        return b""
+
+
+def _serialised_size(msg: EmailMessage) -> int:
+    return len(_as_bytes(msg))
+
+
+def _forward_headers(envelope: Envelope) -> tuple[tuple[str, str], ...]:
+    """What the "Forwarded message" separator shows for an attached message."""
+
+    def names(addresses: Sequence[Any]) -> str:
+        return ", ".join(a.formatted() for a in addresses)
+
+    return (
+        ("From", envelope.sender.formatted() if envelope.sender else ""),
+        ("Date", envelope.date.strftime("%a, %d %b %Y %H:%M %z") if envelope.date else ""),
+        ("Subject", envelope.subject),
+        ("To", names(envelope.to)),
+        ("Cc", names(envelope.cc)),
+    )
+
+
+def parse_message(
+    raw: bytes,
+    *,
+    uid: int,
+    folder: str,
+    uidvalidity: int,
+    flags: Sequence[str | bytes] = (),
+    size: int | None = None,
+    received: datetime | None = None,
+    authserv_id: str = "",
+    local_domains: Sequence[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
+) -> Message:
+    """Decode a whole message; damage and limits become ``notes``, never exceptions."""
+    common: dict[str, Any] = {
+        "uid": uid,
+        "folder": folder,
+        "uidvalidity": uidvalidity,
+        "flags": flags,
+        "size": size,
+        "received": received,
+        "authserv_id": authserv_id,
+        "local_domains": local_domains,
+        "limits": limits,
+        "default_size": len(raw),
+    }
+    try:
+        msg = BytesParser(policy=compat32).parsebytes(raw)
+        envelope = read_envelope(msg.raw_items(), max_header_bytes=limits.max_header_bytes)
+        builder = _TreeBuilder(limits)
+        root = builder.body(msg, "", 0)
+        plan = plan_body(root, limits)
+        return assemble_message(envelope, plan, builder.fetch, extra_notes=builder.notes, **common)
+    except (RecursionError, MemoryError) as exc:
+        return _raw_fallback(raw, f"the MIME structure could not be parsed ({type(exc).__name__})", common)
+    except Exception as exc:  # the promise: a hostile message never breaks reading
+        return _raw_fallback(raw, f"the message could not be decoded ({type(exc).__name__})", common)
+
+
+def _raw_fallback(raw: bytes, reason: str, common: dict[str, Any]) -> Message:
+    """Show the headers we can and the body as text when the MIME tree cannot be used."""
+    head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    limits: Limits = common["limits"]
+    envelope = envelope_from_bytes(head + b"\n\n", max_header_bytes=limits.max_header_bytes)
+    text, _ = decode_bytes(body[: limits.max_text_chars], None)
+    node = Node("1", "text/plain")
+    plan = plan_body(node, limits)
+    plan.notes.append(reason + "; the body is shown as raw text")
+    try:
+        return assemble_message(envelope, plan, lambda _node: text.encode("utf-8"), **common)
+    except Exception:  # last resort: the bare facts and the reason
+        return Message(uid=common["uid"], folder=common["folder"], uidvalidity=common["uidvalidity"], notes=(reason,))
+
+
+def parse_summary(
+    uid: int,
+    *,
+    flags: Sequence[str | bytes] = (),
+    size: int | None = 0,
+    received: datetime | None = None,
+    header_bytes: bytes = b"",
+    bodystructure: Any = None,
+    preview: str | bytes = "",
+) -> Summary:
+    """One index row from the fetched header fields, BODYSTRUCTURE and server PREVIEW; never raises."""
+    envelope = envelope_from_bytes(header_bytes or b"")
+    if bodystructure is not None:
+        attached = structure.has_attachments(bodystructure)
+    else:
+        attached = envelope.content_type.startswith("multipart/mixed")
+    if isinstance(preview, bytes):
+        preview = decode_bytes(preview, "utf-8")[0]
+    snippet = " ".join(clean_line(str(preview or "")).split())[:SNIPPET_CHARS]
+    return Summary(
+        uid=uid,
+        flags=normalise_flags(flags),
+        size=int(size or 0),
+        date=envelope.date,
+        received=received,
+        has_attachments=attached,
+        message_id=envelope.message_id,
+        in_reply_to=envelope.in_reply_to,
+        sanitized=envelope.sanitized,
+        sender=envelope.sender,
+        to=envelope.to,
+        cc=envelope.cc,
+        subject=envelope.subject,
+        snippet=snippet,
+    )

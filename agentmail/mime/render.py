@@ -1,0 +1,137 @@
+"""Body text a person reads: HTML rendered to plain text, format=flowed undone, quotes understood.
+
+Nothing here fetches anything: HTML images and links become text and numbered references.
+The pager wraps lines, so nothing here wraps.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_LINK_SCHEMES = ("http:", "https:", "ftp:", "mailto:", "tel:")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_QUOTE_PREFIX = re.compile(r"^(?:[ \t]?>)+[ \t]?")
+_FLOWED_QUOTE = re.compile(r"^>+")  # RFC 3676 4.5: quote marks start in column 0, no spaces between
+_ATTRIBUTION = re.compile(
+    r"^\s*(?:On\b.{0,300}\bwrote|Le\b.{0,300}\ba écrit|Am\b.{0,300}\bschrieb|El\b.{0,300}\bescribió"
+    r"|Op\b.{0,300}\bschreef|Il\b.{0,300}\bha scritto)\s*:\s*$",
+    re.IGNORECASE,
+)
+_HISTORY_START = re.compile(
+    r"^\s*(?:-{3,}\s*Original Message\s*-{3,}|-{5,}\s*Forwarded message\s*-{5,}|_{20,})\s*$", re.IGNORECASE
+)
+_MAX_ATTRIBUTION_LINES = 3
+
+
+def _clean_markdown(text: str) -> str:
+    """Drop html2text's Markdown escapes and line-break padding, which are noise on a terminal."""
+    text = _MD_ESCAPE.sub(r"\1", text)
+    text = _TRAILING_SPACE.sub("", text)
+    return _BLANK_RUNS.sub("\n\n", text).strip("\n")
+
+
+def html_to_text(html: str, *, first_link: int = 1) -> tuple[str, tuple[str, ...]]:
+    """Render HTML as readable text; links become ``[n]`` and their URLs are returned in order."""
+    import html2text  # lazily: the agent path must start fast and rarely renders HTML
+
+    links: list[str] = []
+    stack: list[str | None] = []
+
+    def on_tag(parser: Any, tag: str, attrs: dict[str, str | None], start: bool) -> bool:
+        if tag == "a":
+            if start:
+                href = (attrs.get("href") or "").strip()
+                stack.append(href if href.lower().startswith(_LINK_SCHEMES) else None)
+            elif stack and (href := stack.pop()):
+                links.append(href)
+                parser.o(f" [{first_link + len(links) - 1}]")
+            return True
+        if tag == "img":
+            if start:
+                alt = " ".join((attrs.get("alt") or "").split())
+                parser.o(f"[image: {alt}]" if alt else "[image]")
+            return True
+        return False
+
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    converter.ignore_emphasis = True
+    converter.unicode_snob = True
+    converter.pad_tables = True
+    converter.skip_internal_links = True
+    converter.tag_callback = on_tag
+    text = converter.handle(html)
+    converter.close()
+    return _clean_markdown(text), tuple(links)
+
+
+def quote_level(line: str) -> int:
+    """How many ``>`` quote markers start the line (``"> > x"`` and ``">> x"`` are both 2)."""
+    match = _QUOTE_PREFIX.match(line)
+    return match.group(0).count(">") if match else 0
+
+
+def unflow(text: str, delsp: bool = False) -> str:
+    """Undo RFC 3676 format=flowed: join soft-broken lines of equal quote depth, unstuff spaces."""
+    out: list[str] = []
+    current: str | None = None
+    depth = 0
+    for raw in text.split("\n"):
+        raw = raw.removesuffix("\r")
+        marks = _FLOWED_QUOTE.match(raw)
+        level = len(marks.group(0)) if marks else 0
+        body = raw[level:].removeprefix(" ")  # undo space-stuffing (RFC 3676 4.4)
+        is_signature = body == "-- "
+        flowed = body.endswith(" ") and not is_signature
+        if flowed and delsp:
+            body = body[:-1]
+        if current is not None and level == depth:
+            current += body
+        else:
+            if current is not None:
+                out.append(_with_quote(current, depth))
+            current, depth = body, level
+        if not flowed:
+            out.append(_with_quote(current, depth))
+            current = None
+    if current is not None:
+        out.append(_with_quote(current, depth))
+    return "\n".join(out)
+
+
+def _with_quote(body: str, depth: int) -> str:
+    return (">" * depth + " " + body) if depth else body
+
+
+def reply_text(text: str) -> str:
+    """The newest part of a message: quoted blocks, attribution lines and the signature removed."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        if line.rstrip(" ") == "--" or _HISTORY_START.match(line):
+            break
+        if quote_level(line):
+            continue
+        if _is_attribution(lines, index):
+            continue
+        kept.append(line)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    return "\n".join(kept)
+
+
+def _is_attribution(lines: list[str], index: int) -> bool:
+    """An "On <date>, <name> wrote:" line, possibly wrapped over a few lines, before a quote."""
+    for span in range(1, _MAX_ATTRIBUTION_LINES + 1):
+        for start in range(max(0, index - span + 1), index + 1):
+            chunk = lines[start : start + span]
+            if len(chunk) == span and index < start + span and _ATTRIBUTION.match(" ".join(chunk)):
+                following = lines[start + span : start + span + 2]
+                if any(quote_level(f) for f in following) or not any(f.strip() for f in following):
+                    return True
+    return False

@@ -1,0 +1,1 @@
+"""Operator tooling: doctor and friends."""

@@ -1,0 +1,1 @@
+"""The one API both front ends call; identity, limits and audit are enforced here."""

@@ -1,0 +1,128 @@
+"""The change feed: opaque tokens, ``changes --since``, and watching with IDLE.
+
+A token records (folder, UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ).  From it the
+server tells exactly what happened since: new uids at or above UIDNEXT, flag
+changes above the modseq (CONDSTORE), expunges (QRESYNC VANISHED).  A changed
+UIDVALIDITY is reported as ``resync_required``, never as wrong ids.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+
+from agentmail.errors import UsageError
+from agentmail.imap import idle as imap_idle
+from agentmail.imap import listing
+from agentmail.imap.sync import changed_since
+from agentmail.model import Event
+from agentmail.service.mailbox import Mailbox
+
+TOKEN_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a folder stood when a token was made."""
+
+    folder: str
+    uidvalidity: int
+    uidnext: int
+    modseq: int
+
+
+def encode_token(position: Position) -> str:
+    raw = json.dumps(
+        {
+            "v": TOKEN_VERSION,
+            "f": position.folder,
+            "uv": position.uidvalidity,
+            "un": position.uidnext,
+            "ms": position.modseq,
+        },
+        separators=(",", ":"),
+    ).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str) -> Position:
+    try:
+        data = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode("ascii")))
+        if data.get("v") != TOKEN_VERSION:
+            raise ValueError
+        return Position(str(data["f"]), int(data["uv"]), int(data["un"]), int(data["ms"]))
+    except (ValueError, KeyError, TypeError, UnicodeEncodeError, AttributeError):
+        raise UsageError("the token is not one agentmail gave out") from None
+
+
+def current_position(mailbox: Mailbox, folder: str) -> Position:
+    state = mailbox.select(folder)
+    return Position(folder, state.uidvalidity, state.uidnext, state.highestmodseq)
+
+
+def changes(mailbox: Mailbox, folder: str, since: str | None) -> tuple[list[Event], str]:
+    """Events since the token (none without one) and the token to pass next time."""
+    if since is None:
+        return [], encode_token(current_position(mailbox, folder))
+    old = decode_token(since)
+    if old.folder != folder:
+        raise UsageError(f"the token belongs to folder {old.folder!r}, not {folder!r}")
+    state = mailbox.select(folder)
+    now = Position(folder, state.uidvalidity, state.uidnext, state.highestmodseq)
+    if state.uidvalidity != old.uidvalidity:
+        token = encode_token(now)
+        return [Event("resync_required", folder=folder, token=token)], token
+    diff = changed_since(mailbox.session, old.uidnext, old.modseq, state.uidnext)
+    now = Position(folder, state.uidvalidity, max(state.uidnext, old.uidnext), max(state.highestmodseq, old.modseq))
+    token = encode_token(now)
+    events: list[Event] = [Event("expunged", folder=folder, uid=uid, token=token) for uid in diff.vanished]
+    vanished = set(diff.vanished)
+    events += [
+        Event("flags", folder=folder, uid=uid, flags=flags, token=token)
+        for uid, flags in sorted(diff.flags.items())
+        if uid not in vanished
+    ]
+    for summary in listing.fetch_summaries(mailbox.session, list(diff.new_uids)):
+        events.append(Event("new", folder=folder, uid=summary.uid, flags=summary.flags, summary=summary, token=token))
+    return events, token
+
+
+class Watcher:
+    """IDLE on the mailbox's one connection, turning server pushes into change events."""
+
+    def __init__(self, mailbox: Mailbox, folder: str = "INBOX") -> None:
+        self.mailbox = mailbox
+        self.folder = folder
+        self.token = ""
+        self._idle = imap_idle.Idle(mailbox.session)
+
+    def start(self, since: str | None = None) -> tuple[list[Event], str]:
+        """Begin watching; with a token, first report what happened since it."""
+        events, self.token = changes(self.mailbox, self.folder, since)
+        self._idle.start()
+        return events, self.token
+
+    def fileno(self) -> int:
+        return self._idle.fileno()
+
+    def poll(self, timeout: float) -> bool:
+        """Wait up to timeout for the server; True when it said something worth a look."""
+        return bool(self._idle.check(timeout))
+
+    def pause(self) -> None:
+        """Leave IDLE so the connection can serve a request."""
+        self._idle.stop()
+
+    def resume(self) -> None:
+        """Re-enter IDLE on the watched folder (a request may have selected another)."""
+        selected = self.mailbox.session.selected
+        if selected is None or selected.name != self.folder:
+            self.mailbox.select(self.folder)
+        self._idle.start()
+
+    def collect(self) -> list[Event]:
+        """Leave IDLE and compute what changed since the last token (the caller resumes)."""
+        self._idle.stop()
+        events, self.token = changes(self.mailbox, self.folder, self.token or None)
+        return events

@@ -1,0 +1,346 @@
+"""The Mailbox service: the operations users think in, over one IMAP session.
+
+Both front ends call only this class.  It binds the validated member, enforces
+read-only mode and uidvalidity checks, and hides IMAP details (sequence sets,
+SORT/THREAD, COPYUID) behind mail words.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from agentmail import provision
+from agentmail.config import Settings
+from agentmail.errors import ForbiddenError, NotFoundError, UsageError
+from agentmail.identity import Member
+from agentmail.imap import changes as imap_changes
+from agentmail.imap import fetch as imap_fetch
+from agentmail.imap import folders as imap_folders
+from agentmail.imap import listing
+from agentmail.imap.session import FolderState, ImapSession
+from agentmail.model import Account, Folder, Message, Page, Part, Quota, Summary, Transfer, UidPair, View
+
+#: Server extensions agentmail uses when offered (whoami reports which are).
+USED_EXTENSIONS = (
+    "CONDSTORE",
+    "ESEARCH",
+    "IDLE",
+    "LIST-STATUS",
+    "MOVE",
+    "PREVIEW",
+    "QRESYNC",
+    "QUOTA",
+    "SORT",
+    "SPECIAL-USE",
+    "THREAD=REFERENCES",
+    "UIDPLUS",
+)
+
+#: Names tried for a role when the server marks no special-use folder.
+ROLE_FALLBACKS = {
+    "sent": ("Sent", "Sent Items", "Sent Messages"),
+    "drafts": ("Drafts",),
+    "trash": ("Trash", "Deleted Items", "Deleted Messages"),
+    "junk": ("Junk", "Spam"),
+    "archive": ("Archive",),
+}
+
+MAX_LIMIT = 500
+
+
+class Mailbox:
+    """One member's mailbox for one session (agent process or TUI worker)."""
+
+    def __init__(self, settings: Settings, member: Member, *, read_only: bool = False) -> None:
+        self.settings = settings
+        self.member = member
+        self.read_only = read_only
+        self.session = ImapSession(settings, member, read_only=read_only, on_no_mailbox=self._provision)
+        self._folders: list[Folder] | None = None
+
+    @property
+    def local_domains(self) -> tuple[str, ...]:
+        """Our own domains: mail from them through the local relay is a member's."""
+        return tuple(dict.fromkeys((self.settings.addr_domain, self.settings.mail_domain)))
+
+    def _provision(self) -> bool:
+        """Create a missing mailbox through the admin API when one is configured."""
+        return provision.ensure_mailbox(self.settings, self.member)
+
+    def __enter__(self) -> Mailbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Log in now (otherwise the first operation does)."""
+        self.session.client  # noqa: B018 -- the property connects
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- account and folders ----------------------------------------------------
+    def whoami(self) -> Account:
+        caps = self.session.capabilities
+        return Account(
+            member=self.member.name,
+            address=self.member.address,
+            webmail_url=self.settings.webmail_url,
+            read_only=self.read_only,
+            capabilities=tuple(c for c in USED_EXTENSIONS if c in caps),
+        )
+
+    def folders(self, *, refresh: bool = True) -> list[Folder]:
+        if refresh or self._folders is None:
+            self._folders = imap_folders.list_folders(self.session)
+        return self._folders
+
+    def folder_for(self, role: str) -> str:
+        """The folder name playing a role (sent, drafts, trash, ...), by special-use flag or by name."""
+        folders = self.folders(refresh=self._folders is None)
+        found = imap_folders.find_role(folders, role)
+        if found is not None:
+            return found.name
+        names = {f.name.lower(): f.name for f in folders}
+        for candidate in ROLE_FALLBACKS.get(role, ()):
+            if candidate.lower() in names:
+                return names[candidate.lower()]
+        raise NotFoundError(f"this mailbox has no {role} folder", details={"role": role})
+
+    def create_folder(self, name: str) -> Folder:
+        imap_folders.create_folder(self.session, name)
+        return next((f for f in self.folders() if f.name == name), Folder(name))
+
+    def rename_folder(self, old: str, new: str) -> Folder:
+        imap_folders.rename_folder(self.session, self.folders(), old, new)
+        return next((f for f in self.folders() if f.name == new), Folder(new))
+
+    def delete_folder(self, name: str) -> None:
+        imap_folders.delete_folder(self.session, self.folders(), name)
+        self._folders = None
+
+    def quota(self) -> Quota | None:
+        return imap_folders.get_quota(self.session)
+
+    # -- listing ------------------------------------------------------------------
+    def select(self, folder: str, uidvalidity: int | None = None, *, writable: bool = False) -> FolderState:
+        return self.session.select(folder, expect_uidvalidity=uidvalidity, writable=writable)
+
+    def view(
+        self,
+        folder: str = "INBOX",
+        *,
+        sort: str = "arrival",
+        reverse: bool = False,
+        threads: bool = False,
+        criteria: Sequence[Any] = ("ALL",),
+        uidvalidity: int | None = None,
+    ) -> View:
+        """The folder's uids newest first (or oldest first with reverse), optionally threaded."""
+        state = self.select(folder, uidvalidity)
+        if threads:
+            rows = listing.thread_rows(self.session, criteria)
+            if reverse:
+                rows.reverse()
+            return View(folder, state.uidvalidity, tuple(u for u, _ in rows), tuple(d for _, d in rows))
+        if sort == "arrival" and state.exists == 0:
+            uids: list[int] = []
+        elif sort == "arrival":
+            uids = listing.search_uids(self.session, criteria)
+        else:
+            uids = listing.sorted_uids(self.session, sort, criteria)
+        if not reverse:
+            uids.reverse()
+        return View(folder, state.uidvalidity, tuple(uids))
+
+    def summaries(self, folder: str, uids: Sequence[int], uidvalidity: int | None = None) -> list[Summary]:
+        """Summaries for exactly these uids (the rows on screen), in that order."""
+        self.session.select(folder, expect_uidvalidity=uidvalidity, reuse=True)
+        return listing.fetch_summaries(self.session, uids)
+
+    def list(
+        self,
+        folder: str = "INBOX",
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        before_uid: int | None = None,
+        unread: bool = False,
+        flagged: bool = False,
+        sort: str = "arrival",
+        reverse: bool = False,
+        threads: bool = False,
+        uidvalidity: int | None = None,
+        criteria: Sequence[Any] | None = None,
+    ) -> Page:
+        """One page of summaries, newest first; ``next_cursor`` continues where it ends."""
+        limit = _check_limit(limit)
+        crit: list[Any] = list(criteria) if criteria else []
+        crit += ["UNSEEN"] if unread else []
+        crit += ["FLAGGED"] if flagged else []
+        shape = {"s": sort, "r": reverse, "t": threads, "c": crit}
+        offset = 0
+        if cursor:
+            state = _decode_cursor(cursor)
+            if state.get("shape") != _shape_key(shape):
+                raise UsageError("the cursor belongs to a listing with other options; repeat those options")
+            uidvalidity = state["uv"]
+            offset = int(state.get("o", 0))
+            before_uid = state.get("b", before_uid)
+        view = self.view(
+            folder, sort=sort, reverse=reverse, threads=threads, criteria=crit or ["ALL"], uidvalidity=uidvalidity
+        )
+        uids = list(view.uids)
+        depths = dict(zip(view.uids, view.depths, strict=False)) if view.depths else {}
+        if before_uid is not None and sort == "arrival" and not threads:
+            uids = [u for u in uids if (u > before_uid if reverse else u < before_uid)]
+            offset = 0
+        window = uids[offset : offset + limit]
+        items = listing.fetch_summaries(self.session, window, depths)
+        next_cursor = None
+        if offset + limit < len(uids):
+            token: dict[str, Any] = {"uv": view.uidvalidity, "shape": _shape_key(shape)}
+            if sort == "arrival" and not threads:
+                token["b"] = window[-1]
+            else:
+                token["o"] = offset + limit
+            next_cursor = _encode_cursor(token)
+        return Page(folder, view.uidvalidity, len(view.uids), tuple(items), next_cursor)
+
+    def search(self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50) -> list[Page]:
+        """Server-side SEARCH in each folder; newest matches first."""
+        limit = _check_limit(limit)
+        pages = []
+        for folder in folders:
+            state = self.select(folder)
+            uids = [] if state.exists == 0 else listing.search_uids(self.session, criteria)
+            uids.reverse()
+            items = listing.fetch_summaries(self.session, uids[:limit])
+            pages.append(Page(folder, state.uidvalidity, len(uids), tuple(items)))
+        return pages
+
+    def searchable_folders(self) -> list[str]:
+        """Every selectable folder, for searches across all of them."""
+        return [f.name for f in self.folders() if "\\noselect" not in (x.lower() for x in f.flags)]
+
+    # -- reading ------------------------------------------------------------------
+    def read(self, folder: str, uid: int, *, peek: bool = False, uidvalidity: int | None = None) -> Message:
+        """Decode a message; mark it \\Seen unless peeking or read-only."""
+        state = self.select(folder, uidvalidity)
+        message = imap_fetch.fetch_message(
+            self.session, state, uid, authserv_id=self.settings.authserv_id, local_domains=self.local_domains
+        )
+        if not peek and not self.read_only and "\\Seen" not in message.flags:
+            self.select(folder, state.uidvalidity, writable=True)
+            imap_changes.add_flags(self.session, [uid], ["\\Seen"])
+            message = dataclasses.replace(message, flags=(*message.flags, "\\Seen"))
+        return message
+
+    def raw(self, folder: str, uid: int, *, uidvalidity: int | None = None) -> bytes:
+        state = self.select(folder, uidvalidity)
+        return imap_fetch.fetch_raw(self.session, state, uid)
+
+    def attachment(
+        self, folder: str, uid: int, part_id: str, *, max_bytes: int | None = None, uidvalidity: int | None = None
+    ) -> tuple[Part, bytes]:
+        state = self.select(folder, uidvalidity)
+        cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
+        return imap_fetch.fetch_part(self.session, state, uid, part_id, cap)
+
+    # -- changing -----------------------------------------------------------------
+    def set_flags(
+        self,
+        folder: str,
+        uids: Sequence[int],
+        *,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        uidvalidity: int | None = None,
+    ) -> list[int]:
+        self._writable()
+        self.select(folder, uidvalidity, writable=True)
+        found = imap_changes.require_uids(self.session, folder, uids)
+        if add:
+            imap_changes.add_flags(self.session, found, add)
+        if remove:
+            imap_changes.remove_flags(self.session, found, remove)
+        return found
+
+    def move(self, folder: str, uids: Sequence[int], target: str, *, uidvalidity: int | None = None) -> Transfer:
+        return self._transfer(folder, uids, target, uidvalidity, move=True)
+
+    def copy(self, folder: str, uids: Sequence[int], target: str, *, uidvalidity: int | None = None) -> Transfer:
+        return self._transfer(folder, uids, target, uidvalidity, move=False)
+
+    def delete(self, folder: str, uids: Sequence[int], *, uidvalidity: int | None = None) -> Transfer:
+        """Move to Trash; in Trash (or with no Trash) expunge for good."""
+        self._writable()
+        trash = self._optional_role("trash")
+        if trash is not None and folder != trash:
+            return self._transfer(folder, uids, trash, uidvalidity, move=True)
+        self.select(folder, uidvalidity, writable=True)
+        found = imap_changes.require_uids(self.session, folder, uids)
+        imap_changes.add_flags(self.session, found, ["\\Deleted"])
+        imap_changes.expunge_uids(self.session, found)
+        return Transfer(folder, "", tuple(UidPair(u, None) for u in found), expunged=True)
+
+    def restore(self, uids: Sequence[int], target: str = "INBOX", *, uidvalidity: int | None = None) -> Transfer:
+        """Move messages out of Trash (back to INBOX unless another folder is named)."""
+        return self._transfer(self.folder_for("trash"), uids, target, uidvalidity, move=True)
+
+    def _transfer(
+        self, folder: str, uids: Sequence[int], target: str, uidvalidity: int | None, *, move: bool
+    ) -> Transfer:
+        self._writable()
+        if target == folder:
+            raise UsageError(f"the messages are already in {folder!r}")
+        if target not in {f.name for f in self.folders()}:
+            raise NotFoundError(f"there is no folder named {target!r}", details={"folder": target})
+        self.select(folder, uidvalidity, writable=move)
+        found = imap_changes.require_uids(self.session, folder, uids)
+        if move:
+            mapping = imap_changes.move_messages(self.session, found, target)
+        else:
+            mapping = imap_changes.copy_messages(self.session, found, target)
+        return Transfer(folder, target, tuple(UidPair(u, mapping.get(u)) for u in found))
+
+    def _optional_role(self, role: str) -> str | None:
+        try:
+            return self.folder_for(role)
+        except NotFoundError:
+            return None
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ForbiddenError("this session is read-only; nothing can be changed")
+
+
+def _check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise UsageError(f"limit must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+def _shape_key(shape: dict[str, Any]) -> str:
+    return json.dumps(shape, sort_keys=True, default=str)
+
+
+def _encode_cursor(state: dict[str, Any]) -> str:
+    raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        state = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(state, dict) or not isinstance(state.get("uv"), int):
+            raise ValueError
+    except (ValueError, UnicodeEncodeError):
+        raise UsageError("the cursor is not one agentmail gave out") from None
+    return state

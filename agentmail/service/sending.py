@@ -1,0 +1,226 @@
+"""Sending: send, reply, forward and drafts, with the guarantees members rely on.
+
+- The From and the SMTP envelope sender are always the member's address.
+- Every recipient is validated (no DNS) before anything is sent: no partial sends.
+- A failed submission keeps the message in Drafts and says where.
+- With an idempotency key the Message-ID is derived from member + key, and a
+  message already in Sent with that id is not sent again.
+- Exactly one copy lands in Sent, marked \\Seen.
+
+Order: submit, then append to Sent.  A crash between the two can leave a sent
+message without its Sent copy (and a retry would send again); the other order
+could leave a Sent copy of a message that never went out, which is worse.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import email.policy
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+
+from agentmail import smtp
+from agentmail.errors import AgentmailError, ForbiddenError, InvalidMessageError, LimitError
+from agentmail.imap import changes as imap_changes
+from agentmail.imap import listing
+from agentmail.mime import compose
+from agentmail.mime.drafts import draft_from_bytes
+from agentmail.model import Address, Draft, SendResult
+from agentmail.service import audit, policy
+from agentmail.service.mailbox import Mailbox
+
+
+def send(mailbox: Mailbox, draft: Draft, *, idempotency_key: str | None = None, dry_run: bool = False) -> SendResult:
+    """Validate, build and submit a draft; append the Sent copy."""
+    _check_writable(mailbox)
+    settings, member = mailbox.settings, mailbox.member
+    recipients = draft.recipients
+    if not recipients:
+        raise InvalidMessageError("the message has no recipients (to, cc or bcc)")
+    if len(recipients) > settings.max_recipients:
+        raise LimitError(
+            f"the message has {len(recipients)} recipients; the limit is {settings.max_recipients}",
+            details={"recipients": len(recipients), "limit": settings.max_recipients},
+        )
+    compose.validate_addresses(recipients, local_domains=mailbox.local_domains)
+    message_id = compose.make_message_id(member.address, settings.addr_domain, idempotency_key)
+    if idempotency_key and not dry_run:
+        earlier = find_sent(mailbox, message_id)
+        if earlier is not None:
+            folder, uid = earlier
+            return SendResult(message_id, len(recipients), 0, folder, uid, duplicate=True)
+    message = compose.build_message(
+        draft, sender=Address("", member.address), message_id=message_id, date=datetime.now(UTC)
+    )
+    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    if len(raw) > settings.max_message_bytes:
+        raise LimitError(
+            f"the message is {len(raw)} bytes; the limit is {settings.max_message_bytes}",
+            details={"size": len(raw), "limit": settings.max_message_bytes},
+        )
+    if dry_run:
+        return SendResult(message_id, len(recipients), len(raw), dry_run=True, raw=raw.decode("utf-8", "replace"))
+    limiter = policy.SendLimiter(settings, member.name)
+    reservation = limiter.reserve()
+    try:
+        smtp.submit(settings, member.address, [a.email for a in recipients], raw)
+    except AgentmailError as exc:
+        limiter.release(reservation)
+        audit.record_send(member.address, message_id, len(recipients), len(raw), f"failed:{exc.code}")
+        kept = _keep_draft(mailbox, draft)
+        if kept is None:
+            raise
+        details = {**exc.details, "draft_folder": kept[0], "draft_uid": kept[1]}
+        raise type(exc)(f"{exc}; the message was kept in {kept[0]}", code=exc.code, details=details) from None
+    audit.record_send(member.address, message_id, len(recipients), len(raw), "sent")
+    sent_folder, sent_uid = _append_sent(mailbox, message, draft.bcc)
+    return SendResult(message_id, len(recipients), len(raw), sent_folder, sent_uid)
+
+
+def reply(
+    mailbox: Mailbox,
+    folder: str,
+    uid: int,
+    extra: Draft,
+    *,
+    reply_all: bool = False,
+    uidvalidity: int | None = None,
+    idempotency_key: str | None = None,
+    dry_run: bool = False,
+) -> SendResult:
+    """Reply (or reply-all, never to oneself) with threading headers and the original quoted."""
+    original = mailbox.read(folder, uid, peek=True, uidvalidity=uidvalidity)
+    base = compose.reply_draft(original, member_address=mailbox.member.address, reply_all=reply_all, text=extra.text)
+    draft = _merge(base, extra)
+    result = send(mailbox, draft, idempotency_key=idempotency_key, dry_run=dry_run)
+    if not dry_run and not result.duplicate:
+        mailbox.set_flags(folder, [uid], add=["\\Answered"], uidvalidity=original.uidvalidity)
+    return result
+
+
+def forward(
+    mailbox: Mailbox,
+    folder: str,
+    uid: int,
+    extra: Draft,
+    *,
+    as_attachment: bool = False,
+    uidvalidity: int | None = None,
+    idempotency_key: str | None = None,
+    dry_run: bool = False,
+) -> SendResult:
+    """Forward inline (quoted) or as an attached message/rfc822."""
+    original = mailbox.read(folder, uid, peek=True, uidvalidity=uidvalidity)
+    raw = mailbox.raw(folder, uid, uidvalidity=original.uidvalidity) if as_attachment else b""
+    base = compose.forward_draft(original, raw, as_attachment=as_attachment, text=extra.text)
+    draft = _merge(base, extra)
+    result = send(mailbox, draft, idempotency_key=idempotency_key, dry_run=dry_run)
+    if not dry_run and not result.duplicate:
+        mailbox.set_flags(folder, [uid], add=["$Forwarded"], uidvalidity=original.uidvalidity)
+    return result
+
+
+def save_draft(mailbox: Mailbox, draft: Draft, *, replace_uid: int | None = None) -> tuple[str, int | None]:
+    """Store a draft in Drafts (Bcc kept, so it can be sent later); replace an older version."""
+    _check_writable(mailbox)
+    folder = mailbox.folder_for("drafts")
+    message_id = compose.make_message_id(mailbox.member.address, mailbox.settings.addr_domain)
+    message = compose.build_message(
+        draft, sender=Address("", mailbox.member.address), message_id=message_id, date=datetime.now(UTC)
+    )
+    if draft.bcc:
+        message["Bcc"] = _header_addresses(draft.bcc)
+    raw = message.as_bytes(policy=email.policy.SMTP)
+    uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Draft", "\\Seen"])
+    if replace_uid is not None:
+        mailbox.delete(folder, [replace_uid])
+    return folder, uid
+
+
+def send_draft(
+    mailbox: Mailbox,
+    uid: int,
+    *,
+    uidvalidity: int | None = None,
+    idempotency_key: str | None = None,
+    dry_run: bool = False,
+) -> SendResult:
+    """Send a stored draft, then remove it from Drafts."""
+    folder = mailbox.folder_for("drafts")
+    raw = mailbox.raw(folder, uid, uidvalidity=uidvalidity)
+    draft = draft_from_bytes(raw)
+    result = send(mailbox, draft, idempotency_key=idempotency_key, dry_run=dry_run)
+    if not dry_run:
+        state = mailbox.select(folder, writable=True)
+        imap_changes.add_flags(mailbox.session, [uid], ["\\Deleted"])
+        imap_changes.expunge_uids(mailbox.session, [uid])
+        del state
+    return result
+
+
+def find_sent(mailbox: Mailbox, message_id: str) -> tuple[str, int] | None:
+    """Where a message with this Message-ID already sits in Sent (idempotent retries)."""
+    try:
+        folder = mailbox.folder_for("sent")
+    except AgentmailError:
+        return None
+    state = mailbox.select(folder)
+    if state.exists == 0:
+        return None
+    uids = listing.search_uids(mailbox.session, ["HEADER", "Message-ID", message_id])
+    return (folder, uids[0]) if uids else None
+
+
+def _append_sent(mailbox: Mailbox, message: EmailMessage, bcc: Sequence[Address]) -> tuple[str, int | None]:
+    """The Sent copy keeps the Bcc list (as mutt's does), which the sent message never shows."""
+    folder = mailbox.folder_for("sent")
+    stored = message
+    if bcc:
+        stored = copy.deepcopy(message)
+        stored["Bcc"] = _header_addresses(bcc)
+    raw = stored.as_bytes(policy=email.policy.SMTP)
+    return folder, imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Seen"])
+
+
+def _header_addresses(addresses: Sequence[Address]) -> tuple[HeaderAddress, ...]:
+    """Structured addresses, so a name with a comma or quote cannot split or inject."""
+    return tuple(HeaderAddress(display_name=a.name, addr_spec=a.email) for a in addresses)
+
+
+def _keep_draft(mailbox: Mailbox, draft: Draft) -> tuple[str, int | None] | None:
+    """Best effort: a failed send must not lose what was typed."""
+    try:
+        return save_draft(mailbox, draft)
+    except AgentmailError:
+        return None
+
+
+def _merge(base: Draft, extra: Draft) -> Draft:
+    """The caller's fields win where given; recipients are added to the computed ones."""
+    return dataclasses.replace(
+        base,
+        to=extra.to or base.to,
+        cc=_unique(base.cc + extra.cc) if extra.cc else base.cc,
+        bcc=extra.bcc or base.bcc,
+        subject=extra.subject or base.subject,
+        html=extra.html or base.html,
+        attachments=base.attachments + extra.attachments,
+    )
+
+
+def _unique(addresses: tuple[Address, ...]) -> tuple[Address, ...]:
+    seen: set[str] = set()
+    out = []
+    for a in addresses:
+        if a.email.lower() not in seen:
+            seen.add(a.email.lower())
+            out.append(a)
+    return tuple(out)
+
+
+def _check_writable(mailbox: Mailbox) -> None:
+    if mailbox.read_only:
+        raise ForbiddenError("this session is read-only; nothing can be sent or saved")

@@ -1,0 +1,277 @@
+"""The mail reader for people: urwid MainLoop, the screen stack, the status line, and the wake pipe from the worker."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import urwid
+
+from agentmail.errors import AgentmailError, UnavailableError
+from agentmail.mime.sanitize import clean_line
+from agentmail.model import Address, Draft, Folder, Quota
+from agentmail.tui import keys, theme, worker
+from agentmail.tui.screens.base import Call, Screen
+from agentmail.tui.screens.composer import ComposerScreen
+from agentmail.tui.screens.help import HelpScreen
+from agentmail.tui.screens.index import IndexScreen
+from agentmail.tui.screens.sidebar import SidebarScreen
+from agentmail.tui.widgets import ConfirmBar, LineInput
+
+log = logging.getLogger(__name__)
+MAX_SEEN_ADDRESSES = 500
+
+
+class App:
+    """Implements the screens' Host: the stack of screens, status and message lines, prompts."""
+
+    def __init__(self, member_address: str, *, read_only: bool = False, dispatcher: worker.Dispatcher | None = None):
+        self.member_address, self.read_only = member_address, read_only
+        self.dispatcher = dispatcher
+        self.stack: list[Screen] = []
+        self.folders: list[Folder] = []
+        self.quota: Quota | None = None
+        self.connection = "connecting…"
+        self._seen: dict[str, Address] = {}
+        self.hint = urwid.Text("", wrap="clip")
+        self.status = urwid.Text("", wrap="clip")
+        self.message = urwid.Text("", wrap="clip")
+        self._line = urwid.WidgetPlaceholder(urwid.AttrMap(self.message, "message"))
+        self.footer = urwid.Pile([urwid.AttrMap(self.status, "status"), self._line])
+        self.body = urwid.WidgetPlaceholder(urwid.SolidFill(" "))
+        self.frame = urwid.Frame(self.body, header=urwid.AttrMap(self.hint, "hint"), footer=self.footer)
+        self.exit_status = 0
+
+    # -- Host: work and messages ----------------------------------------------------------
+    def post(self, call: Call, on_done: Callable[[Any], None], *, slot: str = "",
+             on_error: Callable[[AgentmailError], None] | None = None) -> int:  # fmt: skip
+        if self.dispatcher is None:
+            return 0
+        req_id = self.dispatcher.post(call, on_done, slot=slot, on_error=on_error or self.fail)
+        self.refresh_status()
+        return req_id
+
+    def notify(self, text: str, *, error: bool = False) -> None:
+        self.message.set_text(("error" if error else "message", clean_line(text)))
+
+    def fail(self, exc: AgentmailError) -> None:
+        """An error from the worker: one sentence in the message line, never a traceback."""
+        if isinstance(exc, UnavailableError):
+            self.connection = "connection lost; retrying on the next request"
+        self.notify(str(exc), error=True)
+        self.refresh_status()
+
+    # -- Host: screens ---------------------------------------------------------------------
+    def push(self, screen: Screen) -> None:
+        self.stack.append(screen)
+        self._show_top()
+
+    def pop(self, screen: Screen) -> None:
+        if screen in self.stack:
+            self.stack.remove(screen)
+        if not self.stack:
+            raise urwid.ExitMainLoop
+        self._show_top()
+        self.stack[-1].activated()
+        if isinstance(self.stack[-1], IndexScreen):
+            self.refresh_overview()  # reading or deleting changed the counts
+
+    def _show_top(self) -> None:
+        self.body.original_widget = self.stack[-1]
+        self.frame.focus_position = "body"
+        self.refresh_status()
+
+    def open_folder(self, folder: str) -> None:
+        """Show a folder's index as the bottom of the stack and idle on it."""
+        index = IndexScreen(self, folder)
+        self.stack = [index]
+        self._show_top()
+        if self.dispatcher is not None:
+            self.dispatcher.watch(folder)
+        index.load()
+
+    def compose(self, draft: Draft, *, answered: tuple[str, int, int] | None = None, flag: str = "") -> None:
+        self.push(ComposerScreen(self, draft, answered=answered, flag=flag or "\\Answered"))
+
+    def pick_folder(self, title: str, on_pick: Callable[[str], None]) -> None:
+        sidebar = SidebarScreen(self, on_pick, heading=title)
+        self.push(sidebar)
+        if self.folders:
+            sidebar.show_folders(self.folders)
+        sidebar.load()
+
+    # -- Host: the message line as a prompt ------------------------------------------------
+    def prompt(self, caption: str, on_done: Callable[[str], None], *, text: str = "",
+               complete: Callable[[str], str] | None = None) -> None:  # fmt: skip
+        def done(value: str) -> None:
+            self._end_prompt()
+            on_done(value)
+
+        self._start_prompt(LineInput(caption, done, self._end_prompt, text=text, complete=complete))
+
+    def confirm(self, question: str, on_yes: Callable[[], None], on_no: Callable[[], None] | None = None) -> None:
+        def yes() -> None:
+            self._end_prompt()
+            on_yes()
+
+        def no() -> None:
+            self._end_prompt()
+            (on_no or (lambda: None))()
+
+        self._start_prompt(ConfirmBar(question, yes, no))
+
+    def _start_prompt(self, widget: urwid.Widget) -> None:
+        self._line.original_widget = widget
+        self.footer.focus_position = 1
+        self.frame.focus_position = "footer"
+
+    def _end_prompt(self) -> None:
+        self._line.original_widget = urwid.AttrMap(self.message, "message")
+        self.frame.focus_position = "body"
+
+    # -- Host: addresses for completion ------------------------------------------------------
+    def seen_addresses(self) -> list[Address]:
+        return list(reversed(self._seen.values()))
+
+    def remember(self, addresses: list[Address]) -> None:
+        for address in addresses:
+            key = address.email.lower()
+            if key and key != self.member_address.lower():
+                self._seen.pop(key, None)
+                self._seen[key] = Address(clean_line(address.name), clean_line(address.email))
+        while len(self._seen) > MAX_SEEN_ADDRESSES:
+            self._seen.pop(next(iter(self._seen)))
+
+    # -- the worker's side -------------------------------------------------------------------
+    def on_wake(self, data: bytes) -> bool:
+        """Wake-up bytes from the worker (b"r") or a signal handler (b"H"): apply replies on this thread."""
+        if b"H" in data:
+            self.exit_status = 129
+            raise urwid.ExitMainLoop
+        if self.dispatcher is not None:
+            self.dispatcher.drain()
+        self.refresh_status()
+        return True
+
+    def on_events(self, reply: worker.Reply) -> None:
+        """Unsolicited change events from IDLE: update every index on the watched folder, then the counts."""
+        if reply.error is not None:
+            self.connection = "connection lost; reconnecting…"
+            self.notify(str(reply.error), error=True)
+            return
+        self.connection = "connected"
+        for screen in self.stack:
+            screen.on_events(reply.value)
+        if any(e.kind == "new" for e in reply.value):
+            self.notify("New mail.")
+        self.refresh_overview()
+
+    def refresh_overview(self) -> None:
+        """Ask for folder counts and the quota (for the status line and the sidebar)."""
+        self.post(worker.overview_call(), self._overview, slot="overview", on_error=self.fail)
+
+    def _overview(self, pair: tuple[list[Folder], Quota | None]) -> None:
+        self.folders, self.quota = pair
+        self.connection = "connected"
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        """Member, screen, unread count, quota and connection state; the hint bar for the top screen."""
+        top = self.stack[-1] if self.stack else None
+        parts = [self.member_address + (" (read-only)" if self.read_only else ""), top.title() if top else ""]
+        unread = sum(f.unseen for f in self.folders if f.name.upper() == "INBOX")
+        parts.append(f"INBOX unread {unread}")
+        if self.quota is not None and self.quota.limit_kib:
+            parts.append(f"quota {100 * self.quota.used_kib // self.quota.limit_kib}%")
+        busy = self.dispatcher is not None and self.dispatcher.busy
+        parts.append("working…" if busy and self.connection == "connected" else self.connection)
+        self.status.set_text(" " + " | ".join(p for p in parts if p))
+        self.hint.set_text(" " + keys.hint_line(top.name if top else "index"))
+
+    # -- global keys -------------------------------------------------------------------------
+    def unhandled(self, key: str | tuple[Any, ...]) -> bool:
+        """Keys no screen used: the "global" bindings of the key table."""
+        if not isinstance(key, str):
+            return False
+        action = keys.action_for("global", key)
+        if action is None:
+            return False
+        getattr(self, f"action_{action}")()
+        return True
+
+    def action_help(self) -> None:
+        self.push(HelpScreen(self))
+
+    def action_change_folder(self) -> None:
+        self.pick_folder("Change to which folder?", self.open_folder)
+
+    def action_sync(self) -> None:
+        self.notify("Checking for new mail…")
+        for screen in self.stack:
+            if isinstance(screen, IndexScreen):
+                screen.load()
+        self.refresh_overview()
+
+    def action_compose(self) -> None:
+        if self.read_only:
+            self.notify("This session is read-only; nothing can be sent.", error=True)
+            return
+        self.compose(Draft())
+
+    def action_redraw(self) -> None:
+        self.refresh_status()
+
+    def action_quit(self) -> None:
+        raise urwid.ExitMainLoop
+
+
+@contextlib.contextmanager
+def _signals_to(wake_fd: int) -> Iterator[None]:
+    """SIGHUP/SIGTERM write a byte to the wake pipe so the loop exits and restores the terminal."""
+
+    def handler(_signum: int, _frame: object) -> None:
+        with contextlib.suppress(OSError):
+            os.write(wake_fd, b"H")
+
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGHUP, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
+
+
+def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
+    """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
+    app = App(member.address, read_only=read_only)
+    screen = urwid.display.raw.Screen()
+    screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
+    loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
+                          unhandled_input=app.unhandled)  # fmt: skip
+    wake_fd = loop.watch_pipe(app.on_wake)
+    thread = worker.Worker(worker.new_mailbox(settings, member, read_only=read_only), wake_fd,
+                           watcher_factory=worker.idle_watcher)  # fmt: skip
+    app.dispatcher = worker.Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
+    thread.start()
+    try:
+        with _signals_to(wake_fd):
+            screen.start()
+            # ^C, ^\ and ^Z reach the app as keys (the composer asks before abandoning a message).
+            screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
+            app.open_folder("INBOX")
+            app.refresh_overview()
+            loop.run()
+    except KeyboardInterrupt:
+        app.exit_status = 130
+    finally:
+        if screen.started:
+            screen.stop()
+        thread.stop()
+        thread.join(timeout=3)
+        with contextlib.suppress(OSError):
+            os.close(wake_fd)
+    return app.exit_status

@@ -1,0 +1,145 @@
+"""THE key table: dispatch, the ``?`` help screen and the man page's KEYS section all read it.
+
+Keys use urwid's names ("enter", "page down", "ctrl x").  A screen looks a key up
+here (:func:`action_for`) and calls its ``action_<action>`` method; a key no screen
+binding claims falls through to the "global" bindings, handled by the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+SCREENS = ("global", "index", "pager", "composer", "sidebar")
+
+#: Headings for the help screen and the man page, in display order.
+TITLES = {
+    "global": "Everywhere",
+    "index": "Message list",
+    "pager": "Reading a message",
+    "composer": "Writing a message",
+    "sidebar": "Folder list",
+}
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One action on one screen, the keys that trigger it and a line of help."""
+
+    screen: str
+    action: str
+    keys: tuple[str, ...]
+    help: str
+    hint: str = ""  # a short label for the one-line hint bar; empty: not shown there
+
+
+def _b(screen: str, action: str, keys: Iterable[str], help_text: str, hint: str = "") -> Binding:
+    return Binding(screen, action, tuple(keys), help_text, hint)
+
+
+BINDINGS: tuple[Binding, ...] = (
+    _b("global", "help", ["?"], "Show this list of keys", "Help"),
+    _b("global", "change_folder", ["c"], "Change folder (shows the folder list)", "Folders"),
+    _b("global", "sync", ["$"], "Check for new mail and refresh counts now"),
+    _b("global", "compose", ["m"], "Write a new message", "Mail"),
+    _b("global", "redraw", ["ctrl l"], "Redraw the screen"),
+    _b("global", "quit", ["ctrl c"], "Leave agentmail at once (a message being written asks first)"),
+    _b("index", "down", ["j", "down"], "Next message"),
+    _b("index", "up", ["k", "up"], "Previous message"),
+    _b("index", "page_down", ["page down", " "], "Next page"),
+    _b("index", "page_up", ["page up", "-"], "Previous page"),
+    _b("index", "first", ["home"], "First (newest) message"),
+    _b("index", "last", ["end"], "Last (oldest) message"),
+    _b("index", "open", ["enter"], "Read the message", "Open"),
+    _b("index", "back", ["q"], "Leave search results, or quit from a folder", "Quit"),
+    _b("index", "reply", ["r"], "Reply to the sender", "Reply"),
+    _b("index", "group_reply", ["g"], "Reply to the sender and all recipients", "Group"),
+    _b("index", "forward", ["f"], "Forward the message"),
+    _b("index", "delete", ["d"], "Move the message to Trash", "Del"),
+    _b("index", "undo", ["u"], "Undo the last delete (moves the message back)", "Undo"),
+    _b("index", "move", ["s"], "Move the message to another folder"),
+    _b("index", "copy", ["C"], "Copy the message to another folder"),
+    _b("index", "flag", ["F"], "Flag or unflag the message"),
+    _b("index", "toggle_new", ["N"], "Mark the message read or unread"),
+    _b("index", "search", ["/"], "Search this folder (same query language as the search command)", "Search"),
+    _b("index", "next_unread", ["tab"], "Jump to the next unread message"),
+    _b("index", "threads", ["t"], "Show or hide threads"),
+    _b("index", "sort", ["o"], "Change the sort order (arrival, date, from, subject, size)"),
+    _b("pager", "back", ["q", "i"], "Back to the message list", "Back"),
+    _b("pager", "page_down", [" ", "page down"], "Next page"),
+    _b("pager", "page_up", ["b", "page up", "-"], "Previous page"),
+    _b("pager", "down", ["j", "down", "enter"], "Scroll down a line"),
+    _b("pager", "up", ["k", "up"], "Scroll up a line"),
+    _b("pager", "top", ["home"], "Top of the message"),
+    _b("pager", "bottom", ["end"], "End of the message"),
+    _b("pager", "next_message", ["n", "J"], "Next message", "Next"),
+    _b("pager", "previous_message", ["p", "K"], "Previous message", "Prev"),
+    _b("pager", "reply", ["r"], "Reply to the sender", "Reply"),
+    _b("pager", "group_reply", ["g"], "Reply to the sender and all recipients"),
+    _b("pager", "forward", ["f"], "Forward the message"),
+    _b("pager", "delete", ["d"], "Move the message to Trash and show the next one", "Del"),
+    _b("pager", "headers", ["h"], "Show or hide all headers", "Headers"),
+    _b("pager", "raw", ["H"], "Show or hide the raw message source"),
+    _b("pager", "attachments", ["v"], "Show text attachments inline", "Attach"),
+    _b("pager", "wrap", ["w"], "Wrap long lines or cut them"),
+    _b("pager", "search", ["/"], "Find text in this message (again: next match)", "Find"),
+    _b("composer", "send", ["ctrl x"], "Send the message (asks to confirm)", "Send"),
+    _b("composer", "postpone", ["ctrl p"], "Save the message to Drafts and close", "Postpone"),
+    _b("composer", "abort", ["esc", "ctrl c"], "Abandon the message (asks to confirm)", "Abort"),
+    _b("composer", "complete", ["tab"], "Complete an address from recent correspondents, else next field"),
+    _b("composer", "next_field", ["ctrl n"], "Next field"),
+    _b("composer", "previous_field", ["ctrl b"], "Previous field"),
+    _b("sidebar", "down", ["j", "down"], "Next folder"),
+    _b("sidebar", "up", ["k", "up"], "Previous folder"),
+    _b("sidebar", "open", ["enter"], "Open the folder (or choose it as the target)", "Open"),
+    _b("sidebar", "back", ["q", "esc"], "Close the folder list", "Back"),
+)
+
+
+def bindings_for(screen: str) -> tuple[Binding, ...]:
+    """The bindings of one screen, in table order."""
+    return tuple(b for b in BINDINGS if b.screen == screen)
+
+
+def action_for(screen: str, key: str) -> str | None:
+    """The action a key triggers on a screen (not counting global bindings)."""
+    for binding in BINDINGS:
+        if binding.screen == screen and key in binding.keys:
+            return binding.action
+    return None
+
+
+def display_key(key: str) -> str:
+    """How a key is written for people: "ctrl x" -> "^X", " " -> "Space"."""
+    if key.startswith("ctrl "):
+        return "^" + key[5:].upper()
+    names = {" ": "Space", "enter": "Enter", "esc": "Esc", "tab": "Tab", "page down": "PgDn", "page up": "PgUp",
+             "home": "Home", "end": "End", "up": "Up", "down": "Down"}  # fmt: skip
+    return names.get(key, key)
+
+
+def hint_line(screen: str) -> str:
+    """The one-line key hint for a screen: its hinted bindings, then the global ones."""
+    chosen = [b for b in BINDINGS if b.hint and b.screen in (screen, "global")]
+    return "  ".join(f"{display_key(b.keys[0])}:{b.hint}" for b in chosen)
+
+
+def _roff_escape(text: str) -> str:
+    """Escape text for roff: backslashes, and a leading dot or quote that roff would read as a request."""
+    text = text.replace("\\", "\\e").replace("-", "\\-")
+    return "\\&" + text if text[:1] in (".", "'") else text
+
+
+def render_man_keys() -> str:
+    """The body of the man page's KEYS section (roff, between its GENERATED markers), from the table."""
+    lines = [
+        "Keys under",
+        ".B Everywhere",
+        "work on every screen unless that screen uses the key itself.",
+    ]
+    for screen in SCREENS:
+        lines.append(f".SS {TITLES[screen]}")
+        for b in bindings_for(screen):
+            keys = ", ".join(_roff_escape(display_key(k)) for k in b.keys)
+            lines += [".TP", f".B {keys}" if " " not in keys else f'.B "{keys}"', _roff_escape(b.help)]
+    return "\n".join(lines) + "\n"

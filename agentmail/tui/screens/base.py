@@ -1,0 +1,82 @@
+"""What every screen shares: key dispatch from the key table, and the Host it talks through.
+
+Screens never see the worker or the service: they post calls through the Host
+(the app, or a test double) and get values back on the main thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol
+
+import urwid
+
+from agentmail.errors import AgentmailError
+from agentmail.model import Address, Draft
+from agentmail.tui import keys
+
+Call = Callable[[Any], Any]
+
+
+class Host(Protocol):
+    """The app as screens see it."""
+
+    member_address: str
+    read_only: bool
+
+    def post(
+        self, call: Call, on_done: Callable[[Any], None], *, slot: str = "",
+        on_error: Callable[[AgentmailError], None] | None = None,
+    ) -> int: ...  # fmt: skip
+    def notify(self, text: str, *, error: bool = False) -> None: ...
+    def fail(self, exc: AgentmailError) -> None: ...
+    def push(self, screen: Screen) -> None: ...
+    def pop(self, screen: Screen) -> None: ...
+    def prompt(
+        self, caption: str, on_done: Callable[[str], None], *, text: str = "",
+        complete: Callable[[str], str] | None = None,
+    ) -> None: ...  # fmt: skip
+    def confirm(self, question: str, on_yes: Callable[[], None], on_no: Callable[[], None] | None = None) -> None: ...
+    def pick_folder(self, title: str, on_pick: Callable[[str], None]) -> None: ...
+    def compose(self, draft: Draft, *, answered: tuple[str, int, int] | None = None, flag: str = "") -> None: ...
+    def open_folder(self, folder: str) -> None: ...
+    def seen_addresses(self) -> list[Address]: ...
+    def remember(self, addresses: list[Address]) -> None: ...
+
+
+class Screen(urwid.WidgetWrap):
+    """A full-window screen whose keys come from the key table (``action_<name>`` methods)."""
+
+    name: ClassVar[str] = "global"
+    bindings_first: ClassVar[bool] = True  # False: the focused widget sees keys first (text fields)
+
+    def __init__(self, host: Host, widget: urwid.Widget) -> None:
+        super().__init__(widget)
+        self.host = host
+        self.size: tuple[int, int] = (80, 20)
+
+    def title(self) -> str:
+        """What the status line shows for this screen."""
+        return self.name
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        self.size = size
+        action = keys.action_for(self.name, key)
+        if action is not None and self.bindings_first:
+            getattr(self, f"action_{action}")()
+            return None
+        unhandled = super().keypress(size, key)
+        if unhandled is not None and action is not None:
+            getattr(self, f"action_{action}")()
+            return None
+        return unhandled
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        self.size = size
+        return super().render(size, focus)
+
+    def activated(self) -> None:
+        """Called when the screen comes (back) to the top of the stack."""
+
+    def on_events(self, events: list[Any]) -> None:
+        """Change events from the server (new mail, flags, expunges) while this screen is shown."""

@@ -1,0 +1,200 @@
+"""Writing a message in the app itself (no external editor, no shell, no files): fields, checks, send, postpone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import urwid
+
+from agentmail.errors import AgentmailError, InvalidAddressError
+from agentmail.mime import compose
+from agentmail.mime.headers import parse_addresses
+from agentmail.mime.sanitize import clean_line, clean_text
+from agentmail.model import Address, Draft, Message
+from agentmail.tui.screens.base import Host, Screen
+from agentmail.tui.widgets import addr_list
+from agentmail.tui.worker import save_draft_call, send_call
+
+ADDRESS_FIELDS = ("to", "cc", "bcc")
+FIELDS = (*ADDRESS_FIELDS, "subject")
+
+
+def _field(label: str, text: str) -> urwid.Edit:
+    return urwid.Edit(("field", f"{label:>8}: "), text)
+
+
+class ComposerScreen(Screen):
+    """To/Cc/Bcc/Subject and the body; ^X sends after a y at the confirm bar, ^P postpones, Esc aborts."""
+
+    name = "composer"
+
+    def __init__(self, host: Host, draft: Draft, *, answered: tuple[str, int, int] | None = None,
+                 flag: str = "\\Answered") -> None:  # fmt: skip
+        self.draft = draft
+        self.answered, self.flag = answered, flag
+        self.fields = {
+            "to": _field("To", addr_list(draft.to)),
+            "cc": _field("Cc", addr_list(draft.cc)),
+            "bcc": _field("Bcc", addr_list(draft.bcc)),
+            "subject": _field("Subject", clean_line(draft.subject)),
+        }
+        self.body = urwid.Edit("", clean_text(draft.text), multiline=True)
+        self.error = urwid.Text("")
+        self.sending = False
+        self.draft_uid: int | None = None
+        top = [("pack", w) for w in self.fields.values()]
+        top += [("pack", urwid.AttrMap(self.error, "field error")), ("pack", urwid.Divider("─"))]
+        self._pile = urwid.Pile([*top, urwid.Filler(self.body, valign="top")])
+        super().__init__(host, self._pile)
+        self._pile.focus_position = 0 if not draft.to else len(FIELDS) + 2
+
+    def title(self) -> str:
+        return "Compose: " + (self.fields["subject"].edit_text[:40] or "(no subject)")
+
+    # -- building the draft ------------------------------------------------------------
+    def addresses(self, field: str) -> tuple[Address, ...]:
+        """The addresses typed in a field, parsed like a header."""
+        return parse_addresses(self.fields[field].edit_text)
+
+    def current_draft(self) -> Draft:
+        """The draft as typed now (threading headers and attachments kept from the prefill)."""
+        return Draft(
+            to=self.addresses("to"), cc=self.addresses("cc"), bcc=self.addresses("bcc"),
+            subject=self.fields["subject"].edit_text, text=self.body.edit_text,
+            attachments=self.draft.attachments, in_reply_to=self.draft.in_reply_to,
+            references=self.draft.references, forward=self.draft.forward,
+        )  # fmt: skip
+
+    def validate(self) -> Draft | None:
+        """Check the addresses; show the first problem inline under the fields."""
+        draft = self.current_draft()
+        try:
+            if not draft.recipients:
+                raise InvalidAddressError("add at least one recipient in To, Cc or Bcc")
+            for name in ADDRESS_FIELDS:
+                text = self.fields[name].edit_text
+                if text.strip() and not self.addresses(name):
+                    raise InvalidAddressError(f"{name.capitalize()}: no address could be read in {text[:60]!r}")
+            own_domain = self.host.member_address.rpartition("@")[2]
+            compose.validate_addresses(draft.recipients, local_domains=(own_domain,))
+        except AgentmailError as exc:
+            self.show_error(str(exc))
+            return None
+        self.show_error("")
+        return draft
+
+    def show_error(self, text: str) -> None:
+        """An inline error line under the header fields (empty: none)."""
+        self.error.set_text(text)
+
+    # -- actions ------------------------------------------------------------------------
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        if self.sending:
+            return None
+        return super().keypress(size, key)
+
+    def action_send(self) -> None:
+        draft = self.validate()
+        if draft is None:
+            return
+        count = len(draft.recipients)
+        self.host.confirm(f"Send to {count} recipient{'s' if count != 1 else ''}?", lambda: self._send(draft))
+
+    def _send(self, draft: Draft) -> None:
+        self.sending = True
+        self.host.notify("Sending…")
+        self.host.post(send_call(draft, answered=self.answered, flag=self.flag), self._sent,
+                       slot="composer-send", on_error=self._send_failed)  # fmt: skip
+
+    def _sent(self, result: Any) -> None:
+        self.sending = False
+        self.host.remember(list(self.current_draft().recipients))
+        self.host.pop(self)
+        self.host.notify(f"Sent to {result.recipients} recipient{'s' if result.recipients != 1 else ''}.")
+
+    def _send_failed(self, exc: AgentmailError) -> None:
+        """The composer stays open with its text; the error says where the draft was kept."""
+        self.sending = False
+        self.show_error(str(exc))
+        self.host.fail(exc)
+
+    def action_postpone(self) -> None:
+        self.host.notify("Saving to Drafts…")
+        self.host.post(save_draft_call(self.current_draft(), self.draft_uid), self._postponed,
+                       slot="composer-save", on_error=self.host.fail)  # fmt: skip
+
+    def _postponed(self, where: Any) -> None:
+        folder, _uid = where
+        self.host.pop(self)
+        self.host.notify(f"Postponed: saved in {folder}.")
+
+    def action_abort(self) -> None:
+        self.host.confirm("Abandon this message?", lambda: self.host.pop(self))
+
+    def action_complete(self) -> None:
+        """Complete the last address in an address field; elsewhere Tab moves to the next field."""
+        name = self._focused_field()
+        if name in ADDRESS_FIELDS:
+            edit = self.fields[name]
+            completed = complete_address(edit.edit_text, self.host.seen_addresses())
+            if completed != edit.edit_text:
+                edit.set_edit_text(completed)
+                edit.set_edit_pos(len(completed))
+                return
+        self.action_next_field()
+
+    def action_next_field(self) -> None:
+        self._move_focus(+1)
+
+    def action_previous_field(self) -> None:
+        self._move_focus(-1)
+
+    def _focused_field(self) -> str | None:
+        position = self._pile.focus_position
+        return FIELDS[position] if position < len(FIELDS) else None
+
+    def _move_focus(self, step: int) -> None:
+        stops = [*range(len(FIELDS)), len(FIELDS) + 2]
+        here = stops.index(self._pile.focus_position) if self._pile.focus_position in stops else 0
+        self._pile.focus_position = stops[(here + step) % len(stops)]
+
+
+def complete_address(text: str, known: list[Address]) -> str:
+    """Complete the word after the last comma from addresses seen before (name or address prefix)."""
+    head, comma, word = text.rpartition(",")
+    prefix = word.strip().lower()
+    if not prefix:
+        return text
+    for address in known:
+        if address.email.lower().startswith(prefix) or (address.name and address.name.lower().startswith(prefix)):
+            lead = head + comma + (" " if comma else "")
+            return lead + address.formatted()
+    return text
+
+
+def start_reply(host: Host, folder: str, uid: int, uidvalidity: int, *, reply_all: bool) -> None:
+    """Fetch the original (without marking it read) and open a prefilled composer."""
+
+    def opened(original: Message) -> None:
+        draft = compose.reply_draft(original, member_address=host.member_address, reply_all=reply_all)
+        host.compose(draft, answered=(folder, uid, uidvalidity), flag="\\Answered")
+
+    host.post(_read_peek(folder, uid, uidvalidity), opened, slot="compose-prefill")
+
+
+def start_forward(host: Host, folder: str, uid: int, uidvalidity: int) -> None:
+    """Fetch the original and its source, and open a composer with it forwarded inline."""
+
+    def opened(pair: tuple[Message, bytes]) -> None:
+        draft = compose.forward_draft(pair[0], pair[1], as_attachment=False)
+        host.compose(draft, answered=(folder, uid, uidvalidity), flag="$Forwarded")
+
+    def call(mb: Any) -> tuple[Message, bytes]:
+        return mb.read(folder, uid, peek=True, uidvalidity=uidvalidity), mb.raw(folder, uid, uidvalidity=uidvalidity)
+
+    host.post(call, opened, slot="compose-prefill")
+
+
+def _read_peek(folder: str, uid: int, uidvalidity: int) -> Callable[[Any], Message]:
+    return lambda mb: mb.read(folder, uid, peek=True, uidvalidity=uidvalidity)

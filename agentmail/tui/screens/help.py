@@ -1,0 +1,39 @@
+"""The ``?`` screen: every binding in the key table, grouped by screen (the same table the man page comes from)."""
+
+from __future__ import annotations
+
+import urwid
+
+from agentmail.tui import keys
+from agentmail.tui.screens.base import Host, Screen
+
+
+def help_rows() -> list[urwid.Widget]:
+    """One heading per screen and one line per binding."""
+    rows: list[urwid.Widget] = []
+    for screen in keys.SCREENS:
+        rows += [urwid.Divider(" "), urwid.Text(("help title", keys.TITLES[screen]))]
+        for b in keys.bindings_for(screen):
+            shown = ", ".join(keys.display_key(k) for k in b.keys)
+            rows.append(urwid.Columns([(18, urwid.Text(("help key", shown))), urwid.Text(b.help)], dividechars=1))
+    return rows
+
+
+class HelpScreen(Screen):
+    """Scrollable list of keys; q or ? closes it."""
+
+    name = "help"
+
+    def __init__(self, host: Host) -> None:
+        self.listbox = urwid.ListBox(urwid.SimpleFocusListWalker(help_rows()))
+        super().__init__(host, self.listbox)
+
+    def title(self) -> str:
+        return "Help: keys"
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        if key in ("q", "?", "esc", "enter"):
+            self.host.pop(self)
+            return None
+        aliases = {"j": "down", "k": "up", " ": "page down", "b": "page up", "-": "page up"}
+        return self.listbox.keypress(size, aliases.get(key, key))

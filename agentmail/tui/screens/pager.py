@@ -1,0 +1,248 @@
+"""Reading one message: headers, the body with coloured quote levels, links, attachments; raw and full-header views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import urwid
+
+from agentmail.mime.render import quote_level
+from agentmail.mime.sanitize import clean_filename, clean_line, clean_text
+from agentmail.model import Message, Part, Transfer
+from agentmail.tui.screens.base import Host, Screen
+from agentmail.tui.screens.composer import start_forward, start_reply
+from agentmail.tui.theme import quote_attr
+from agentmail.tui.widgets import addr_list, fmt_size
+
+Neighbour = Callable[[int, int], int | None]  # (uid, step) -> the uid step rows away in the index, or None
+MAX_INLINE_BYTES = 256 * 1024
+
+
+def _line(markup: Any, wrap: str) -> urwid.Text:
+    return urwid.Text(markup, wrap="space" if wrap == "space" else "clip")
+
+
+def header_lines(message: Message, full: bool) -> list[tuple[str, str]]:
+    """(name, sanitised value) pairs for the header block: the usual five, or every header."""
+    if full:
+        return [(clean_line(h.name), clean_line(h.value)) for h in message.headers]
+    rows = [("From", addr_list((message.sender,)) if message.sender else "")]
+    rows += [("To", addr_list(message.to))] if message.to else []
+    rows += [("Cc", addr_list(message.cc))] if message.cc else []
+    rows += [("Date", message.date.strftime("%a, %d %b %Y %H:%M %z") if message.date else "")]
+    rows += [("Subject", clean_line(message.subject))]
+    return rows
+
+
+def body_markup(text: str, needle: str = "") -> list[Any]:
+    """The body, one markup item per line: quote levels coloured, search matches highlighted."""
+    lines = []
+    for raw in clean_text(text).expandtabs(8).split("\n"):
+        attr = quote_attr(quote_level(raw))
+        lines.append(_highlight(raw, needle, attr) if needle else (attr, raw))
+    return lines
+
+
+def _highlight(line: str, needle: str, attr: str) -> Any:
+    """Split a line around case-insensitive matches of needle (flat markup: urwid 5 layers nested attributes)."""
+    low, n = line.lower(), needle.lower()
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while (hit := low.find(n, pos)) >= 0:
+        out += [(attr, line[pos:hit]), ("match", line[hit : hit + len(n)])]
+        pos = hit + len(n)
+    out.append((attr, line[pos:]))
+    return [piece for piece in out if piece[1]] or (attr, "")
+
+
+def part_line(part: Part) -> str:
+    """An attachment as listed under the body: name, type, size."""
+    name = clean_filename(part.filename) if part.filename else f"part {part.part_id}"
+    return f"[{part.part_id}] {name}  ({clean_line(part.content_type)}, {fmt_size(part.size)})"
+
+
+class PagerScreen(Screen):
+    """One message, scrolled like a pager; n/p walk the index it was opened from."""
+
+    name = "pager"
+
+    def __init__(self, host: Host, folder: str, uid: int, uidvalidity: int, *, neighbour: Neighbour | None = None,
+                 on_deleted: Callable[[Transfer], None] | None = None) -> None:  # fmt: skip
+        self.folder, self.uid, self.uidvalidity = folder, uid, uidvalidity
+        self.neighbour = neighbour or (lambda _uid, _step: None)
+        self.on_deleted = on_deleted or (lambda _transfer: None)
+        self.message: Message | None = None
+        self.full_headers, self.wrap_lines = False, True
+        self.raw_source: str | None = None
+        self.inline: list[tuple[Part, str]] = []
+        self.needle = ""
+        self.walker = urwid.SimpleFocusListWalker([urwid.Text(("note", "Loading the message…"))])
+        self.listbox = urwid.ListBox(self.walker)
+        super().__init__(host, self.listbox)
+
+    def title(self) -> str:
+        subject = clean_line(self.message.subject) if self.message else "…"
+        return f"{self.folder}: {subject[:50]}"
+
+    def load(self) -> None:
+        """Ask for the message (this marks it read, as opening does in every mail reader)."""
+        folder, uid, uv = self.folder, self.uid, self.uidvalidity
+        self.host.post(lambda mb: mb.read(folder, uid, uidvalidity=uv), self.show, slot="pager-read")
+
+    def show(self, message: Message) -> None:
+        """Display a message (called with the worker's reply, or directly by tests)."""
+        self.message, self.raw_source, self.inline, self.needle = message, None, [], ""
+        self.uid = message.uid
+        self.rebuild()
+
+    def rebuild(self, focus: int = 0) -> None:
+        """Lay the message out again (after a toggle, a search or attachments arriving)."""
+        if self.message is None:
+            return
+        wrap = "space" if self.wrap_lines else "clip"
+        rows = self._raw_rows(wrap) if self.raw_source is not None else self._message_rows(self.message, wrap)
+        self.walker[:] = rows
+        self.listbox.set_focus(min(focus, len(rows) - 1))
+
+    def _raw_rows(self, wrap: str) -> list[urwid.Widget]:
+        return [_line(line, wrap) for line in clean_text(self.raw_source or "").expandtabs(8).split("\n")]
+
+    def _message_rows(self, message: Message, wrap: str) -> list[urwid.Widget]:
+        rows: list[urwid.Widget] = []
+        for name, value in header_lines(message, self.full_headers):
+            attr = "subject" if name == "Subject" else "header value"
+            rows.append(_line([("header name", f"{name}: "), (attr, value)], wrap))
+        rows += [_line(("note", f"[{clean_line(note)}]"), wrap) for note in message.notes]
+        rows.append(urwid.Divider("─"))
+        rows += [_line(markup, wrap) for markup in body_markup(message.text, self.needle)]
+        for part, text in self.inline:
+            rows += [urwid.Divider("─"), _line(("attachment", part_line(part)), wrap)]
+            rows += [_line(markup, wrap) for markup in body_markup(text, self.needle)]
+        if message.links:
+            rows += [urwid.Divider(" "), _line(("note", "Links:"), wrap)]
+            rows += [_line(("link", f"[{i}] {clean_line(url)}"), wrap) for i, url in enumerate(message.links, 1)]
+        if message.attachments:
+            rows += [urwid.Divider(" "), _line(("note", "Attachments (v shows text ones here):"), wrap)]
+            rows += [_line(("attachment", part_line(p)), wrap) for p in message.attachments]
+        return rows
+
+    # -- actions --------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.host.pop(self)
+
+    def _scroll(self, key: str) -> None:
+        self.listbox.keypress(self.size, key)
+
+    def action_page_down(self) -> None:
+        self._scroll("page down")
+
+    def action_page_up(self) -> None:
+        self._scroll("page up")
+
+    def action_down(self) -> None:
+        self._scroll("down")
+
+    def action_up(self) -> None:
+        self._scroll("up")
+
+    def action_top(self) -> None:
+        self.listbox.set_focus(0)
+
+    def action_bottom(self) -> None:
+        self.listbox.set_focus(len(self.walker) - 1)
+
+    def action_next_message(self) -> None:
+        self._go(+1)
+
+    def action_previous_message(self) -> None:
+        self._go(-1)
+
+    def _go(self, step: int) -> None:
+        uid = self.neighbour(self.uid, step)
+        if uid is None:
+            self.host.notify("No next message." if step > 0 else "No previous message.")
+            return
+        self.uid = uid
+        self.load()
+
+    def action_reply(self) -> None:
+        start_reply(self.host, self.folder, self.uid, self.uidvalidity, reply_all=False)
+
+    def action_group_reply(self) -> None:
+        start_reply(self.host, self.folder, self.uid, self.uidvalidity, reply_all=True)
+
+    def action_forward(self) -> None:
+        start_forward(self.host, self.folder, self.uid, self.uidvalidity)
+
+    def action_delete(self) -> None:
+        folder, uid, uv = self.folder, self.uid, self.uidvalidity
+        following = self.neighbour(uid, +1)
+
+        def deleted(transfer: Transfer) -> None:
+            self.on_deleted(transfer)
+            if following is None:
+                self.host.pop(self)
+            else:
+                self.uid = following
+                self.load()
+
+        self.host.post(lambda mb: mb.delete(folder, [uid], uidvalidity=uv), deleted, slot="pager-delete")
+
+    def action_headers(self) -> None:
+        self.full_headers = not self.full_headers
+        self.rebuild()
+
+    def action_raw(self) -> None:
+        if self.raw_source is not None:
+            self.raw_source = None
+            self.rebuild()
+            return
+        folder, uid, uv = self.folder, self.uid, self.uidvalidity
+
+        def shown(raw: bytes) -> None:
+            self.raw_source = raw.decode("utf-8", "replace")
+            self.rebuild()
+
+        self.host.post(lambda mb: mb.raw(folder, uid, uidvalidity=uv), shown, slot="pager-raw")
+
+    def action_attachments(self) -> None:
+        """Fetch the text attachments and show them below the body (others are only listed)."""
+        parts = [p for p in (self.message.attachments if self.message else ()) if p.content_type.startswith("text/")]
+        if not parts:
+            self.host.notify("No text attachments to show.")
+            return
+        self.inline = []
+        for part in parts:
+            self.host.post(self._fetch_part(part.part_id), self._part_arrived, slot=f"pager-part-{part.part_id}")
+
+    def _fetch_part(self, part_id: str) -> Callable[[Any], tuple[Part, bytes]]:
+        folder, uid, uv = self.folder, self.uid, self.uidvalidity
+        return lambda mb: mb.attachment(folder, uid, part_id, max_bytes=MAX_INLINE_BYTES, uidvalidity=uv)
+
+    def _part_arrived(self, pair: tuple[Part, bytes]) -> None:
+        part, data = pair
+        self.inline.append((part, data.decode("utf-8", "replace")))
+        self.rebuild(self.listbox.focus_position)
+
+    def action_wrap(self) -> None:
+        self.wrap_lines = not self.wrap_lines
+        self.rebuild(self.listbox.focus_position)
+
+    def action_search(self) -> None:
+        self.host.prompt("Find: ", self.find, text=self.needle)
+
+    def find(self, needle: str) -> None:
+        """Highlight needle and move to its next occurrence after the current line."""
+        self.needle = needle.strip()
+        here = self.listbox.focus_position if self.walker else 0
+        self.rebuild(here)
+        if not self.needle:
+            return
+        texts = [w.text.lower() if isinstance(w, urwid.Text) else "" for w in self.walker]
+        order = list(range(here + 1, len(texts))) + list(range(here + 1))
+        hit = next((i for i in order if self.needle.lower() in texts[i]), None)
+        if hit is None:
+            self.host.notify(f"Not found: {clean_line(self.needle)}")
+        else:
+            self.listbox.set_focus(hit)

@@ -1,0 +1,183 @@
+"""The index's rows: a ListWalker over a View's uids that fetches summaries only for windows near the screen.
+
+Rows are fetched in blocks of :data:`BLOCK` (a placeholder shows until a block
+arrives) and blocks far from the focus are evicted, so memory stays bounded
+however large the folder is (aerc's msglist does the same).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+
+import urwid
+
+from agentmail.mime.sanitize import clean_line
+from agentmail.model import Summary, View
+from agentmail.tui.theme import FOCUS_MAP
+from agentmail.tui.widgets import SelectableText, addr_name, flag_marks, fmt_date, thread_prefix
+
+BLOCK = 50  # rows per summaries() request
+KEEP_BLOCKS = 4  # blocks kept on each side of the focus; the rest are evicted
+
+
+def row_widget(summary: Summary, depth: int = 0) -> urwid.Widget:
+    """One index row: flags, date, sender, subject (with thread glyphs); unread rows bold."""
+    attr = "unread" if summary.is_unread else ("flagged" if "\\Flagged" in summary.flags else "row")
+    prefix = thread_prefix(depth)
+    subject = [("tree", prefix), clean_line(summary.subject) or "(no subject)"] if prefix else (
+        clean_line(summary.subject) or "(no subject)")  # fmt: skip
+    columns = urwid.Columns(
+        [
+            (4, urwid.Text(flag_marks(summary), wrap="clip")),
+            (10, urwid.Text(fmt_date(summary.date or summary.received), wrap="clip")),
+            (20, urwid.Text(addr_name(summary.sender), wrap="ellipsis")),
+            SelectableText(subject, wrap="ellipsis"),
+        ],
+        dividechars=1,
+    )
+    return urwid.AttrMap(columns, attr, FOCUS_MAP[attr])
+
+
+def placeholder_widget() -> urwid.Widget:
+    """A row whose summary has not arrived yet."""
+    return urwid.AttrMap(SelectableText("     …", wrap="clip"), "placeholder", FOCUS_MAP["placeholder"])
+
+
+class LazyRows(urwid.ListWalker):
+    """Positions 0..n-1 over ``view.uids``; asks for blocks through ``need(start, uids)`` as rows are shown."""
+
+    def __init__(self, need: Callable[[int, list[int]], None]) -> None:
+        self._need = need
+        self.view = View("", 0)
+        self.focus = 0
+        self._summaries: dict[int, Summary] = {}
+        self._widgets: dict[int, urwid.Widget] = {}
+        self._blocks: set[int] = set()  # requested or loaded
+        self._placeholder = placeholder_widget()
+
+    # -- ListWalker protocol ----------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.view.uids)
+
+    def __getitem__(self, position: int) -> urwid.Widget:
+        if not 0 <= position < len(self.view.uids):
+            raise IndexError(position)
+        uid = self.view.uids[position]
+        widget = self._widgets.get(uid)
+        if widget is not None:
+            return widget
+        summary = self._summaries.get(uid)
+        if summary is None:
+            self._request(position // BLOCK)
+            return self._placeholder
+        widget = row_widget(summary, self.depth(position))
+        self._widgets[uid] = widget
+        return widget
+
+    def next_position(self, position: int) -> int:
+        if position + 1 >= len(self.view.uids):
+            raise IndexError(position)
+        return position + 1
+
+    def prev_position(self, position: int) -> int:
+        if position <= 0:
+            raise IndexError(position)
+        return position - 1
+
+    def positions(self, reverse: bool = False) -> Iterable[int]:
+        n = len(self.view.uids)
+        return range(n - 1, -1, -1) if reverse else range(n)
+
+    def set_focus(self, position: int) -> None:
+        self.focus = max(0, min(position, len(self.view.uids) - 1))
+        self._evict()
+        self._modified()
+
+    # -- data ---------------------------------------------------------------------
+    def set_view(self, view: View, keep_uid: int | None = None) -> None:
+        """Show a new uid list; summaries already known are kept, the focus follows keep_uid."""
+        old = set(view.uids)
+        self._summaries = {u: s for u, s in self._summaries.items() if u in old}
+        self._widgets.clear()
+        self._blocks.clear()
+        self.view = view
+        position = view.uids.index(keep_uid) if keep_uid in old else min(self.focus, max(len(view.uids) - 1, 0))
+        self.focus = position
+        self._modified()
+
+    def fill(self, uidvalidity: int, summaries: Iterable[Summary]) -> None:
+        """Summaries arrived for a block (dropped if the folder was re-created since)."""
+        if uidvalidity != self.view.uidvalidity:
+            return
+        for summary in summaries:
+            self._summaries[summary.uid] = summary
+            self._widgets.pop(summary.uid, None)
+        self._modified()
+
+    def forget_block(self, start: int) -> None:
+        """A block request failed: allow it to be asked for again later."""
+        self._blocks.discard(start // BLOCK)
+
+    def update(self, uid: int, **changes: object) -> Summary | None:
+        """Change a known summary (flags after F or N) and redraw its row."""
+        summary = self._summaries.get(uid)
+        if summary is None:
+            return None
+        summary = dataclasses.replace(summary, **changes)  # type: ignore[arg-type]
+        self._summaries[uid] = summary
+        self._widgets.pop(uid, None)
+        self._modified()
+        return summary
+
+    def summary_at(self, position: int) -> Summary | None:
+        if not 0 <= position < len(self.view.uids):
+            return None
+        return self._summaries.get(self.view.uids[position])
+
+    def uid_at(self, position: int) -> int | None:
+        return self.view.uids[position] if 0 <= position < len(self.view.uids) else None
+
+    def depth(self, position: int) -> int:
+        return self.view.depths[position] if position < len(self.view.depths) else 0
+
+    def insert_newest(self, summary: Summary) -> None:
+        """New mail: put it on top (newest-first arrival order), keeping the focus on the same message."""
+        if summary.uid in self.view.uids:
+            return
+        focus_uid = self.uid_at(self.focus)
+        self._summaries[summary.uid] = summary
+        view = dataclasses.replace(self.view, uids=(summary.uid, *self.view.uids))
+        self.set_view(view, keep_uid=focus_uid)
+
+    def remove(self, uid: int) -> None:
+        """A message left the folder (deleted here or expunged elsewhere)."""
+        if uid not in self.view.uids:
+            return
+        index = self.view.uids.index(uid)
+        depths = self.view.depths[:index] + self.view.depths[index + 1 :] if self.view.depths else ()
+        uids = self.view.uids[:index] + self.view.uids[index + 1 :]
+        self.set_view(dataclasses.replace(self.view, uids=uids, depths=depths))
+
+    @property
+    def cached(self) -> int:
+        """How many summaries are held (tests check the bound)."""
+        return len(self._summaries)
+
+    def _request(self, block: int) -> None:
+        if block in self._blocks:
+            return
+        self._blocks.add(block)
+        start = block * BLOCK
+        self._need(start, list(self.view.uids[start : start + BLOCK]))
+
+    def _evict(self) -> None:
+        """Drop summaries far from the focus so a long scroll does not keep every one."""
+        here = self.focus // BLOCK
+        self._blocks = {b for b in self._blocks if abs(b - here) <= KEEP_BLOCKS}
+        if len(self._summaries) <= (2 * KEEP_BLOCKS + 1) * BLOCK:
+            return
+        keep = set(self.view.uids[max(0, (here - KEEP_BLOCKS) * BLOCK) : (here + KEEP_BLOCKS + 1) * BLOCK])
+        for uid in [u for u in self._summaries if u not in keep]:
+            del self._summaries[uid]
+            self._widgets.pop(uid, None)

@@ -1,0 +1,117 @@
+"""Small widgets and formatters shared by the screens (sender strings are sanitised here or in the screen)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import urwid
+
+from agentmail.mime.sanitize import clean_line
+from agentmail.model import Address, Summary
+
+
+class SelectableText(urwid.Text):
+    """A text that can hold the focus in a list (an index row, a folder); keys pass through."""
+
+    _selectable = True
+
+    def keypress(self, size: tuple[int], key: str) -> str | None:
+        return key
+
+
+class LineInput(urwid.Edit):
+    """A one-line prompt: Enter answers, Esc or ^G cancels, Tab completes when a completer is given."""
+
+    def __init__(
+        self,
+        caption: str,
+        on_done: Callable[[str], None],
+        on_cancel: Callable[[], None],
+        *,
+        text: str = "",
+        complete: Callable[[str], str] | None = None,
+    ) -> None:
+        super().__init__(caption, text)
+        self._on_done, self._on_cancel, self._complete = on_done, on_cancel, complete
+
+    def keypress(self, size: tuple[int], key: str) -> str | None:
+        if key == "enter":
+            self._on_done(self.edit_text)
+            return None
+        if key in ("esc", "ctrl g", "ctrl c"):
+            self._on_cancel()
+            return None
+        if key == "tab" and self._complete is not None:
+            self.set_edit_text(self._complete(self.edit_text))
+            self.set_edit_pos(len(self.edit_text))
+            return None
+        super().keypress(size, key)
+        return None  # the prompt is modal: no key leaks to the screen behind it
+
+
+class ConfirmBar(SelectableText):
+    """A yes/no question in the message line: y answers yes, any other key no."""
+
+    def __init__(self, question: str, on_yes: Callable[[], None], on_no: Callable[[], None]) -> None:
+        super().__init__(f"{question} (y/n)")
+        self._on_yes, self._on_no = on_yes, on_no
+
+    def keypress(self, size: tuple[int], key: str) -> str | None:
+        if key in ("y", "Y"):
+            self._on_yes()
+        else:
+            self._on_no()
+        return None
+
+
+def fmt_date(when: datetime | None, now: datetime | None = None) -> str:
+    """Index date: time today, "Mon DD" this year, else the full date (mutt's habit)."""
+    if when is None:
+        return "?"
+    now = now or datetime.now(when.tzinfo)
+    local = when.astimezone(now.tzinfo) if when.tzinfo and now.tzinfo else when
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    if local.year == now.year:
+        return local.strftime("%b %d")
+    return local.strftime("%Y-%m-%d")
+
+
+def fmt_size(size: int) -> str:
+    """A size people read: 512B, 12K, 3.4M."""
+    if size < 1024:
+        return f"{size}B"
+    if size < 1024 * 1024:
+        return f"{size // 1024}K"
+    return f"{size / (1024 * 1024):.1f}M"
+
+
+def flag_marks(summary: Summary) -> str:
+    """The index flags column: N new, F flagged, r replied, @ attachment."""
+    flags = summary.flags
+    return "".join(
+        (
+            "N" if summary.is_unread else " ",
+            "F" if "\\Flagged" in flags else " ",
+            "r" if "\\Answered" in flags else ("f" if "$Forwarded" in flags else " "),
+            "@" if summary.has_attachments else " ",
+        )
+    )
+
+
+def addr_name(address: Address | None) -> str:
+    """A sender as the index shows it: the display name, else the address; sanitised."""
+    if address is None:
+        return "(nobody)"
+    return clean_line(address.name or address.email) or clean_line(address.email)
+
+
+def addr_list(addresses: Sequence[Address]) -> str:
+    """Addresses for a header line, sanitised."""
+    return clean_line(", ".join(a.formatted() for a in addresses))
+
+
+def thread_prefix(depth: int) -> str:
+    """Tree glyphs before a threaded subject (depth 0 is a thread's root)."""
+    return "" if depth <= 0 else "  " * (depth - 1) + "└─>"

@@ -1,0 +1,82 @@
+"""Settings: precedence, defaults, validation before any I/O, and secrets kept out of sight."""
+
+from pathlib import Path
+
+import pytest
+
+from agentmail.config import load_settings, parse_hostport
+from agentmail.errors import ConfigError
+
+BASE = {
+    "AGENTBBS_MAIL_ADDR_DOMAIN": "bbs.example",
+    "AGENTBBS_MAIL_MASTER_USER": "gateway",
+    "AGENTBBS_MAIL_MASTER_PASS": "s3cret-master-pass",
+}
+
+
+def test_defaults_follow_the_deployment_document() -> None:
+    s = load_settings(BASE, [])
+    assert (s.imap_host, s.imap_port, s.imap_plaintext) == ("127.0.0.1", 14143, True)
+    assert (s.smtp_host, s.smtp_port) == ("127.0.0.1", 25)
+    assert s.mail_domain == "bbs.example"
+    assert s.webmail_url == "https://bbs.example"
+    assert s.sources["AGENTBBS_MAIL_IMAP_ADDR"] == "default"
+
+
+def test_environment_wins_over_files_and_later_files_win(tmp_path: Path) -> None:
+    system = tmp_path / "system.env"
+    system.write_text("AGENTBBS_MAIL_DOMAIN=mail.one\nAGENTBBS_MAIL_SMTP_ADDR=127.0.0.1:2525\n")
+    local = tmp_path / "local.env"
+    local.write_text("AGENTBBS_MAIL_DOMAIN=mail.two\n")
+    s = load_settings({**BASE, "AGENTBBS_MAIL_SMTP_ADDR": "127.0.0.1:26"}, [system, local])
+    assert s.mail_domain == "mail.two"
+    assert s.sources["AGENTBBS_MAIL_DOMAIN"] == str(local)
+    assert s.smtp_port == 26
+    assert s.sources["AGENTBBS_MAIL_SMTP_ADDR"] == "environment"
+    assert s.webmail_url == "https://mail.two"
+
+
+def test_the_config_file_does_not_leak_into_the_process_environment(tmp_path: Path) -> None:
+    import os
+
+    f = tmp_path / "a.env"
+    f.write_text("AGENTBBS_MAIL_DOMAIN=leak.example\n")
+    load_settings(BASE, [f])
+    assert "leak.example" not in os.environ.get("AGENTBBS_MAIL_DOMAIN", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AGENTBBS_MAIL_ADDR_DOMAIN", ""),
+        ("AGENTBBS_MAIL_ADDR_DOMAIN", "bad domain"),
+        ("AGENTBBS_MAIL_IMAP_ADDR", "localhost"),
+        ("AGENTBBS_MAIL_IMAP_ADDR", "127.0.0.1:99999"),
+        ("AGENTBBS_MAIL_SMTP_ADDR", "127.0.0.1:x"),
+        ("AGENTBBS_MAIL_MASTER_USER", "gate*way"),
+        ("AGENTMAIL_TIMEOUT", "soon"),
+        ("AGENTMAIL_MAX_RECIPIENTS", "0"),
+        ("AGENTBBS_MAIL_ADMIN_URL", "ftp://x"),
+    ],
+)
+def test_a_bad_value_names_its_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings({**BASE, name: value}, [])
+    assert name in str(err.value)
+    assert err.value.exit_status == 78
+
+
+def test_missing_master_password_is_refused_before_io() -> None:
+    s = load_settings({"AGENTBBS_MAIL_ADDR_DOMAIN": "bbs.example"}, [])
+    with pytest.raises(ConfigError, match="AGENTBBS_MAIL_MASTER_USER"):
+        s.require_mailbox_access()
+
+
+def test_secrets_never_in_repr() -> None:
+    s = load_settings({**BASE, "AGENTBBS_MAIL_API_TOKEN": "tok-123456"}, [])
+    assert "s3cret-master-pass" not in repr(s)
+    assert "tok-123456" not in repr(s)
+
+
+def test_hostport_accepts_ipv6_brackets() -> None:
+    assert parse_hostport("X", "[::1]:143") == ("::1", 143)

@@ -1,0 +1,71 @@
+"""HTML rendering, format=flowed and quote handling."""
+
+from __future__ import annotations
+
+from agentmail.mime.render import html_to_text, quote_level, reply_text, unflow
+
+
+def test_html_links_become_numbered_references() -> None:
+    text, links = html_to_text('<p>Read <a href="https://a.example/x">this</a> and <a href="mailto:b@c">mail</a>.</p>')
+    assert "this [1]" in text and "mail [2]" in text
+    assert links == ("https://a.example/x", "mailto:b@c")
+
+
+def test_html_numbering_can_continue_from_an_earlier_part() -> None:
+    text, links = html_to_text('<a href="https://x.example">x</a>', first_link=4)
+    assert "x [4]" in text and links == ("https://x.example",)
+
+
+def test_javascript_and_anchor_links_are_not_listed() -> None:
+    text, links = html_to_text('<a href="javascript:evil()">js</a> <a href="#top">top</a>')
+    assert links == () and "js" in text and "top" in text
+
+
+def test_images_show_their_alt_text_and_are_never_fetched() -> None:
+    text, links = html_to_text('<img src="https://tracker.example/p.gif" alt="Company logo"><img src="x">')
+    assert "[image: Company logo]" in text and "[image]" in text
+    assert "tracker" not in text and links == ()
+
+
+def test_lists_tables_and_paragraphs_are_readable_without_markdown_noise() -> None:
+    html = (
+        "<p>1. not a list <b>bold</b> <i>it</i></p><ul><li>one</li><li>two</li></ul>"
+        "<table><tr><td>a</td><td>b</td></tr></table>"
+    )
+    text, _ = html_to_text(html)
+    assert "1. not a list bold it" in text
+    assert "one" in text and "two" in text
+    assert "a" in text and "b" in text and "|" in text
+    assert "**" not in text and "\\" not in text
+
+
+def test_scripts_and_styles_are_dropped() -> None:
+    text, _ = html_to_text("<style>p{color:red}</style><script>alert(1)</script><p>hi</p>")
+    assert text == "hi"
+
+
+def test_long_paragraphs_are_not_wrapped() -> None:
+    text, _ = html_to_text("<p>" + "word " * 100 + "</p>")
+    assert "\n" not in text
+
+
+def test_unflow_joins_soft_breaks_and_keeps_signature() -> None:
+    assert unflow("Hello \nworld\n-- \nsig") == "Hello world\n-- \nsig"
+    assert unflow("lo \nng", delsp=True) == "long"
+    assert unflow(" >stuffed") == ">stuffed"
+
+
+def test_unflow_joins_only_equal_quote_depth() -> None:
+    assert unflow("> a \n> b\n>> c \nd") == "> a b\n>> c \nd"
+
+
+def test_quote_level() -> None:
+    assert quote_level("> > x") == 2
+    assert quote_level(">> x") == 2
+    assert quote_level("x > y") == 0
+
+
+def test_reply_text_keeps_only_the_newest_text() -> None:
+    text = "Sounds good.\n\nOn Mon, 3 Jun 2024 at 10:00, Alice\n<alice@example.com> wrote:\n> old\n>> older\n\n-- \nBob"
+    assert reply_text(text) == "Sounds good."
+    assert reply_text("New\n\n-----Original Message-----\nFrom: x") == "New"
