@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := dovecot-imapd dovecot-lmtpd postfix openssh-server openssh-client tmux neomutt groff-base man-db python3-venv
 RUFF := $(VENV)/bin/ruff --config .ci/ruff.toml
+LINT_PATHS := agentmail tests $(wildcard bench)
 
 .PHONY: all deps system-deps venv test test-fast lint format check-docs demo demo-stop bench clean
 
@@ -39,12 +40,12 @@ test-fast: venv
 	$(VENV)/bin/pytest -q tests/unit
 
 lint: venv
-	$(RUFF) check agentmail tests bench
-	$(RUFF) format --check agentmail tests bench
+	$(RUFF) check $(LINT_PATHS)
+	$(RUFF) format --check $(LINT_PATHS)
 
 format: venv
-	$(RUFF) format agentmail tests bench
-	$(RUFF) check --fix agentmail tests bench
+	$(RUFF) format $(LINT_PATHS)
+	$(RUFF) check --fix $(LINT_PATHS)
 
 check-docs: venv
 	$(PY) -m agentmail.docs --check man/agentmail.1
