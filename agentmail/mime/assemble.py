@@ -11,7 +11,7 @@ from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import Envelope
 from agentmail.mime.layout import Limits, Node, Plan
 from agentmail.mime.render import html_to_text, unflow
-from agentmail.mime.sanitize import scrub
+from agentmail.mime.sanitize import clean_line, clean_text, scrub
 from agentmail.model import Message
 
 FORWARD_SEPARATOR = "---------- Forwarded message ----------"
@@ -130,9 +130,9 @@ def assemble_message(
         cc=envelope.cc,
         reply_to=envelope.reply_to,
         subject=envelope.subject,
-        text=scrub(text),
+        text=clean_text(text),
         html=scrub(body.html),
-        links=tuple(scrub(link) for link in body.links),
+        links=tuple(clean_line(link) for link in body.links),
         attachments=tuple(node.to_part() for node in plan.listed),
         headers=envelope.headers,
     )

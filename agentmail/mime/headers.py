@@ -13,7 +13,7 @@ from email.parser import BytesParser
 from email.policy import compat32
 
 from agentmail.mime.charset import decode_bytes
-from agentmail.mime.sanitize import needs_cleaning, scrub, strip_invisible
+from agentmail.mime.sanitize import clean_line, needs_cleaning, scrub, strip_invisible
 from agentmail.model import Address, Header
 
 # RFC 2047 encoded-word, with the RFC 2231 language suffix (=?utf-8*en?Q?...?=) allowed.
@@ -108,10 +108,10 @@ def parse_addresses(raw: str | bytes | None) -> tuple[Address, ...]:
         pairs = [("", found) for found in _ADDR_SPEC.findall(text)]
     result: list[Address] = []
     for name, addr in pairs:
-        email_addr = strip_invisible(addr).strip()
+        email_addr = clean_line(addr)
         if not email_addr or email_addr in ("<>",):
             continue
-        display = strip_invisible(decode_header_value(name)).strip()
+        display = clean_line(decode_header_value(name))
         result.append(Address(display, email_addr))
     return tuple(result)
 
@@ -188,7 +188,7 @@ def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_by
         values.setdefault(name.lower(), []).append(value_text)
         decoded = decode_header_value(value_text)
         sanitized = sanitized or needs_cleaning(decoded.replace("\t", " "))
-        headers.append(Header(name, decoded))
+        headers.append(Header(name, clean_line(decoded)))
     if cut:
         notes.append(f"{cut} headers not shown: the header block is larger than {max_header_bytes // 1024} KiB")
     notes.extend(
@@ -207,7 +207,7 @@ def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_by
         to=_all_addresses(values, "to"),
         cc=_all_addresses(values, "cc"),
         reply_to=_all_addresses(values, "reply-to"),
-        subject=strip_invisible(decode_header_value(subject)) if subject is not None else "",
+        subject=clean_line(decode_header_value(subject)) if subject is not None else "",
         date=parse_date(_first(values, "date")),
         message_id=next(iter(parse_msg_ids(_first(values, "message-id"))), ""),
         in_reply_to=next(iter(parse_msg_ids(_first(values, "in-reply-to"))), ""),

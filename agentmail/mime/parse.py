@@ -136,7 +136,7 @@ def _describe(part: EmailMessage) -> dict[str, Any]:
     return {
         "params": params,
         "disposition": disposition if disposition in ("attachment", "inline") else "",
-        "filename": strip_invisible(filename).strip(),
+        "filename": clean_line(filename),
         "content_id": strip_invisible(decode_header_value(part.get("Content-ID", "") or "")).strip().strip("<>"),
         "encoding": raw_to_text(part.get("Content-Transfer-Encoding", "") or "").strip().lower(),
     }

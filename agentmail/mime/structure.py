@@ -20,7 +20,7 @@ from agentmail.mime.assemble import assemble_message
 from agentmail.mime.charset import decode_bytes, decode_transfer
 from agentmail.mime.headers import decode_header_value, envelope_from_bytes, parse_date, raw_to_text
 from agentmail.mime.layout import DEFAULT_LIMITS, SIGNATURE_TYPES, Limits, Node, child_id, plan_body
-from agentmail.mime.sanitize import strip_invisible
+from agentmail.mime.sanitize import clean_line, strip_invisible
 from agentmail.model import Address, Message
 
 #: Default cap on the encoded bytes of text parts fetched to show one message.
@@ -116,7 +116,7 @@ def _filename(disposition_params: dict[str, str], params: dict[str, str]) -> str
     name = disposition_params.get("filename") or params.get("name") or ""
     if "=?" in name:
         name = decode_header_value(name)
-    return strip_invisible(name).strip()
+    return clean_line(name)
 
 
 def _split_multipart(bs: Sequence[Any]) -> tuple[list[Any], list[Any]]:
@@ -201,7 +201,7 @@ def _address_list(value: Any) -> tuple[Address, ...]:
         if not _is_seq(item) or len(item) < 4 or item[2] is None:
             continue
         mailbox = _text(item[2]) + ("@" + _text(item[3]) if item[3] is not None else "")
-        found.append(Address(strip_invisible(decode_header_value(_text(item[0]))).strip(), strip_invisible(mailbox)))
+        found.append(Address(clean_line(decode_header_value(_text(item[0]))), clean_line(mailbox)))
     return tuple(found)
 
 

@@ -154,7 +154,7 @@ def test_sanitized_flag_and_agent_fields() -> None:
     raw = b"From: =?utf-8?q?Eve=E2=80=AE?= <e@x>\r\nSubject: hi\x1b[2J =?utf-8?q?a=E2=80=8Bb?=\r\n\r\nx"
     m = parse(raw)
     assert m.sanitized  # type: ignore[attr-defined]
-    assert m.sender == Address("Eve", "e@x") and m.subject == "hi\x1b[2J ab"  # type: ignore[attr-defined]
+    assert m.sender == Address("Eve", "e@x") and m.subject == "hi ab"  # type: ignore[attr-defined]
 
 
 def test_limits_add_notes() -> None:
