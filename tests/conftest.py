@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import json
 import os
 import subprocess
@@ -56,13 +58,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The real Dovecot + Postfix, started once per run and stopped (by PID) at the end."""
-    s = Stack.start(tmp_path_factory.mktemp("stack"))
+def stack() -> Iterator[Stack]:
+    """The real Dovecot + Postfix, started once per run and stopped (by PID) at the end.
+
+    Its directory is its own (not pytest's numbered tmp dirs, which a second pytest run
+    prunes while the first still uses them); it is removed when the run ends.
+    """
+    base = Path(tempfile.mkdtemp(prefix="agentmail-stack-"))
+    s = Stack.start(base)
     try:
         yield s
     finally:
         s.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
