@@ -146,19 +146,45 @@ def quota(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 # -- listing and reading ----------------------------------------------------------------
 def list_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    page = ctx.mailbox.list(
-        args["folder"],
-        limit=args["limit"],
-        cursor=args["cursor"],
-        before_uid=args["before"],
-        unread=args["unread"],
-        flagged=args["flagged"],
-        sort=args["sort"],
-        reverse=args["reverse"],
-        threads=args["threads"],
-        uidvalidity=args["uidvalidity"],
-    )
-    return to_json(page)
+    def page_of(limit: int) -> dict[str, Any]:
+        page = ctx.mailbox.list(
+            args["folder"],
+            limit=limit,
+            cursor=args["cursor"],
+            before_uid=args["before"],
+            unread=args["unread"],
+            flagged=args["flagged"],
+            sort=args["sort"],
+            reverse=args["reverse"],
+            threads=args["threads"],
+            uidvalidity=args["uidvalidity"],
+        )
+        return to_json(page)
+
+    return within_budget(page_of, args["limit"], ctx.settings.max_answer_bytes)
+
+
+def within_budget(make: Callable[[int], dict[str, Any]], limit: int, budget: int) -> dict[str, Any]:
+    """Fetch a page; if its JSON is over the answer budget, fetch fewer items and say so (``capped``).
+
+    The smaller page comes from the service, so its next_cursor continues right after it.
+    """
+    answer = make(limit)
+    size = _json_size(answer)
+    items = answer.get("items") or []
+    if size <= budget or len(items) <= 1:
+        return answer
+    per_item = max(1, size // len(items))
+    while size > budget and limit > 1:
+        limit = max(1, min(limit - 1, budget // per_item - 1))
+        answer = make(limit)
+        size = _json_size(answer)
+    answer["capped"] = True
+    return answer
+
+
+def _json_size(answer: dict[str, Any]) -> int:
+    return len(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
 
 
 def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -242,24 +268,41 @@ def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     criteria = mime_query.parse_query(args["query"])
     mb = ctx.mailbox
     folders_list = mb.searchable_folders() if args["all_folders"] else [args["folder"] or "INBOX"]
-    pages = mb.search(criteria, folders=folders_list, limit=args["limit"])
-    return {"query": args["query"], "total": sum(p.total for p in pages), "results": to_json(pages)}
+    limit = args["limit"]
+    while True:
+        pages = mb.search(criteria, folders=folders_list, limit=limit)
+        answer = {"query": args["query"], "total": sum(p.total for p in pages), "results": to_json(pages)}
+        shown = sum(len(p.items) for p in pages)
+        if _json_size(answer) <= ctx.settings.max_answer_bytes or limit == 1 or shown <= 1:
+            break
+        limit = max(1, limit // 2)
+        answer["capped"] = True
+    if limit < args["limit"]:
+        answer["capped"] = True
+    return answer
 
 
 # -- change feed --------------------------------------------------------------------------
+#: New messages reported in one changes answer; ``more`` says to call again.
+MAX_NEW_EVENTS = 100
+
+
 def changes(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     """Events since a token; with --all-folders the token covers every folder."""
     mb = ctx.mailbox
     if not args["all_folders"]:
-        events, token = feed.changes(mb, args["folder"], args["since"])
-        return {"events": to_json(events), "token": token}
+        events, token, more = feed.changes_page(mb, args["folder"], args["since"], max_new=MAX_NEW_EVENTS)
+        return {"events": to_json(events), "token": token, "more": more}
     previous = _decode_multi(args["since"]) if args["since"] else {}
     tokens: dict[str, str] = {}
     events_out: list[Any] = []
+    any_more = False
     for folder in mb.searchable_folders():
-        events, tokens[folder] = feed.changes(mb, folder, previous.get(folder) if args["since"] else None)
+        since = previous.get(folder) if args["since"] else None
+        events, tokens[folder], more = feed.changes_page(mb, folder, since, max_new=MAX_NEW_EVENTS)
         events_out += to_json(events)
-    return {"events": events_out, "token": _encode_multi(tokens)}
+        any_more = any_more or more
+    return {"events": events_out, "token": _encode_multi(tokens), "more": any_more}
 
 
 def _encode_multi(tokens: dict[str, str]) -> str:

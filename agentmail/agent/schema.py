@@ -99,6 +99,13 @@ def _ref(name: str) -> dict[str, Any]:
 
 
 _INT, _STR, _BOOL = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
+
+
+def _capped(schema: dict[str, Any]) -> dict[str, Any]:
+    """An answer that may carry ``capped: true`` when it was cut to the answer budget."""
+    return {**schema, "properties": {**schema["properties"], "capped": _BOOL}}
+
+
 _NULLABLE_INT = {"anyOf": [_INT, {"type": "null"}]}
 
 RESULTS: dict[str, dict[str, Any]] = {
@@ -114,7 +121,7 @@ RESULTS: dict[str, dict[str, Any]] = {
     "folders": _obj({"folders": {"type": "array", "items": _ref("Folder")}}),
     "folder": _obj({"folder": _ref("Folder")}),
     "deleted": _obj({"deleted": _STR}),
-    "page": dataclass_schema(model.Page),
+    "page": _capped(dataclass_schema(model.Page)),
     "thread": dataclass_schema(model.Page),
     "read": _obj(
         {
@@ -141,7 +148,7 @@ RESULTS: dict[str, dict[str, Any]] = {
             "data_base64": {"type": "string", "contentEncoding": "base64"},
         }
     ),
-    "search": _obj({"query": _STR, "total": _INT, "results": {"type": "array", "items": _ref("Page")}}),
+    "search": _capped(_obj({"query": _STR, "total": _INT, "results": {"type": "array", "items": _ref("Page")}})),
     "sent": {
         **dataclass_schema(model.SendResult),
         "required": sorted(f.name for f in dataclasses.fields(model.SendResult) if f.name != "raw"),
@@ -150,7 +157,7 @@ RESULTS: dict[str, dict[str, Any]] = {
     "transfer": dataclass_schema(model.Transfer),
     "flags": _obj({"folder": _STR, "uidvalidity": _NULLABLE_INT, "uids": {"type": "array", "items": _INT}}),
     "quota": _obj({"quota": {"anyOf": [_ref("Quota"), {"type": "null"}]}}),
-    "changes": _obj({"events": {"type": "array", "items": _ref("Event")}, "token": _STR}),
+    "changes": _obj({"events": {"type": "array", "items": _ref("Event")}, "token": _STR, "more": _BOOL}),
     "event": _obj({"event": _ref("Event"), "token": _STR}),
     "batch": {"type": "object", "description": "one answer per line, with the request's id"},
 }

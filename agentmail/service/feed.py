@@ -63,8 +63,19 @@ def current_position(mailbox: Mailbox, folder: str) -> Position:
 
 def changes(mailbox: Mailbox, folder: str, since: str | None) -> tuple[list[Event], str]:
     """Events since the token (none without one) and the token to pass next time."""
+    events, token, _ = changes_page(mailbox, folder, since)
+    return events, token
+
+
+def changes_page(
+    mailbox: Mailbox, folder: str, since: str | None, *, max_new: int | None = None
+) -> tuple[list[Event], str, bool]:
+    """Like changes, but at most max_new new messages; the token then resumes right after the last one.
+
+    Returns (events, token, more): ``more`` says new messages remain for the next call.
+    """
     if since is None:
-        return [], encode_token(current_position(mailbox, folder))
+        return [], encode_token(current_position(mailbox, folder)), False
     old = decode_token(since)
     if old.folder != folder:
         raise UsageError(f"the token belongs to folder {old.folder!r}, not {folder!r}")
@@ -72,10 +83,15 @@ def changes(mailbox: Mailbox, folder: str, since: str | None) -> tuple[list[Even
     now = Position(folder, state.uidvalidity, state.uidnext, state.highestmodseq)
     if state.uidvalidity != old.uidvalidity:
         token = encode_token(now)
-        return [Event("resync_required", folder=folder, token=token)], token
+        return [Event("resync_required", folder=folder, token=token)], token, False
     diff = changed_since(mailbox.session, old.uidnext, old.modseq, state.uidnext)
-    now = Position(folder, state.uidvalidity, max(state.uidnext, old.uidnext), max(state.highestmodseq, old.modseq))
-    token = encode_token(now)
+    new_uids = list(diff.new_uids)
+    more = max_new is not None and len(new_uids) > max_new
+    uidnext = max(state.uidnext, old.uidnext)
+    if more:
+        new_uids = new_uids[:max_new]
+        uidnext = new_uids[-1] + 1 if new_uids else old.uidnext
+    token = encode_token(Position(folder, state.uidvalidity, uidnext, max(state.highestmodseq, old.modseq)))
     events: list[Event] = [Event("expunged", folder=folder, uid=uid, token=token) for uid in diff.vanished]
     vanished = set(diff.vanished)
     events += [
@@ -83,9 +99,9 @@ def changes(mailbox: Mailbox, folder: str, since: str | None) -> tuple[list[Even
         for uid, flags in sorted(diff.flags.items())
         if uid not in vanished
     ]
-    for summary in listing.fetch_summaries(mailbox.session, list(diff.new_uids)):
+    for summary in listing.fetch_summaries(mailbox.session, new_uids):
         events.append(Event("new", folder=folder, uid=summary.uid, flags=summary.flags, summary=summary, token=token))
-    return events, token
+    return events, token, more
 
 
 class Watcher:

@@ -206,3 +206,34 @@ def test_read_pages_through_a_big_body(stack, run_agentmail, member) -> None:
         answer = run_agentmail(name, "read", "INBOX", str(uid), "--offset", str(offset), "--max-bytes", "400000").json
         fence = answer["fence"]
     assert "".join(pieces) == body
+
+
+def test_answers_stay_within_the_budget_and_say_so(stack, run_agentmail, member) -> None:
+    name = member()
+    stack.seed_maildir(name, "INBOX", [make_mail(f"bulk {i:04d}", to=f"{name}@bbs.test", body="x" * 400) for i in
+                                       range(300)])  # fmt: skip
+    first = run_agentmail(name, ssh_command="list INBOX --limit 500")
+    answer = first.json
+    validate_answer(answer)
+    assert len(first.stdout.encode()) <= 65536
+    assert answer["capped"] is True and 1 < len(answer["items"]) < 300
+    seen = [i["uid"] for i in answer["items"]]
+    while answer["next_cursor"]:
+        answer = run_agentmail(name, ssh_command=f"list INBOX --limit 500 --cursor {answer['next_cursor']}").json
+        seen += [i["uid"] for i in answer["items"]]
+    assert len(seen) == len(set(seen)) == 300, "paging after a capped page skips and repeats nothing"
+
+
+def test_changes_reports_many_new_messages_in_pages(stack, run_agentmail, member) -> None:
+    name = member()
+    token = run_agentmail(name, ssh_command="changes").json["token"]
+    stack.seed_maildir(name, "INBOX", [make_mail(f"flood {i}", to=f"{name}@bbs.test") for i in range(150)])
+    seen: list[int] = []
+    while True:
+        answer = run_agentmail(name, ssh_command=f"changes --since {token}").json
+        validate_answer(answer)
+        seen += [e["uid"] for e in answer["events"] if e["kind"] == "new"]
+        token = answer["token"]
+        if not answer["more"]:
+            break
+    assert len(seen) == len(set(seen)) == 150
