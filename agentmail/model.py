@@ -184,6 +184,7 @@ class SendResult:
     size: int
     sent_folder: str = ""
     sent_uid: int | None = None
+    sent_uidvalidity: int | None = None
     duplicate: bool = False  # an earlier send with the same idempotency key already went out
     dry_run: bool = False
     raw: str = ""  # the built message, for --dry-run only
@@ -239,6 +240,8 @@ class Transfer:
     target: str  # "" when messages were expunged for good
     uids: tuple[UidPair, ...] = ()
     expunged: bool = False
+    uidvalidity: int = 0  # of folder
+    target_uidvalidity: int | None = None  # of target, from COPYUID; new_uid values belong to it
 
 
 @dataclass(frozen=True, slots=True)

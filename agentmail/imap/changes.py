@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from imapclient import IMAPClient
@@ -44,22 +45,30 @@ def remove_flags(session: ImapSession, uids: Sequence[int], flags: Sequence[str]
     session.call(lambda c: c.remove_flags(list(uids), list(flags), silent=True))
 
 
-def copy_messages(session: ImapSession, uids: Sequence[int], target: str) -> dict[int, int]:
+@dataclass(frozen=True)
+class Copied:
+    """Where copied or moved messages landed: the target's UIDVALIDITY and old uid -> new uid."""
+
+    uidvalidity: int | None
+    uids: dict[int, int]
+
+
+def copy_messages(session: ImapSession, uids: Sequence[int], target: str) -> Copied:
     """Copy uids to target; return old uid -> new uid in target (from COPYUID)."""
     return _with_copyuid(session, lambda c: c.copy(list(uids), target))
 
 
-def move_messages(session: ImapSession, uids: Sequence[int], target: str) -> dict[int, int]:
+def move_messages(session: ImapSession, uids: Sequence[int], target: str) -> Copied:
     """Move uids to target atomically (RFC 6851); return old uid -> new uid."""
     if not session.has("MOVE"):
-        mapping = copy_messages(session, uids, target)
+        copied = copy_messages(session, uids, target)
         session.call(lambda c: c.delete_messages(list(uids), silent=True))
         expunge_uids(session, uids)
-        return mapping
+        return copied
     return _with_copyuid(session, lambda c: c.move(list(uids), target))
 
 
-def _with_copyuid(session: ImapSession, operation: Callable[[IMAPClient], object]) -> dict[int, int]:
+def _with_copyuid(session: ImapSession, operation: Callable[[IMAPClient], object]) -> Copied:
     """Run COPY/MOVE and read the COPYUID response code (RFC 4315), tagged or untagged.
 
     imaplib files every bracketed response code under its name, so it is read from there.
@@ -71,10 +80,13 @@ def _with_copyuid(session: ImapSession, operation: Callable[[IMAPClient], object
         return list(c._imap.untagged_responses.pop("COPYUID", []))
 
     mapping: dict[int, int] = {}
+    uidvalidity: int | None = None
     for line in session.call(op, retry=False):
         if isinstance(line, bytes):
-            mapping.update(_uid_map(b"[COPYUID " + line + b"]"))
-    return mapping
+            found, pairs = _uid_map(b"[COPYUID " + line + b"]")
+            uidvalidity = found or uidvalidity
+            mapping.update(pairs)
+    return Copied(uidvalidity, mapping)
 
 
 def expunge_uids(session: ImapSession, uids: Sequence[int]) -> None:
@@ -87,17 +99,17 @@ def expunge_uids(session: ImapSession, uids: Sequence[int]) -> None:
 
 def append_message(
     session: ImapSession, folder: str, raw: bytes, flags: Sequence[str] = (), when: datetime | None = None
-) -> int | None:
-    """Append a message; return its uid in folder when the server says (APPENDUID)."""
+) -> tuple[int | None, int | None]:
+    """Append a message; return (uidvalidity, uid) in folder when the server says (APPENDUID)."""
     text = session.call(lambda c: c.append(folder, raw, flags=list(flags), msg_time=when), retry=False)
     match = _APPENDUID.search(text if isinstance(text, bytes) else b"")
-    return int(match.group(2)) if match else None
+    return (int(match.group(1)), int(match.group(2))) if match else (None, None)
 
 
-def _uid_map(text: bytes) -> dict[int, int]:
+def _uid_map(text: bytes) -> tuple[int | None, dict[int, int]]:
     match = _COPYUID.search(text)
     if not match:
-        return {}
+        return None, {}
     old = parse_sequence_set(match.group(2).decode())
     new = parse_sequence_set(match.group(3).decode())
-    return dict(zip(old, new, strict=False))
+    return int(match.group(1)), dict(zip(old, new, strict=False))

@@ -6,6 +6,7 @@ other command, and re-enter it every few minutes so neither side times out.
 
 from __future__ import annotations
 
+import socket
 import time
 
 from agentmail.errors import UnavailableError
@@ -39,6 +40,11 @@ class Idle:
         if not self.active:
             return []
         responses = self._session.run(lambda c: c.idle_check(timeout=timeout), retry=False)
+        if not responses and _at_eof(self._session.client.socket()):
+            # imapclient swallows EOF inside idle_check; a closed socket would look readable forever.
+            self.active = self._session.idling = False
+            self._session.drop()
+            raise UnavailableError("the IMAP server closed the connection while idling")
         if time.monotonic() - self._since > IDLE_RENEW_SECONDS:
             self.stop()
             self.start()
@@ -53,6 +59,16 @@ class Idle:
             self._session.run(lambda c: c.idle_done(), retry=False)
         except UnavailableError:
             self._session.drop()
+
+
+def _at_eof(sock: socket.socket) -> bool:
+    """True when the peer has closed the connection (a zero-byte peek)."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 def _is_keepalive(response: object) -> bool:

@@ -287,7 +287,14 @@ class Mailbox:
         found = imap_changes.require_uids(self.session, folder, uids)
         imap_changes.add_flags(self.session, found, ["\\Deleted"])
         imap_changes.expunge_uids(self.session, found)
-        return Transfer(folder, "", tuple(UidPair(u, None) for u in found), expunged=True)
+        state = self.session.selected
+        return Transfer(
+            folder,
+            "",
+            tuple(UidPair(u, None) for u in found),
+            expunged=True,
+            uidvalidity=state.uidvalidity if state else 0,
+        )
 
     def restore(self, uids: Sequence[int], target: str = "INBOX", *, uidvalidity: int | None = None) -> Transfer:
         """Move messages out of Trash (back to INBOX unless another folder is named)."""
@@ -301,13 +308,14 @@ class Mailbox:
             raise UsageError(f"the messages are already in {folder!r}")
         if target not in {f.name for f in self.folders()}:
             raise NotFoundError(f"there is no folder named {target!r}", details={"folder": target})
-        self.select(folder, uidvalidity, writable=move)
+        state = self.select(folder, uidvalidity, writable=move)
         found = imap_changes.require_uids(self.session, folder, uids)
         if move:
-            mapping = imap_changes.move_messages(self.session, found, target)
+            copied = imap_changes.move_messages(self.session, found, target)
         else:
-            mapping = imap_changes.copy_messages(self.session, found, target)
-        return Transfer(folder, target, tuple(UidPair(u, mapping.get(u)) for u in found))
+            copied = imap_changes.copy_messages(self.session, found, target)
+        pairs = tuple(UidPair(u, copied.uids.get(u)) for u in found)
+        return Transfer(folder, target, pairs, uidvalidity=state.uidvalidity, target_uidvalidity=copied.uidvalidity)
 
     def _optional_role(self, role: str) -> str | None:
         try:

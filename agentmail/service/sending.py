@@ -50,8 +50,8 @@ def send(mailbox: Mailbox, draft: Draft, *, idempotency_key: str | None = None, 
     if idempotency_key and not dry_run:
         earlier = find_sent(mailbox, message_id)
         if earlier is not None:
-            folder, uid = earlier
-            return SendResult(message_id, len(recipients), 0, folder, uid, duplicate=True)
+            folder, uid, uidvalidity = earlier
+            return SendResult(message_id, len(recipients), 0, folder, uid, uidvalidity, duplicate=True)
     message = compose.build_message(
         draft, sender=Address("", member.address), message_id=message_id, date=datetime.now(UTC)
     )
@@ -76,8 +76,8 @@ def send(mailbox: Mailbox, draft: Draft, *, idempotency_key: str | None = None, 
         details = {**exc.details, "draft_folder": kept[0], "draft_uid": kept[1]}
         raise type(exc)(f"{exc}; the message was kept in {kept[0]}", code=exc.code, details=details) from None
     audit.record_send(member.address, message_id, len(recipients), len(raw), "sent")
-    sent_folder, sent_uid = _append_sent(mailbox, message, draft.bcc)
-    return SendResult(message_id, len(recipients), len(raw), sent_folder, sent_uid)
+    sent_folder, sent_uid, sent_uidvalidity = _append_sent(mailbox, message, draft.bcc)
+    return SendResult(message_id, len(recipients), len(raw), sent_folder, sent_uid, sent_uidvalidity)
 
 
 def reply(
@@ -134,7 +134,7 @@ def save_draft(mailbox: Mailbox, draft: Draft, *, replace_uid: int | None = None
     if draft.bcc:
         message["Bcc"] = _header_addresses(draft.bcc)
     raw = message.as_bytes(policy=email.policy.SMTP)
-    uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Draft", "\\Seen"])
+    _, uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Draft", "\\Seen"])
     if replace_uid is not None:
         mailbox.delete(folder, [replace_uid])
     return folder, uid
@@ -161,7 +161,7 @@ def send_draft(
     return result
 
 
-def find_sent(mailbox: Mailbox, message_id: str) -> tuple[str, int] | None:
+def find_sent(mailbox: Mailbox, message_id: str) -> tuple[str, int, int] | None:
     """Where a message with this Message-ID already sits in Sent (idempotent retries)."""
     try:
         folder = mailbox.folder_for("sent")
@@ -171,10 +171,10 @@ def find_sent(mailbox: Mailbox, message_id: str) -> tuple[str, int] | None:
     if state.exists == 0:
         return None
     uids = listing.search_uids(mailbox.session, ["HEADER", "Message-ID", message_id])
-    return (folder, uids[0]) if uids else None
+    return (folder, uids[0], state.uidvalidity) if uids else None
 
 
-def _append_sent(mailbox: Mailbox, message: EmailMessage, bcc: Sequence[Address]) -> tuple[str, int | None]:
+def _append_sent(mailbox: Mailbox, message: EmailMessage, bcc: Sequence[Address]) -> tuple[str, int | None, int | None]:
     """The Sent copy keeps the Bcc list (as mutt's does), which the sent message never shows."""
     folder = mailbox.folder_for("sent")
     stored = message
@@ -182,7 +182,8 @@ def _append_sent(mailbox: Mailbox, message: EmailMessage, bcc: Sequence[Address]
         stored = copy.deepcopy(message)
         stored["Bcc"] = _header_addresses(bcc)
     raw = stored.as_bytes(policy=email.policy.SMTP)
-    return folder, imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Seen"])
+    uidvalidity, uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Seen"])
+    return folder, uid, uidvalidity
 
 
 def _header_addresses(addresses: Sequence[Address]) -> tuple[HeaderAddress, ...]:

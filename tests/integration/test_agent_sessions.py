@@ -237,3 +237,29 @@ def test_changes_reports_many_new_messages_in_pages(stack, run_agentmail, member
         if not answer["more"]:
             break
     assert len(seen) == len(set(seen)) == 150
+
+
+def test_watch_survives_the_server_dropping_the_connection(stack, run_agentmail, member) -> None:
+    name = member()
+    watch = Watch(stack, name, "--heartbeat", "2")
+    try:
+        watch.next_event("ready")
+        stack.kick(name)
+        uid = stack.deliver(name, make_mail("after the kick", to=f"{name}@bbs.test"))
+        event = watch.next_event("new", timeout=30)
+        assert event["event"]["uid"] == uid
+    finally:
+        assert watch.close() == 0
+
+
+def test_thread_returns_the_whole_conversation(stack, run_agentmail, member) -> None:
+    name = member()
+    root = f"<root-{uuid.uuid4().hex}@example.org>"
+    child = f"<child-{uuid.uuid4().hex}@example.org>"
+    a = stack.deliver(name, make_mail("Trip", to=f"{name}@bbs.test", msgid=root))
+    stack.deliver(name, make_mail("unrelated", to=f"{name}@bbs.test"))
+    b = stack.deliver(name, make_mail("Re: Trip", to=f"{name}@bbs.test", msgid=child, in_reply_to=root))
+    c = stack.deliver(name, make_mail("Re: Re: Trip", to=f"{name}@bbs.test", in_reply_to=child))
+    answer = run_agentmail(name, ssh_command=f"thread INBOX {c}").json
+    validate_answer(answer)
+    assert [(i["uid"], i["depth"]) for i in answer["items"]] == [(a, 0), (b, 1), (c, 2)]
