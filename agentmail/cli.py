@@ -9,6 +9,7 @@ agent command set is accepted from them.  The member always comes from
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 import shlex
 import sys
@@ -133,8 +134,8 @@ Operators: agentmail doctor [--member NAME]; see man agentmail.
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Run agentmail; return the exit status (sysexits codes, see the man page)."""
     env = dict(os.environ if environ is None else environ)
-    logging.basicConfig(level=logging.WARNING, format="agentmail: %(levelname)s: %(message)s", stream=sys.stderr)
     words = list(sys.argv[1:] if argv is None else argv)
+    configure_logging(over_ssh=is_forced_command(env))
     try:
         inv = parse_invocation(words, env)
     except AgentmailError as exc:
@@ -154,6 +155,30 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except Exception as exc:  # the process boundary: never a traceback on stdout
         logging.getLogger(__name__).exception("internal error")
         return _fail(inv.command, InternalError.wrap(exc))
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Log records without tracebacks: what a member's terminal may see over SSH."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        return super().format(record)
+
+
+def configure_logging(*, over_ssh: bool) -> None:
+    """Logs go to stderr; inside SSH, tracebacks go to syslog only (stderr reaches the member)."""
+    root = logging.getLogger()
+    root.setLevel(logging.WARNING)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    console = logging.StreamHandler(sys.stderr)
+    fmt = "agentmail: %(levelname)s: %(message)s"
+    console.setFormatter(_OneLineFormatter(fmt) if over_ssh else logging.Formatter(fmt))
+    root.addHandler(console)
+    if over_ssh and os.path.exists("/dev/log"):
+        syslog = logging.handlers.SysLogHandler(address="/dev/log")
+        syslog.setFormatter(logging.Formatter("agentmail[%(process)d]: %(levelname)s: %(message)s"))
+        root.addHandler(syslog)
 
 
 def _fail(command: str | None, exc: AgentmailError) -> int:

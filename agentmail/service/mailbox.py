@@ -200,6 +200,8 @@ class Mailbox:
         if before_uid is not None and sort == "arrival" and not threads:
             uids = [u for u in uids if (u > before_uid if reverse else u < before_uid)]
             offset = 0
+        elif before_uid is not None and not cursor:
+            uids = [u for u in uids if u < before_uid]
         window = uids[offset : offset + limit]
         items = listing.fetch_summaries(self.session, window, depths)
         next_cursor = None

@@ -77,3 +77,17 @@ def test_unbalanced_quotes_and_huge_commands_are_usage_errors() -> None:
 
 def test_no_command_means_tui() -> None:
     assert parse_invocation([], SSH).command is None
+
+
+def test_over_ssh_an_internal_error_is_one_json_line_and_no_traceback(capsys, monkeypatch) -> None:
+    import agentmail.cli as cli
+
+    def explode(inv):
+        raise RuntimeError("boom /secret/path")
+
+    monkeypatch.setattr(cli, "_dispatch", explode)
+    status = cli.main([], {**ssh("whoami")})
+    out, err = capsys.readouterr()
+    assert status == 70
+    assert '"code":"internal"' in out and "boom" not in out
+    assert "Traceback" not in err
