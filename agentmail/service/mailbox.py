@@ -185,30 +185,32 @@ class Mailbox:
         crit += ["FLAGGED"] if flagged else []
         shape = {"s": sort, "r": reverse, "t": threads, "c": crit}
         offset = 0
+        resume_after: int | None = None  # arrival order: the last uid already shown
         if cursor:
             state = _decode_cursor(cursor)
             if state.get("shape") != _shape_key(shape):
                 raise UsageError("the cursor belongs to a listing with other options; repeat those options")
             uidvalidity = state["uv"]
             offset = int(state.get("o", 0))
-            before_uid = state.get("b", before_uid)
+            resume_after = state.get("k")
+            before_uid = state.get("fb", before_uid)
         view = self.view(
             folder, sort=sort, reverse=reverse, threads=threads, criteria=crit or ["ALL"], uidvalidity=uidvalidity
         )
         uids = list(view.uids)
         depths = dict(zip(view.uids, view.depths, strict=False)) if view.depths else {}
-        if before_uid is not None and sort == "arrival" and not threads:
-            uids = [u for u in uids if (u > before_uid if reverse else u < before_uid)]
-            offset = 0
-        elif before_uid is not None and not cursor:
+        by_uid = sort == "arrival" and not threads  # uid order: resume by uid, robust to new mail
+        if before_uid is not None and not threads:
             uids = [u for u in uids if u < before_uid]
+        if resume_after is not None and by_uid:
+            uids = [u for u in uids if (u > resume_after if reverse else u < resume_after)]
         window = uids[offset : offset + limit]
         items = listing.fetch_summaries(self.session, window, depths)
         next_cursor = None
         if offset + limit < len(uids):
-            token: dict[str, Any] = {"uv": view.uidvalidity, "shape": _shape_key(shape)}
-            if sort == "arrival" and not threads:
-                token["b"] = window[-1]
+            token: dict[str, Any] = {"uv": view.uidvalidity, "shape": _shape_key(shape), "fb": before_uid}
+            if by_uid:
+                token["k"] = window[-1]
             else:
                 token["o"] = offset + limit
             next_cursor = _encode_cursor(token)
