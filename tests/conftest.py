@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import shutil
-import tempfile
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path

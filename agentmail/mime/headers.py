@@ -101,7 +101,8 @@ def parse_addresses(raw: str | bytes | None) -> tuple[Address, ...]:
     """Mailboxes from an address header; names decoded after splitting (a comma inside =?..?= stays)."""
     if raw is None:
         return ()
-    text = _STRAY_BREAK.sub(" ", _FOLD.sub("", raw_to_text(raw)))
+    # Escape sequences go before splitting: their bytes (";", "<") would otherwise split or end addresses.
+    text = clean_line(_STRAY_BREAK.sub(" ", _FOLD.sub("", raw_to_text(raw))))
     try:
         pairs = email.utils.getaddresses([text])
     except Exception:  # the stdlib parser has raised on hostile input before; fall back below

@@ -19,18 +19,61 @@ from agentmail.tui.screens.base import Call, Screen
 from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
-from agentmail.tui.screens.sidebar import SidebarScreen
+from agentmail.tui.screens.sidebar import PANE_MIN_COLS, PANE_WIDTH, FolderPane, SidebarScreen
 from agentmail.tui.widgets import ConfirmBar, LineInput
 
 log = logging.getLogger(__name__)
 MAX_SEEN_ADDRESSES = 500
+OVERVIEW_INTERVAL = 60.0  # seconds between folder-count refreshes (IDLE covers only the open folder)
+ROLE_NAMES = {"trash": "trash", "deleted messages": "trash", "deleted items": "trash", "drafts": "drafts"}
+
+
+class Workspace(urwid.Widget):
+    """The folder pane beside the top screen; the pane hides when toggled off or under PANE_MIN_COLS columns."""
+
+    _sizing = frozenset([urwid.Sizing.BOX])
+    _selectable = True
+
+    def __init__(self, pane: FolderPane) -> None:
+        super().__init__()
+        self.pane = pane
+        self.visible = True
+        self.screen: urwid.Widget = urwid.SolidFill(" ")
+        rule = urwid.AttrMap(urwid.SolidFill("│"), "note")
+        self.columns = urwid.Columns([(PANE_WIDTH, pane), (1, rule), self.screen], dividechars=1, focus_column=2)
+
+    def set_screen(self, screen: urwid.Widget) -> None:
+        self.screen = screen
+        self.columns.contents[2] = (screen, self.columns.options())
+        self.columns.focus_position = 2
+        self._invalidate()
+
+    def toggle(self) -> None:
+        self.visible = not self.visible
+        self._invalidate()
+
+    def shows_pane(self, cols: int) -> bool:
+        return self.visible and cols >= PANE_MIN_COLS
+
+    def _current(self, size: tuple[int, int]) -> urwid.Widget:
+        return self.columns if self.shows_pane(size[0]) else self.screen
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        return self._current(size).render(size, focus)
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        return self._current(size).keypress(size, key)
+
+    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+        return bool(self._current(size).mouse_event(size, event, button, col, row, focus))
 
 
 class App:
     """Implements the screens' Host: the stack of screens, status and message lines, prompts."""
 
-    def __init__(self, member_address: str, *, read_only: bool = False, dispatcher: worker.Dispatcher | None = None):
-        self.member_address, self.read_only = member_address, read_only
+    def __init__(self, member_address: str, *, read_only: bool = False, dispatcher: worker.Dispatcher | None = None,
+                 webmail_url: str = ""):  # fmt: skip
+        self.member_address, self.read_only, self.webmail_url = member_address, read_only, webmail_url
         self.dispatcher = dispatcher
         self.stack: list[Screen] = []
         self.folders: list[Folder] = []
@@ -42,7 +85,8 @@ class App:
         self.message = urwid.Text("", wrap="clip")
         self._line = urwid.WidgetPlaceholder(urwid.AttrMap(self.message, "message"))
         self.footer = urwid.Pile([urwid.AttrMap(self.status, "status"), self._line])
-        self.body = urwid.WidgetPlaceholder(urwid.SolidFill(" "))
+        self.pane = FolderPane(self.pane_clicked)
+        self.body = Workspace(self.pane)
         self.frame = urwid.Frame(self.body, header=urwid.AttrMap(self.hint, "hint"), footer=self.footer)
         self.exit_status = 0
 
@@ -78,10 +122,12 @@ class App:
         self._show_top()
         self.stack[-1].activated()
         if isinstance(self.stack[-1], IndexScreen):
+            if isinstance(screen, ComposerScreen):
+                self.stack[-1].load()  # sending or postponing may have added to Sent or Drafts, or removed a draft
             self.refresh_overview()  # reading or deleting changed the counts
 
     def _show_top(self) -> None:
-        self.body.original_widget = self.stack[-1]
+        self.body.set_screen(self.stack[-1])
         self.frame.focus_position = "body"
         self.refresh_status()
 
@@ -92,10 +138,44 @@ class App:
         self._show_top()
         if self.dispatcher is not None:
             self.dispatcher.watch(folder)
+        self.pane.show(self.folders, folder)
         index.load()
 
-    def compose(self, draft: Draft, *, answered: tuple[str, int, int] | None = None, flag: str = "") -> None:
-        self.push(ComposerScreen(self, draft, answered=answered, flag=flag or "\\Answered"))
+    def pane_clicked(self, folder: str) -> None:
+        """A click on a folder in the pane opens it, unless a message is being written (never lose typing)."""
+        if any(isinstance(screen, ComposerScreen) for screen in self.stack):
+            self.notify("Send, postpone (^P) or abandon the message first.", error=True)
+            return
+        self.open_folder(folder)
+
+    def current_folder(self) -> str:
+        """The folder whose index is at the bottom of the stack (what the pane highlights)."""
+        bottom = self.stack[0] if self.stack else None
+        return bottom.folder if isinstance(bottom, IndexScreen) else ""
+
+    def role_of(self, folder: str) -> str | None:
+        """A folder's special-use role from the last folder list (by name when the list has not come yet)."""
+        found = next((f for f in self.folders if f.name == folder), None)
+        if found is not None and found.role:
+            return found.role
+        if folder.upper() == "INBOX":
+            return "inbox"
+        return ROLE_NAMES.get(folder.lower())  # the same name fallbacks the service uses without SPECIAL-USE
+
+    def expunges(self, folder: str) -> bool:
+        """Whether a delete here is for good: in Trash, or in a mailbox that has no Trash."""
+        if self.role_of(folder) == "trash":
+            return True
+        return bool(self.folders) and not any(self.role_of(f.name) == "trash" for f in self.folders)
+
+    def folder_gone(self, folder: str) -> None:
+        """A folder was deleted: if it was open, go back to INBOX."""
+        if self.current_folder() == folder:
+            self.open_folder("INBOX")
+
+    def compose(self, draft: Draft, *, answered: tuple[str, int, int] | None = None, flag: str = "",
+                draft_uid: int | None = None) -> None:  # fmt: skip
+        self.push(ComposerScreen(self, draft, answered=answered, flag=flag or "\\Answered", draft_uid=draft_uid))
 
     def pick_folder(self, title: str, on_pick: Callable[[str], None]) -> None:
         sidebar = SidebarScreen(self, on_pick, heading=title)
@@ -177,7 +257,14 @@ class App:
     def _overview(self, pair: tuple[list[Folder], Quota | None]) -> None:
         self.folders, self.quota = pair
         self.connection = "connected"
+        self.pane.show(self.folders, self.current_folder())
         self.refresh_status()
+
+    def tick(self, loop: Any = None, _data: Any = None) -> None:
+        """The periodic refresh: every folder's counts (IDLE reports only the open one), then re-arm."""
+        self.refresh_overview()
+        if loop is not None:
+            loop.set_alarm_in(OVERVIEW_INTERVAL, self.tick)
 
     def refresh_status(self) -> None:
         """Member, screen, unread count, quota and connection state; the hint bar for the top screen."""
@@ -185,6 +272,9 @@ class App:
         parts = [self.member_address + (" (read-only)" if self.read_only else ""), top.title() if top else ""]
         unread = sum(f.unseen for f in self.folders if f.name.upper() == "INBOX")
         parts.append(f"INBOX unread {unread}")
+        here = next((f for f in self.folders if f.name == self.current_folder() and f.name.upper() != "INBOX"), None)
+        if here is not None:
+            parts.append(f"{clean_line(here.name)} unread {here.unseen}/{here.total}")
         if self.quota is not None and self.quota.limit_kib:
             parts.append(f"quota {100 * self.quota.used_kib // self.quota.limit_kib}%")
         busy = self.dispatcher is not None and self.dispatcher.busy
@@ -205,6 +295,10 @@ class App:
 
     def action_help(self) -> None:
         self.push(HelpScreen(self))
+
+    def action_toggle_sidebar(self) -> None:
+        self.body.toggle()
+        self.notify("Folder sidebar shown." if self.body.visible else "Folder sidebar hidden (B shows it).")
 
     def action_change_folder(self) -> None:
         self.pick_folder("Change to which folder?", self.open_folder)
@@ -247,7 +341,7 @@ def _signals_to(wake_fd: int) -> Iterator[None]:
 
 def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
     """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
-    app = App(member.address, read_only=read_only)
+    app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
     screen = urwid.display.raw.Screen()
     screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
     loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
@@ -263,7 +357,8 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
             # ^C, ^\ and ^Z reach the app as keys (the composer asks before abandoning a message).
             screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
             app.open_folder("INBOX")
-            app.refresh_overview()
+            app.tick()
+            loop.set_alarm_in(OVERVIEW_INTERVAL, app.tick)
             loop.run()
     except KeyboardInterrupt:
         app.exit_status = 130

@@ -37,6 +37,11 @@ PALETTE: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("field error", "light red", "default", "bold", "#f66", "default"),
     ("folder", "default", "default", "", "default", "default"),
     ("folder unread", "default,bold", "default", "bold", "default,bold", "default"),
+    ("folder current", "black", "light gray", "standout", "#000", "#ccc"),
+    ("folder current unread", "black,bold", "light gray", "standout,bold", "#000,bold", "#ccc"),
+    ("pane title", "dark cyan", "default", "underline", "#0aa", "default"),
+    ("auth good", "dark green", "default", "bold", "#0a0", "default"),
+    ("auth bad", "light red", "default", "bold", "#f66", "default"),
     ("help key", "yellow", "default", "bold", "#ff0", "default"),
     ("help title", "default,bold", "default", "bold,underline", "default,bold", "default"),
 )

@@ -314,11 +314,18 @@ class Dispatcher:
 # -- named calls: the screens' way to say what they want without importing service --------------
 
 
-def send_call(draft: Draft, *, answered: tuple[str, int, int] | None = None, flag: str = "\\Answered") -> Call:
-    """Send a draft; on success mark the original (folder, uid, uidvalidity) answered or forwarded."""
+def send_call(draft: Draft, *, answered: tuple[str, int, int] | None = None, flag: str = "\\Answered",
+              drop_drafts: tuple[int, ...] = ()) -> Call:  # fmt: skip
+    """Send a draft; on success mark the original (folder, uid, uidvalidity) answered or forwarded
+    and remove the stored drafts this message was resumed from."""
 
     def call(mb: Mailbox) -> SendResult:
         result = sending.send(mb, draft)
+        if drop_drafts:
+            try:
+                mb.delete(mb.folder_for("drafts"), list(drop_drafts))
+            except AgentmailError:
+                log.warning("sent, but could not remove the old draft")
         if answered is not None:
             folder, uid, uidvalidity = answered
             try:
@@ -330,9 +337,17 @@ def send_call(draft: Draft, *, answered: tuple[str, int, int] | None = None, fla
     return call
 
 
-def save_draft_call(draft: Draft, replace_uid: int | None = None) -> Call:
-    """Postpone: store the draft in Drafts."""
-    return lambda mb: sending.save_draft(mb, draft, replace_uid=replace_uid)
+def save_draft_call(draft: Draft, *replace_uids: int) -> Call:
+    """Postpone: store the draft in Drafts, replacing the stored versions it came from."""
+
+    def call(mb: Mailbox) -> tuple[str, int | None]:
+        first, rest = (replace_uids[0], list(replace_uids[1:])) if replace_uids else (None, [])
+        where = sending.save_draft(mb, draft, replace_uid=first)
+        if rest:
+            mb.delete(where[0], rest)
+        return where
+
+    return call
 
 
 def overview_call() -> Call:

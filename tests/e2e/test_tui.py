@@ -255,3 +255,76 @@ def test_hangup_restores_the_terminal(stack, member, tui) -> None:
     t.proc.send_signal(signal.SIGHUP)
     assert t.wait_exit() == 129
     assert t.raw.rstrip().endswith((b"\x1b[?1049l", b"\x1b[?25h", b"\x1b[?1000l")) or b"\x1b[?1049l" in t.raw[-200:]
+
+
+def _click(col: int, row: int, button: int = 0) -> bytes:
+    """An X10 mouse press at a 0-based cell, as a terminal reports it (urwid turns tracking on)."""
+    return b"\x1b[M" + bytes((32 + button, 33 + col, 33 + row))
+
+
+def test_search_every_folder_and_a_click_in_the_folder_pane(stack, member, tui) -> None:
+    who = member()
+    stack.deliver(who, _message("Invoice in the inbox"))
+    stack.deliver(who, _message("Invoice filed away"), folder="Archive")
+    stack.deliver(who, _message("Unrelated note"), folder="Archive")
+    t = tui(who)
+    t.wait_for("Invoice in the inbox")
+    t.press("S")
+    t.wait_for("Search every folder:")
+    t.press("subject:invoice\r")
+    screen = t.wait_for("Invoice filed away")
+    assert "Invoice in the inbox" in screen and "Unrelated note" not in screen and "All folders" in screen
+    t.press("q")
+    screen = t.wait_for("Folders")
+    row = next(i for i, line in enumerate(screen.splitlines()) if line.startswith("Archive"))
+    t.press(_click(2, row))
+    t.wait_for("Unrelated note")
+    assert "Archive (2)" in t.text()
+
+
+def test_postpone_then_resume_from_drafts_and_send_leaves_no_draft(stack, alice, bob, tui) -> None:
+    subject = f"Plan {uuid.uuid4().hex[:8]}"
+    t = tui(alice)
+    t.wait_for("connected")
+    t.press("m")
+    t.wait_for("To:")
+    t.press(stack.address(bob))
+    t.press(b"\x0e")  # ^N: Cc
+    t.press(b"\x0e\x0e")  # Bcc, Subject
+    t.press(subject)
+    t.press(b"\x0e")  # the body
+    t.press("first half")
+    t.press(b"\x10")  # ^P: postpone
+    t.wait_for("Postponed: saved in Drafts")
+    t.press("c")
+    t.wait_for("Change to which folder?")
+    t.press("j")  # special-use folders first: INBOX, then Drafts
+    t.press("\r")
+    t.wait_for(subject)
+    t.press("\r")  # in Drafts: edit, not read
+    t.wait_for("first half")
+    t.press(" and the rest")
+    t.press(b"\x18")
+    t.wait_for("(y/n)")
+    t.press("y")
+    t.wait_for("Sent to 1 recipient")
+    got = stack.wait_for_message(bob, "INBOX", match=subject, timeout=20)
+    assert b"first half" in got.raw and b"and the rest" in got.raw
+    t.wait_for("No messages.")  # the index of Drafts is empty: the stored draft went with the send
+
+
+def test_forward_as_attachment_arrives_as_message_rfc822(stack, alice, bob, tui) -> None:
+    subject = f"Original {uuid.uuid4().hex[:8]}"
+    stack.deliver(alice, _message(subject, body="the original words\n"))
+    t = tui(alice)
+    t.wait_for(subject)
+    t.press(b"\x06")  # ^F
+    t.wait_for("Attached: the original message")
+    t.press(stack.address(bob))
+    t.press(b"\x18")
+    t.wait_for("(y/n)")
+    t.press("y")
+    t.wait_for("Sent to 1 recipient")
+    got = email.message_from_bytes(stack.wait_for_message(bob, "INBOX", match=subject, timeout=20).raw)
+    parts = [p.get_content_type() for p in got.walk()]
+    assert "message/rfc822" in parts

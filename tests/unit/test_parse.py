@@ -261,3 +261,10 @@ def test_parse_summary() -> None:
     assert s.message_id == "<s@x>"
     bare = parse_summary(4, flags=(), size=0, received=None, header_bytes=b"")
     assert bare.subject == "" and not bare.has_attachments
+
+
+def test_escape_sequences_in_a_from_header_do_not_hide_the_address() -> None:
+    from agentmail.mime.headers import parse_addresses
+
+    (address,) = parse_addresses("\x1b]0;pwned\x07 Evil \x1b[31m <evil@example.com>")
+    assert address.email == "evil@example.com" and "\x1b" not in address.name

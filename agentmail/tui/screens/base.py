@@ -23,6 +23,7 @@ class Host(Protocol):
 
     member_address: str
     read_only: bool
+    webmail_url: str
 
     def post(
         self, call: Call, on_done: Callable[[Any], None], *, slot: str = "",
@@ -38,8 +39,15 @@ class Host(Protocol):
     ) -> None: ...  # fmt: skip
     def confirm(self, question: str, on_yes: Callable[[], None], on_no: Callable[[], None] | None = None) -> None: ...
     def pick_folder(self, title: str, on_pick: Callable[[str], None]) -> None: ...
-    def compose(self, draft: Draft, *, answered: tuple[str, int, int] | None = None, flag: str = "") -> None: ...
+    def compose(
+        self, draft: Draft, *, answered: tuple[str, int, int] | None = None, flag: str = "",
+        draft_uid: int | None = None,
+    ) -> None: ...  # fmt: skip
     def open_folder(self, folder: str) -> None: ...
+    def role_of(self, folder: str) -> str | None: ...
+    def expunges(self, folder: str) -> bool: ...
+    def refresh_overview(self) -> None: ...
+    def folder_gone(self, folder: str) -> None: ...
     def seen_addresses(self) -> list[Address]: ...
     def remember(self, addresses: list[Address]) -> None: ...
 
@@ -70,6 +78,17 @@ class Screen(urwid.WidgetWrap):
             getattr(self, f"action_{action}")()
             return None
         return unhandled
+
+    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+        """The wheel scrolls (``on_wheel``); other mouse events go to the widgets (a click focuses a row)."""
+        self.size = size
+        if urwid.util.is_mouse_press(event) and button in (4, 5):
+            self.on_wheel(-1 if button == 4 else +1)
+            return True
+        return bool(super().mouse_event(size, event, button, col, row, focus))
+
+    def on_wheel(self, step: int) -> None:
+        """One notch of the mouse wheel: -1 up, +1 down."""
 
     def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
         self.size = size

@@ -9,11 +9,12 @@ import urwid
 
 from agentmail.errors import AgentmailError, InvalidAddressError
 from agentmail.mime import compose
+from agentmail.mime.drafts import draft_from_bytes
 from agentmail.mime.headers import parse_addresses
 from agentmail.mime.sanitize import clean_line, clean_text
 from agentmail.model import Address, Draft, Message
 from agentmail.tui.screens.base import Host, Screen
-from agentmail.tui.widgets import addr_list
+from agentmail.tui.widgets import addr_list, fmt_size
 from agentmail.tui.worker import save_draft_call, send_call
 
 ADDRESS_FIELDS = ("to", "cc", "bcc")
@@ -30,7 +31,7 @@ class ComposerScreen(Screen):
     name = "composer"
 
     def __init__(self, host: Host, draft: Draft, *, answered: tuple[str, int, int] | None = None,
-                 flag: str = "\\Answered") -> None:  # fmt: skip
+                 flag: str = "\\Answered", draft_uid: int | None = None) -> None:  # fmt: skip
         self.draft = draft
         self.answered, self.flag = answered, flag
         self.fields = {
@@ -42,12 +43,17 @@ class ComposerScreen(Screen):
         self.body = urwid.Edit("", clean_text(draft.text), multiline=True)
         self.error = urwid.Text("")
         self.sending = False
-        self.draft_uid: int | None = None
+        # Stored versions of this message in Drafts (the one resumed, one kept after a failed send):
+        # removed once it is sent or postponed again, so a message never leaves two drafts behind.
+        self.draft_uids: list[int] = [draft_uid] if draft_uid is not None else []
         top = [("pack", w) for w in self.fields.values()]
-        top += [("pack", urwid.AttrMap(self.error, "field error")), ("pack", urwid.Divider("─"))]
+        top += [("pack", urwid.AttrMap(self.error, "field error"))]
+        top += [("pack", urwid.Text(("note", line))) for line in attachment_lines(draft)]
+        top += [("pack", urwid.Divider("─"))]
+        self._body_position = len(top)
         self._pile = urwid.Pile([*top, urwid.Filler(self.body, valign="top")])
         super().__init__(host, self._pile)
-        self._pile.focus_position = 0 if not draft.to else len(FIELDS) + 2
+        self._pile.focus_position = 0 if not draft.to else self._body_position
 
     def title(self) -> str:
         return "Compose: " + (self.fields["subject"].edit_text[:40] or "(no subject)")
@@ -104,11 +110,13 @@ class ComposerScreen(Screen):
     def _send(self, draft: Draft) -> None:
         self.sending = True
         self.host.notify("Sending…")
-        self.host.post(send_call(draft, answered=self.answered, flag=self.flag), self._sent,
+        self.host.post(send_call(draft, answered=self.answered, flag=self.flag, drop_drafts=tuple(self.draft_uids)),
+                       self._sent,
                        slot="composer-send", on_error=self._send_failed)  # fmt: skip
 
     def _sent(self, result: Any) -> None:
         self.sending = False
+        self.draft_uids = []
         self.host.remember(list(self.current_draft().recipients))
         self.host.pop(self)
         self.host.notify(f"Sent to {result.recipients} recipient{'s' if result.recipients != 1 else ''}.")
@@ -116,16 +124,28 @@ class ComposerScreen(Screen):
     def _send_failed(self, exc: AgentmailError) -> None:
         """The composer stays open with its text; the error says where the draft was kept."""
         self.sending = False
-        self.show_error(str(exc))
-        self.host.fail(exc)
+        kept = exc.details.get("draft_uid")
+        if isinstance(kept, int):
+            self.draft_uids.append(kept)
+        text = str(exc)
+        if "draft_folder" not in exc.details:
+            text += " (the message is still here: ^X tries again, ^P saves it to Drafts)"
+        self.show_error(text)
+        self.host.fail(exc)  # the connection state, when the server went away
+        self.host.notify(text, error=True)
 
     def action_postpone(self) -> None:
         self.host.notify("Saving to Drafts…")
-        self.host.post(save_draft_call(self.current_draft(), self.draft_uid), self._postponed,
-                       slot="composer-save", on_error=self.host.fail)  # fmt: skip
+        self.host.post(save_draft_call(self.current_draft(), *self.draft_uids), self._postponed,
+                       slot="composer-save", on_error=self._postpone_failed)  # fmt: skip
+
+    def _postpone_failed(self, exc: AgentmailError) -> None:
+        self.show_error(f"{exc} (the message is still here)")
+        self.host.fail(exc)
 
     def _postponed(self, where: Any) -> None:
         folder, _uid = where
+        self.draft_uids = []
         self.host.pop(self)
         self.host.notify(f"Postponed: saved in {folder}.")
 
@@ -155,9 +175,20 @@ class ComposerScreen(Screen):
         return FIELDS[position] if position < len(FIELDS) else None
 
     def _move_focus(self, step: int) -> None:
-        stops = [*range(len(FIELDS)), len(FIELDS) + 2]
+        stops = [*range(len(FIELDS)), self._body_position]
         here = stops.index(self._pile.focus_position) if self._pile.focus_position in stops else 0
         self._pile.focus_position = stops[(here + step) % len(stops)]
+
+
+def attachment_lines(draft: Draft) -> list[str]:
+    """What goes with the text: attached files and a forwarded message (shown, not editable)."""
+    lines = []
+    for a in draft.attachments:
+        name = clean_line(a.filename) or "attachment"
+        lines.append(f"Attached: {name} ({clean_line(a.content_type)}, {fmt_size(len(a.data))})")
+    if draft.forward:
+        lines.append(f"Attached: the original message (message/rfc822, {fmt_size(len(draft.forward))})")
+    return lines
 
 
 def complete_address(text: str, known: list[Address]) -> str:
@@ -183,17 +214,26 @@ def start_reply(host: Host, folder: str, uid: int, uidvalidity: int, *, reply_al
     host.post(_read_peek(folder, uid, uidvalidity), opened, slot="compose-prefill")
 
 
-def start_forward(host: Host, folder: str, uid: int, uidvalidity: int) -> None:
-    """Fetch the original and its source, and open a composer with it forwarded inline."""
+def start_forward(host: Host, folder: str, uid: int, uidvalidity: int, *, as_attachment: bool = False) -> None:
+    """Fetch the original and its source, and open a composer with it forwarded inline or attached whole."""
 
     def opened(pair: tuple[Message, bytes]) -> None:
-        draft = compose.forward_draft(pair[0], pair[1], as_attachment=False)
+        draft = compose.forward_draft(pair[0], pair[1], as_attachment=as_attachment)
         host.compose(draft, answered=(folder, uid, uidvalidity), flag="$Forwarded")
 
     def call(mb: Any) -> tuple[Message, bytes]:
         return mb.read(folder, uid, peek=True, uidvalidity=uidvalidity), mb.raw(folder, uid, uidvalidity=uidvalidity)
 
     host.post(call, opened, slot="compose-prefill")
+
+
+def start_resume(host: Host, folder: str, uid: int, uidvalidity: int) -> None:
+    """Open a stored draft in the composer; sending or postponing it removes the stored copy."""
+
+    def opened(raw: bytes) -> None:
+        host.compose(draft_from_bytes(raw), draft_uid=uid)
+
+    host.post(lambda mb: mb.raw(folder, uid, uidvalidity=uidvalidity), opened, slot="compose-prefill")
 
 
 def _read_peek(folder: str, uid: int, uidvalidity: int) -> Callable[[Any], Message]:

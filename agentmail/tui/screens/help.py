@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import urwid
 
+from agentmail.mime.sanitize import clean_line
 from agentmail.tui import keys
 from agentmail.tui.screens.base import Host, Screen
 
 
-def help_rows() -> list[urwid.Widget]:
-    """One heading per screen and one line per binding."""
+def help_rows(webmail_url: str = "") -> list[urwid.Widget]:
+    """The webmail address, then one heading per screen and one line per binding."""
     rows: list[urwid.Widget] = []
+    if webmail_url:
+        rows.append(
+            urwid.Text([("help title", "Webmail"), f": the same mailbox in a browser at {clean_line(webmail_url)}"])
+        )
     for screen in keys.SCREENS:
         rows += [urwid.Divider(" "), urwid.Text(("help title", keys.TITLES[screen]))]
         for b in keys.bindings_for(screen):
@@ -25,7 +30,7 @@ class HelpScreen(Screen):
     name = "help"
 
     def __init__(self, host: Host) -> None:
-        self.listbox = urwid.ListBox(urwid.SimpleFocusListWalker(help_rows()))
+        self.listbox = urwid.ListBox(urwid.SimpleFocusListWalker(help_rows(getattr(host, "webmail_url", ""))))
         super().__init__(host, self.listbox)
 
     def title(self) -> str:
@@ -37,3 +42,7 @@ class HelpScreen(Screen):
             return None
         aliases = {"j": "down", "k": "up", " ": "page down", "b": "page up", "-": "page up"}
         return self.listbox.keypress(size, aliases.get(key, key))
+
+    def on_wheel(self, step: int) -> None:
+        for _ in range(3):
+            self.listbox.keypress(self.size, "down" if step > 0 else "up")

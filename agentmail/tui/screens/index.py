@@ -11,7 +11,7 @@ from agentmail.mime import query
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Event, Summary, Transfer, View
 from agentmail.tui.screens.base import Host, Screen
-from agentmail.tui.screens.composer import start_forward, start_reply
+from agentmail.tui.screens.composer import start_forward, start_reply, start_resume
 from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import LazyRows
 
@@ -136,6 +136,27 @@ class IndexScreen(Screen):
             return None
         return self.folder, uid, self.items.view.uidvalidity
 
+    # -- the mouse --------------------------------------------------------------------------
+    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+        """A click selects a row; a click on the row already selected opens it; the wheel scrolls."""
+        before = self.items.focus
+        was_on_focus = len(self.items) > 0 and self._focus_row(size) == row
+        handled = super().mouse_event(size, event, button, col, row, focus)
+        if urwid.util.is_mouse_press(event) and button == 1 and was_on_focus and self.items.focus == before:
+            self.action_open()
+            return True
+        return handled
+
+    def _focus_row(self, size: tuple[int, int]) -> int | None:
+        if self._holder.original_widget is not self.listbox:
+            return None
+        offset, _inset = self.listbox.get_focus_offset_inset(size)
+        return offset
+
+    def on_wheel(self, step: int) -> None:
+        for _ in range(3):
+            self._key("down" if step > 0 else "up")
+
     # -- actions: moving --------------------------------------------------------------------
     def _key(self, key: str) -> None:
         if len(self.items):
@@ -182,6 +203,9 @@ class IndexScreen(Screen):
         target = self._target()
         if target is None:
             return
+        if self.host.role_of(self.folder) == "drafts":
+            start_resume(self.host, *target)
+            return
         pager = PagerScreen(self.host, *target, neighbour=self.neighbour, on_deleted=self.deleted)
         self.host.push(pager)
         pager.load()
@@ -208,8 +232,30 @@ class IndexScreen(Screen):
         if target := self._target():
             start_forward(self.host, *target)
 
+    def action_forward_attachment(self) -> None:
+        if target := self._target():
+            start_forward(self.host, *target, as_attachment=True)
+
     def action_search(self) -> None:
         self.host.prompt("Search: ", self.search)
+
+    def action_search_all(self) -> None:
+        self.host.prompt("Search every folder: ", self.search_all)
+
+    def search_all(self, text: str) -> None:
+        """Run a query in every folder; the matches show as one virtual folder."""
+        from agentmail.tui.screens.results import ResultsScreen  # results opens pagers; avoid an import cycle
+
+        if not text.strip():
+            return
+        try:
+            criteria = query.parse_query(text)
+        except AgentmailError as exc:
+            self.host.fail(exc)
+            return
+        results = ResultsScreen(self.host, criteria, label=text)
+        self.host.push(results)
+        results.load()
 
     def search(self, text: str) -> None:
         """Run a query in this folder and show the matches as a virtual folder."""
@@ -228,6 +274,12 @@ class IndexScreen(Screen):
     def action_delete(self) -> None:
         if (target := self._target()) is None:
             return
+        if self.host.expunges(self.folder):
+            self.host.confirm("Delete this message for good (it is not moved to Trash)?", lambda: self._delete(target))
+        else:
+            self._delete(target)
+
+    def _delete(self, target: tuple[str, int, int]) -> None:
         folder, uid, uv = target
         self.host.post(lambda mb: mb.delete(folder, [uid], uidvalidity=uv), self.deleted, slot=f"delete-{uid}")
 

@@ -9,13 +9,14 @@ import urwid
 
 from agentmail.mime.render import quote_level
 from agentmail.mime.sanitize import clean_filename, clean_line, clean_text
-from agentmail.model import Message, Part, Transfer
+from agentmail.model import AuthVerdict, Message, Part, Transfer
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.screens.composer import start_forward, start_reply
 from agentmail.tui.theme import quote_attr
 from agentmail.tui.widgets import addr_list, fmt_size
 
-Neighbour = Callable[[int, int], int | None]  # (uid, step) -> the uid step rows away in the index, or None
+# (uid, step) -> the uid step rows away in the index (or, from an all-folder search, its (folder, uid, uidvalidity)).
+Neighbour = Callable[[int, int], int | tuple[str, int, int] | None]
 MAX_INLINE_BYTES = 256 * 1024
 
 
@@ -33,6 +34,24 @@ def header_lines(message: Message, full: bool) -> list[tuple[str, str]]:
     rows += [("Date", message.date.strftime("%a, %d %b %Y %H:%M %z") if message.date else "")]
     rows += [("Subject", clean_line(message.subject))]
     return rows
+
+
+def auth_line(auth: AuthVerdict | None) -> tuple[str, str] | None:
+    """The sender-authentication verdict this host recorded, as (attribute, text); None when it recorded nothing."""
+    if auth is None:
+        return None
+    if auth.local:
+        who = clean_line(auth.member)
+        return "auth good", f"local member {who} (sent through this host)" if who else "local member (this host)"
+    results = [f"{name}={clean_line(value)}" for name, value in (("dkim", auth.dkim), ("spf", auth.spf),
+               ("dmarc", auth.dmarc)) if value]  # fmt: skip
+    text = " ".join(results) or "no results"
+    if not auth.trusted:
+        return "auth bad", f"{text} (not recorded by this host: unverified)"
+    failing = any(value and value.lower() not in ("pass", "none", "neutral") for value in (auth.dkim, auth.spf,
+                  auth.dmarc))  # fmt: skip
+    passing = any(value.lower() == "pass" for value in (auth.dkim, auth.spf, auth.dmarc))
+    return ("auth bad" if failing or not passing else "auth good"), f"{text} (this host)"
 
 
 def body_markup(text: str, needle: str = "") -> list[Any]:
@@ -113,6 +132,8 @@ class PagerScreen(Screen):
         for name, value in header_lines(message, self.full_headers):
             attr = "subject" if name == "Subject" else "header value"
             rows.append(_line([("header name", f"{name}: "), (attr, value)], wrap))
+        if (verdict := auth_line(message.auth)) is not None:
+            rows.append(_line([("header name", "Auth: "), verdict], wrap))
         rows += [_line(("note", f"[{clean_line(note)}]"), wrap) for note in message.notes]
         rows.append(urwid.Divider("─"))
         rows += [_line(markup, wrap) for markup in body_markup(message.text, self.needle)]
@@ -163,7 +184,10 @@ class PagerScreen(Screen):
         if uid is None:
             self.host.notify("No next message." if step > 0 else "No previous message.")
             return
-        self.uid = uid
+        if isinstance(uid, tuple):
+            self.folder, self.uid, self.uidvalidity = uid
+        else:
+            self.uid = uid
         self.load()
 
     def action_reply(self) -> None:
@@ -175,7 +199,20 @@ class PagerScreen(Screen):
     def action_forward(self) -> None:
         start_forward(self.host, self.folder, self.uid, self.uidvalidity)
 
+    def action_forward_attachment(self) -> None:
+        start_forward(self.host, self.folder, self.uid, self.uidvalidity, as_attachment=True)
+
+    def on_wheel(self, step: int) -> None:
+        for _ in range(3):
+            self._scroll("down" if step > 0 else "up")
+
     def action_delete(self) -> None:
+        if self.host.expunges(self.folder):
+            self.host.confirm("Delete this message for good (it is not moved to Trash)?", self._delete)
+        else:
+            self._delete()
+
+    def _delete(self) -> None:
         folder, uid, uv = self.folder, self.uid, self.uidvalidity
         following = self.neighbour(uid, +1)
 
@@ -183,6 +220,9 @@ class PagerScreen(Screen):
             self.on_deleted(transfer)
             if following is None:
                 self.host.pop(self)
+            elif isinstance(following, tuple):
+                self.folder, self.uid, self.uidvalidity = following
+                self.load()
             else:
                 self.uid = following
                 self.load()

@@ -21,21 +21,20 @@ BLOCK = 50  # rows per summaries() request
 KEEP_BLOCKS = 4  # blocks kept on each side of the focus; the rest are evicted
 
 
-def row_widget(summary: Summary, depth: int = 0) -> urwid.Widget:
-    """One index row: flags, date, sender, subject (with thread glyphs); unread rows bold."""
+def row_widget(summary: Summary, depth: int = 0, folder: str = "") -> urwid.Widget:
+    """One index row: flags, date, (folder,) sender, subject (with thread glyphs); unread rows bold."""
     attr = "unread" if summary.is_unread else ("flagged" if "\\Flagged" in summary.flags else "row")
     prefix = thread_prefix(depth)
     subject = [("tree", prefix), clean_line(summary.subject) or "(no subject)"] if prefix else (
         clean_line(summary.subject) or "(no subject)")  # fmt: skip
-    columns = urwid.Columns(
-        [
-            (4, urwid.Text(flag_marks(summary), wrap="clip")),
-            (10, urwid.Text(fmt_date(summary.date or summary.received), wrap="clip")),
-            (20, urwid.Text(addr_name(summary.sender), wrap="ellipsis")),
-            SelectableText(subject, wrap="ellipsis"),
-        ],
-        dividechars=1,
-    )
+    cells: list[object] = [
+        (4, urwid.Text(flag_marks(summary), wrap="clip")),
+        (10, urwid.Text(fmt_date(summary.date or summary.received), wrap="clip")),
+    ]
+    if folder:
+        cells.append((12, urwid.Text(("tree", clean_line(folder)), wrap="ellipsis")))
+    cells += [(20, urwid.Text(addr_name(summary.sender), wrap="ellipsis")), SelectableText(subject, wrap="ellipsis")]
+    columns = urwid.Columns(cells, dividechars=1)
     return urwid.AttrMap(columns, attr, FOCUS_MAP[attr])
 
 

@@ -1,8 +1,14 @@
-"""The folder list: special-use folders first, unread counts; opens a folder or picks a move/copy target."""
+"""The folder list: special-use folders first, unread counts; opens a folder or picks a move/copy target.
+
+Two forms: :class:`SidebarScreen`, the full-window list ``c`` opens (it also empties
+Trash and deletes folders, both after a y), and :class:`FolderPane`, the narrow pane
+always shown beside the other screens on a wide enough terminal (click to open).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import urwid
 
@@ -11,6 +17,9 @@ from agentmail.model import Folder
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.theme import FOCUS_MAP
 from agentmail.tui.widgets import SelectableText
+
+PANE_WIDTH = 22  # columns of the folder pane, divider excluded
+PANE_MIN_COLS = 90  # below this terminal width the pane hides itself
 
 ROLE_ORDER = ("inbox", "drafts", "sent", "archive", "junk", "trash")
 
@@ -77,3 +86,98 @@ class SidebarScreen(Screen):
 
     def action_back(self) -> None:
         self.host.pop(self)
+
+    def _focused(self) -> Folder | None:
+        if not self.folders:
+            return None
+        return self.folders[self.listbox.focus_position]
+
+    def action_empty_trash(self) -> None:
+        """Delete every message in Trash for good, after a y."""
+        trash = next((f for f in self.folders if f.role == "trash"), None)
+        if trash is None:
+            self.host.notify("There is no Trash folder here.", error=True)
+            return
+        if trash.total == 0:
+            self.host.notify(f"{clean_line(trash.name)} is already empty.")
+            return
+        name = trash.name
+
+        def call(mb: Any) -> int:
+            uids = list(mb.view(name).uids)
+            if uids:
+                mb.delete(name, uids)  # in Trash a delete expunges
+            return len(uids)
+
+        def done(count: int) -> None:
+            self.host.notify(
+                f"Emptied {clean_line(name)}: {count} message{'s' if count != 1 else ''} deleted for good."
+            )
+            self.load()
+            self.host.refresh_overview()
+
+        question = f"Delete all {trash.total} messages in {clean_line(name)} for good?"
+        self.host.confirm(question, lambda: self.host.post(call, done, slot="empty-trash"))
+
+    def action_delete_folder(self) -> None:
+        """Delete the focused folder with everything in it, after a y (the server refuses special folders)."""
+        folder = self._focused()
+        if folder is None:
+            return
+        if folder.role or folder.name.upper() == "INBOX":
+            self.host.notify(f"{clean_line(folder.name)} is a special folder and cannot be deleted.", error=True)
+            return
+        name = folder.name
+
+        def done(_none: Any) -> None:
+            self.host.notify(f"Deleted the folder {clean_line(name)}.")
+            self.host.folder_gone(name)
+            self.load()
+            self.host.refresh_overview()
+
+        def delete() -> None:
+            self.host.post(lambda mb: mb.delete_folder(name), done, slot="delete-folder", on_error=self.host.fail)
+
+        self.host.confirm(f"Delete the folder {clean_line(name)} and its {folder.total} messages for good?", delete)
+
+
+class PaneRow(urwid.WidgetWrap):
+    """One folder in the pane: a click (button 1) opens it."""
+
+    def __init__(self, folder: Folder, current: bool, on_click: Callable[[str], None]) -> None:
+        self.folder_name, self._on_click = folder.name, on_click
+        label = clean_line(folder.name) or "?"
+        attr = ("folder current" if current else "folder") + (" unread" if folder.unseen else "")
+        attr = "folder current unread" if current and folder.unseen else attr
+        count = urwid.Text(str(folder.unseen) if folder.unseen else "", align="right", wrap="clip")
+        columns = urwid.Columns([urwid.Text(label, wrap="ellipsis"), (6, count)], dividechars=1)
+        super().__init__(urwid.AttrMap(columns, attr))
+
+    def mouse_event(self, size: tuple[int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+        if urwid.util.is_mouse_press(event) and button == 1:
+            self._on_click(self.folder_name)
+            return True
+        return False
+
+
+class FolderPane(urwid.WidgetWrap):
+    """The always-there folder pane: special-use first, unread counts, the open folder highlighted."""
+
+    def __init__(self, on_click: Callable[[str], None]) -> None:
+        self._on_click = on_click
+        self.walker = urwid.SimpleListWalker([urwid.Text(("note", "Folders…"))])
+        self.listbox = urwid.ListBox(self.walker)
+        title = urwid.AttrMap(urwid.Text("Folders", wrap="clip"), "pane title")
+        super().__init__(urwid.Frame(self.listbox, header=title))
+
+    def selectable(self) -> bool:
+        return False  # keys stay with the screen beside it; the pane answers clicks only
+
+    def show(self, folders: Sequence[Folder], current: str) -> None:
+        rows = [PaneRow(f, f.name == current, self._on_click) for f in ordered(folders)]
+        self.walker[:] = rows or [urwid.Text(("note", "No folders."))]
+
+    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+        if button in (4, 5) and urwid.util.is_mouse_press(event):
+            return True  # the pane is short; ignore the wheel rather than move the screen beside it
+        return bool(self._w.mouse_event(size, event, button, col, row, focus))

@@ -29,6 +29,10 @@ class RecordingHost:
 
     member_address: str = "alice@bbs.test"
     read_only: bool = False
+    webmail_url: str = "https://mail.bbs.test"
+    roles: dict[str, str] = field(default_factory=lambda: {"INBOX": "inbox", "Trash": "trash", "Drafts": "drafts"})
+    overviews: int = 0
+    drafts_resumed: list[int | None] = field(default_factory=list)
     posted: list[Posted] = field(default_factory=list)
     notes: list[tuple[str, bool]] = field(default_factory=list)
     stack: list[Any] = field(default_factory=list)
@@ -63,8 +67,21 @@ class RecordingHost:
     def pick_folder(self, title: str, on_pick: Any) -> None:
         self.prompts.append((title, on_pick))
 
-    def compose(self, draft: Draft, *, answered: Any = None, flag: str = "") -> None:
+    def compose(self, draft: Draft, *, answered: Any = None, flag: str = "", draft_uid: int | None = None) -> None:
         self.composed.append(draft)
+        self.drafts_resumed.append(draft_uid)
+
+    def role_of(self, folder: str) -> str | None:
+        return self.roles.get(folder)
+
+    def expunges(self, folder: str) -> bool:
+        return self.roles.get(folder) == "trash"
+
+    def refresh_overview(self) -> None:
+        self.overviews += 1
+
+    def folder_gone(self, folder: str) -> None:
+        self.notes.append((f"gone {folder}", False))
 
     def open_folder(self, folder: str) -> None:
         self.notes.append((f"open {folder}", False))

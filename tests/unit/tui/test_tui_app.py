@@ -53,3 +53,98 @@ def test_palette_choice_follows_term() -> None:
     assert theme.colors_for("vt100") == 1
     assert theme.colors_for("") == 1
     assert theme.colors_for("xterm", "truecolor") == 256
+
+
+def press(app: App, key: str, size: tuple[int, int] = (100, 24)) -> None:
+    """A key as the MainLoop delivers it: to the screens first, then the global bindings."""
+    left = app.frame.keypress(size, key)
+    if left is not None:
+        app.unhandled(left)
+
+
+def _folders(inbox_unseen: int = 2, lists_unseen: int = 0) -> list[Folder]:
+    return [
+        Folder("Archive/lists", None, 9, lists_unseen), Folder("Trash", "trash", 1, 0), Folder("Sent", "sent", 4, 0),
+        Folder("INBOX", "inbox", 3, inbox_unseen), Folder("Drafts", "drafts", 0, 0),
+    ]  # fmt: skip
+
+
+def test_folder_pane_beside_the_index_special_use_first_with_live_unread_counts(text_of) -> None:
+    app = _app()
+    app._overview((_folders(), None))
+    lines = text_of(app.frame, (120, 24)).splitlines()
+    pane = [line[:22].rstrip() for line in lines[1:8]]
+    assert pane[0] == "Folders"
+    assert [p.split()[0] for p in pane[1:6]] == ["INBOX", "Drafts", "Sent", "Trash", "Archive/lists"]
+    assert pane[1].endswith("2") and pane[5] == "Archive/lists"  # unread count only where there is unread mail
+    # the index is beside the pane, on the same rows, after a rule
+    assert all(line[23] == "│" for line in lines[1:-2])
+    assert all(line[25:].strip() == "…" for line in lines[1:4])  # rows waiting for their summaries
+    # new mail in another folder: the next overview updates its count without a key
+    app._overview((_folders(inbox_unseen=2, lists_unseen=5), None))
+    pane = [line[:22].rstrip() for line in text_of(app.frame, (120, 24)).splitlines()[1:8]]
+    assert pane[5].startswith("Archive/lists") and pane[5].endswith("5")
+
+
+def test_folder_pane_hides_below_90_columns_and_with_B(text_of) -> None:
+    app = _app()
+    app._overview((_folders(), None))
+
+    def pane_shown(cols: int) -> bool:
+        return text_of(app.frame, (cols, 24)).splitlines()[1].startswith("Folders")
+
+    assert not pane_shown(80) and not pane_shown(89) and pane_shown(90)
+    press(app, "B")
+    assert not pane_shown(100)
+    press(app, "B")
+    assert pane_shown(100)
+
+
+def test_a_click_in_the_pane_opens_that_folder_but_never_drops_a_message_being_written(text_of) -> None:
+    from agentmail.model import Draft
+
+    app = _app()
+    app._overview((_folders(), None))
+    text_of(app.frame, (120, 24))
+    lines = text_of(app.frame, (120, 24)).splitlines()
+    sent_row = next(i for i, line in enumerate(lines) if line.startswith("Sent"))
+    app.frame.mouse_event((120, 24), "mouse press", 1, 3, sent_row, True)
+    assert isinstance(app.stack[0], IndexScreen) and app.stack[0].folder == "Sent"
+    assert "Sent unread 0/4" in text_of(app.frame, (120, 24))
+    app.compose(Draft(text="half a thought"))
+    app.frame.mouse_event((120, 24), "mouse press", 1, 3, sent_row - 1, True)
+    assert app.stack[-1].name == "composer" and "postpone" in app.message.text
+
+
+def test_help_lists_every_key_and_the_webmail_address(text_of) -> None:
+    app = App("alice@bbs.test", webmail_url="https://mail.bbs.test/")
+    app.push(IndexScreen(app, "INBOX"))
+    app.action_help()
+    text = text_of(app.frame, (100, 300))
+    assert "https://mail.bbs.test/" in text and "Search every folder" in text
+
+
+def test_the_periodic_tick_refreshes_every_folder_count() -> None:
+    posted: list[str] = []
+
+    class Dispatcher:
+        busy = False
+
+        def post(self, call, on_done, *, slot="", on_error=None) -> int:
+            posted.append(slot)
+            return 1
+
+    class Loop:
+        def set_alarm_in(self, seconds, callback) -> None:
+            self.armed = (seconds, callback)
+
+    app = App("alice@bbs.test", dispatcher=Dispatcher())  # type: ignore[arg-type]
+    loop = Loop()
+    app.tick(loop)
+    assert posted == ["overview"] and loop.armed[1] == app.tick
+
+
+def test_monochrome_and_256_colour_palettes_cover_every_attribute() -> None:
+    names = {entry[0] for entry in theme.PALETTE}
+    assert {"folder current", "auth good", "auth bad", "pane title"} <= names
+    assert all(len(entry) == 6 for entry in theme.PALETTE)

@@ -99,3 +99,114 @@ def test_delete_then_undo_moves_back_by_the_new_uid(host, make_summary) -> None:
     mb = FakeMailbox()
     host.posted[-1].call(mb)
     assert mb.args == ("Trash", [41], "INBOX")
+
+
+def test_a_click_selects_a_row_a_second_click_opens_it_and_the_wheel_scrolls(host, make_summary) -> None:
+    uids = list(range(100, 0, -1))
+    screen = _index(host, uids)
+    screen.show_summaries(7, [make_summary(u, f"subject {u}") for u in uids[:50]])
+    size = (80, 10)
+    screen.render(size, focus=True)
+    screen.mouse_event(size, "mouse press", 1, 40, 3, True)
+    assert screen.focused_uid() == 97 and not host.stack  # selected, not opened
+    screen.mouse_event(size, "mouse release", 0, 40, 3, True)
+    screen.mouse_event(size, "mouse press", 1, 40, 3, True)
+    assert host.stack and host.stack[-1].uid == 97  # the row already selected: opened
+    host.stack.clear()
+    screen.mouse_event(size, "mouse press", 5, 40, 3, True)  # wheel down
+    assert screen.focused_uid() == 94
+    screen.mouse_event(size, "mouse press", 4, 40, 3, True)  # wheel up
+    assert screen.focused_uid() == 97
+    for _ in range(5):
+        screen.mouse_event(size, "mouse press", 5, 40, 3, True)
+    rows = [r.decode() for r in screen.render(size, focus=True).text]
+    assert "subject 100" not in "".join(rows) and any("subject 82" in r for r in rows)  # the list moved
+
+
+def test_delete_in_trash_asks_first_and_nothing_happens_on_no(host, make_summary) -> None:
+    screen = IndexScreen(host, "Trash")
+    screen.show_view(View("Trash", 7, (2, 1)))
+    screen.show_summaries(7, [make_summary(2), make_summary(1)])
+    before = len(host.posted)
+    screen.action_delete()
+    assert "for good" in host.confirms[-1][0] and len(host.posted) == before
+    host.confirms[-1][1]()
+    assert len(host.posted) == before + 1
+
+
+def test_enter_in_drafts_resumes_the_draft_in_the_composer(host, make_summary) -> None:
+    screen = IndexScreen(host, "Drafts")
+    screen.show_view(View("Drafts", 7, (12,)))
+    screen.show_summaries(7, [make_summary(12, "unfinished")])
+    screen.action_open()
+    assert not host.stack, "no pager for a draft"
+    raw = (b"From: alice@bbs.test\r\nTo: Bob <bob@bbs.test>\r\nBcc: eve@bbs.test\r\nSubject: unfinished\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\n\r\nwhere was I\r\n")  # fmt: skip
+
+    class FakeMailbox:
+        def raw(self, folder, uid, uidvalidity=None):
+            assert (folder, uid, uidvalidity) == ("Drafts", 12, 7)
+            return raw
+
+    host.posted[-1].on_done(host.posted[-1].call(FakeMailbox()))
+    draft = host.composed[-1]
+    assert draft.subject == "unfinished" and "where was I" in draft.text
+    assert [a.email for a in draft.bcc] == ["eve@bbs.test"] and host.drafts_resumed[-1] == 12
+
+
+def test_forward_as_attachment_carries_the_original_whole(host, make_summary) -> None:
+    from agentmail.model import Message
+
+    screen = _index(host, [4])
+    screen.show_summaries(7, [make_summary(4, "report")])
+    screen.keypress((80, 10), "ctrl f")
+    raw = b"From: bob@bbs.test\r\nSubject: report\r\n\r\nnumbers\r\n"
+
+    class FakeMailbox:
+        def read(self, folder, uid, peek=False, uidvalidity=None):
+            return Message(uid=uid, folder=folder, uidvalidity=7, subject="report", text="numbers")
+
+        def raw(self, folder, uid, uidvalidity=None):
+            return raw
+
+    host.posted[-1].on_done(host.posted[-1].call(FakeMailbox()))
+    draft = host.composed[-1]
+    assert draft.forward == raw and draft.subject.startswith("Fwd")
+
+
+def test_search_every_folder_shows_one_virtual_folder_and_walks_across_folders(host, make_summary, text_of) -> None:
+    from datetime import UTC, datetime
+
+    from agentmail.model import Page
+    from agentmail.tui.screens.pager import PagerScreen
+    from agentmail.tui.screens.results import ResultsScreen
+
+    screen = _index(host, [1])
+    screen.keypress((80, 10), "S")
+    caption, answer = host.prompts[-1]
+    assert "every folder" in caption
+    answer("subject:invoice")
+    results = host.stack[-1]
+    assert isinstance(results, ResultsScreen)
+
+    class FakeMailbox:
+        def searchable_folders(self):
+            return ["INBOX", "Archive"]
+
+        def search(self, criteria, folders, limit):
+            self.args = (criteria, folders)
+            return [Page("INBOX", 7, 1, (make_summary(5, "invoice new"),)), Page("Archive", 9, 1, (old,))]
+
+    old = make_summary(5, "invoice old")
+    old = type(old)(**{**{f: getattr(old, f) for f in old.__slots__}, "date": datetime(2020, 1, 1, tzinfo=UTC)})
+    mb = FakeMailbox()
+    host.posted[-1].on_done(host.posted[-1].call(mb))
+    assert mb.args[1] == ["INBOX", "Archive"]
+    lines = text_of(results, (100, 5)).splitlines()
+    assert "INBOX" in lines[0] and "invoice new" in lines[0]
+    assert "Archive" in lines[1] and "invoice old" in lines[1]
+    results.action_open()
+    pager = host.stack[-1]
+    assert isinstance(pager, PagerScreen) and (pager.folder, pager.uid, pager.uidvalidity) == ("INBOX", 5, 7)
+    pager.action_next_message()
+    assert (pager.folder, pager.uid, pager.uidvalidity) == ("Archive", 5, 9)

@@ -58,3 +58,70 @@ def test_next_message_asks_the_index_for_its_neighbour(host) -> None:
     pager.show(_message())
     pager.action_next_message()
     assert pager.uid == 4 and host.posted[-1].slot == "pager-read"
+
+
+def test_the_sender_authentication_verdict_is_shown_and_nothing_when_there_is_none(host, text_of) -> None:
+    from agentmail.model import AuthVerdict
+
+    cases = [
+        (AuthVerdict(True, spf="pass", dkim="pass", dmarc="pass"), "Auth: dkim=pass spf=pass dmarc=pass (this host)"),
+        (AuthVerdict(True, local=True, member="alice"), "Auth: local member alice"),
+        (AuthVerdict(True, spf="fail", dkim="none"), "Auth: dkim=none spf=fail (this host)"),
+        (AuthVerdict(False, dkim="pass"), "Auth: dkim=pass (not recorded by this host: unverified)"),
+    ]
+    for verdict, expected in cases:
+        pager = PagerScreen(host, "INBOX", 5, 7)
+        pager.show(_message(auth=verdict))
+        assert expected in text_of(pager, (100, 20)), expected
+    pager = PagerScreen(host, "INBOX", 5, 7)
+    pager.show(_message(auth=None))
+    assert "Auth:" not in text_of(pager, (100, 20))
+
+
+def test_auth_colours_say_good_or_bad(host, attrs_of) -> None:
+    from agentmail.model import AuthVerdict
+
+    for verdict, attr in ((AuthVerdict(True, dkim="pass", spf="pass"), "auth good"),
+                          (AuthVerdict(True, spf="softfail"), "auth bad")):  # fmt: skip
+        pager = PagerScreen(host, "INBOX", 5, 7)
+        pager.show(_message(auth=verdict))
+        row = next(used for text, used in attrs_of(pager.render((100, 20))) if text.startswith("Auth:"))
+        assert attr in row
+
+
+def test_the_wheel_scrolls_the_message(host, text_of) -> None:
+    pager = PagerScreen(host, "INBOX", 5, 7)
+    pager.show(_message(text="\n".join(f"line {i}" for i in range(200))))
+    size = (80, 10)
+    assert "From:" in text_of(pager, size)
+    for _ in range(2):  # three lines a notch: past the five headers and the rule
+        pager.mouse_event(size, "mouse press", 5, 10, 5, True)
+    lines = text_of(pager, size).splitlines()
+    assert lines[0].startswith("line 0") and lines[-1].startswith("line 9")
+    pager.mouse_event(size, "mouse press", 4, 10, 5, True)
+    assert text_of(pager, size).startswith("Date:")
+
+
+def test_delete_in_trash_asks_first(host) -> None:
+    pager = PagerScreen(host, "Trash", 5, 7)
+    pager.show(_message(folder="Trash"))
+    pager.action_delete()
+    assert host.confirms and "for good" in host.confirms[-1][0] and not host.posted
+    host.confirms[-1][1]()
+    assert host.posted[-1].slot == "pager-delete"
+
+
+def test_forward_as_attachment_from_the_pager(host) -> None:
+    pager = _pager(host)
+    pager.keypress((80, 20), "ctrl f")
+    raw = b"Subject: x\r\n\r\nbody\r\n"
+
+    class FakeMailbox:
+        def read(self, folder, uid, peek=False, uidvalidity=None):
+            return _message()
+
+        def raw(self, folder, uid, uidvalidity=None):
+            return raw
+
+    host.posted[-1].on_done(host.posted[-1].call(FakeMailbox()))
+    assert host.composed[-1].forward == raw

@@ -1,0 +1,154 @@
+"""A search across every folder, shown as one virtual folder: newest first, each row naming its folder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import urwid
+
+from agentmail.errors import AgentmailError
+from agentmail.mime.sanitize import clean_line
+from agentmail.model import Page, Summary
+from agentmail.tui.screens.base import Host, Screen
+from agentmail.tui.screens.composer import start_forward, start_reply
+from agentmail.tui.screens.pager import PagerScreen
+from agentmail.tui.screens.rows import row_widget
+
+PER_FOLDER = 200  # newest matches fetched per folder
+
+
+class ResultsScreen(Screen):
+    """Matches of one query in every folder; Enter reads one, n/p in the pager walk this list."""
+
+    name = "index"
+
+    def __init__(self, host: Host, criteria: list[Any], *, label: str = "") -> None:
+        self.criteria, self.label = criteria, label
+        self.hits: list[tuple[str, int, Summary]] = []  # (folder, uidvalidity, summary)
+        self.cut = False
+        self.walker = urwid.SimpleFocusListWalker([])
+        self.listbox = urwid.ListBox(self.walker)
+        self.empty = urwid.Filler(urwid.Text(("note", "Searching every folder…"), align="center"))
+        self._holder = urwid.WidgetPlaceholder(self.empty)
+        super().__init__(host, self._holder)
+
+    @property
+    def folder(self) -> str:
+        """The folder of the focused match (what move, reply and the status line act on)."""
+        return self.hits[self.listbox.focus_position][0] if self.hits else ""
+
+    def title(self) -> str:
+        more = f", newest {PER_FOLDER} per folder" if self.cut else ""
+        return f"All folders [search: {clean_line(self.label)}] ({len(self.hits)}{more})"
+
+    def load(self) -> None:
+        criteria = self.criteria
+
+        def call(mb: Any) -> list[Page]:
+            return mb.search(criteria, folders=mb.searchable_folders(), limit=PER_FOLDER)
+
+        self.host.post(call, self.show_pages, slot=f"search-all-{id(self)}", on_error=self._failed)
+
+    def _failed(self, exc: AgentmailError) -> None:
+        self.host.fail(exc)
+        self.empty.original_widget.set_text(("error", f"The search failed: {clean_line(str(exc))}"))
+
+    def show_pages(self, pages: list[Page]) -> None:
+        """Matches arrived (from the worker, or from a test): merge them newest first."""
+        oldest = datetime.min.replace(tzinfo=UTC)
+
+        def when(hit: tuple[str, int, Summary]) -> datetime:
+            stamp = hit[2].received or hit[2].date or oldest
+            return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+        self.hits = sorted(((p.folder, p.uidvalidity, s) for p in pages for s in p.items), key=when, reverse=True)
+        self.cut = any(p.total > len(p.items) for p in pages)
+        self.walker[:] = [row_widget(s, folder=f) for f, _uv, s in self.hits]
+        if self.hits:
+            self.walker.set_focus(0)
+            self._holder.original_widget = self.listbox
+        else:
+            self.empty.original_widget.set_text(("note", "No matches in any folder."))
+            self._holder.original_widget = self.empty
+        self.host.remember([a for _f, _uv, s in self.hits for a in (s.sender, *s.to, *s.cc) if a is not None])
+
+    def _target(self) -> tuple[str, int, int] | None:
+        if not self.hits:
+            self.host.notify("No message here.")
+            return None
+        folder, uv, summary = self.hits[self.listbox.focus_position]
+        return folder, summary.uid, uv
+
+    def _neighbour(self, _uid: int, step: int) -> tuple[str, int, int] | None:
+        position = self.listbox.focus_position + step
+        if not self.hits or not 0 <= position < len(self.hits):
+            return None
+        self.listbox.set_focus(position)
+        return self._target()
+
+    # -- actions (the index's keys; those that make no sense across folders say so) ---------
+    def _key(self, key: str) -> None:
+        if self.hits:
+            self.listbox.keypress(self.size, key)
+
+    def action_down(self) -> None:
+        self._key("down")
+
+    def action_up(self) -> None:
+        self._key("up")
+
+    def action_page_down(self) -> None:
+        self._key("page down")
+
+    def action_page_up(self) -> None:
+        self._key("page up")
+
+    def action_first(self) -> None:
+        if self.hits:
+            self.listbox.set_focus(0)
+
+    def action_last(self) -> None:
+        if self.hits:
+            self.listbox.set_focus(len(self.hits) - 1, coming_from="above")
+
+    def on_wheel(self, step: int) -> None:
+        for _ in range(3):
+            self._key("down" if step > 0 else "up")
+
+    def action_open(self) -> None:
+        if (target := self._target()) is None:
+            return
+        pager = PagerScreen(self.host, *target, neighbour=self._neighbour)
+        self.host.push(pager)
+        pager.load()
+
+    def action_back(self) -> None:
+        self.host.pop(self)
+
+    def action_reply(self) -> None:
+        if target := self._target():
+            start_reply(self.host, *target, reply_all=False)
+
+    def action_group_reply(self) -> None:
+        if target := self._target():
+            start_reply(self.host, *target, reply_all=True)
+
+    def action_forward(self) -> None:
+        if target := self._target():
+            start_forward(self.host, *target)
+
+    def action_forward_attachment(self) -> None:
+        if target := self._target():
+            start_forward(self.host, *target, as_attachment=True)
+
+    def _not_here(self) -> None:
+        self.host.notify("Not in an all-folder search: open the message's folder (c) to change it.")
+
+    action_delete = action_undo = action_move = action_copy = action_flag = action_toggle_new = _not_here
+    action_next_unread = action_threads = action_sort = _not_here
+
+    def action_search(self) -> None:
+        self.host.notify("Already searching every folder; q goes back.")
+
+    action_search_all = action_search
