@@ -7,7 +7,7 @@ import pytest
 
 from agentmail.agent import commands, schema
 from agentmail.agent.args import parse_words
-from agentmail.agent.handlers import fence_text, window
+from agentmail.agent.shape import fence_text, window
 from agentmail.errors import UsageError
 
 MAN = Path(__file__).resolve().parents[2] / "man" / "agentmail.1"
