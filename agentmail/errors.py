@@ -122,6 +122,13 @@ class TooManyConnectionsError(UnavailableError):
     exit_status = 75  # EX_TEMPFAIL
 
 
+class ProvisionError(UnavailableError):
+    """The mailbox is missing and the Mailu admin API could not create it (refused token, unreachable, error)."""
+
+    code = "provision_failed"
+    exit_status = 69  # EX_UNAVAILABLE
+
+
 class ServerError(AgentmailError):
     """A server answered with an error we did not expect."""
 
@@ -165,6 +172,7 @@ ERROR_CLASSES: tuple[type[AgentmailError], ...] = (
     NoMailboxError,
     UnavailableError,
     TooManyConnectionsError,
+    ProvisionError,
     ServerError,
     SendError,
     InternalError,

@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 
 from agentmail.config import Settings
-from agentmail.errors import UnavailableError
+from agentmail.errors import ProvisionError
 from agentmail.identity import Member
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,9 @@ def ensure_mailbox(settings: Settings, member: Member) -> bool:
     status, _ = _request(settings, "GET", f"/user/{urllib.parse.quote(email, safe='@')}")
     if status == 200:
         return True
+    _refuse_auth(status)
     if status != 404:
-        raise UnavailableError(f"the mail admin API answered {status} when looking up {email}", code="provision_failed")
+        raise ProvisionError(f"the mail admin API answered {status} when looking up {email}")
     body = {
         "email": email,
         "raw_password": secrets.token_urlsafe(24),
@@ -48,10 +49,19 @@ def ensure_mailbox(settings: Settings, member: Member) -> bool:
         "enable_imap": True,
     }
     status, answer = _request(settings, "POST", "/user", body)
+    _refuse_auth(status)
     if status in (200, 201, 409) or (status == 400 and "exist" in answer.lower()):
         log.info("provisioned mailbox %s", email)
         return True
-    raise UnavailableError(f"the mail admin API answered {status} when creating {email}", code="provision_failed")
+    raise ProvisionError(f"the mail admin API answered {status} when creating {email}")
+
+
+def _refuse_auth(status: int) -> None:
+    """401/403: the token is missing or wrong, which only the operator can fix."""
+    if status in (401, 403):
+        raise ProvisionError(
+            f"the mail admin API refused the token (HTTP {status}); the operator must fix AGENTBBS_MAIL_API_TOKEN"
+        )
 
 
 def check_api(settings: Settings) -> int:
@@ -63,7 +73,7 @@ def check_api(settings: Settings) -> int:
 def _request(settings: Settings, method: str, path: str, body: dict | None = None) -> tuple[int, str]:
     url = f"{settings.admin_url}/api/v1{path}"
     if not url.startswith(("http://", "https://")):
-        raise UnavailableError("AGENTBBS_MAIL_ADMIN_URL is not an http(s) URL", code="provision_failed")
+        raise ProvisionError("AGENTBBS_MAIL_ADMIN_URL is not an http(s) URL")
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 -- scheme checked above
     request.add_header("Authorization", settings.api_token)
@@ -77,6 +87,4 @@ def _request(settings: Settings, method: str, path: str, body: dict | None = Non
         return exc.code, exc.read(65536).decode("utf-8", "replace") if exc.fp else ""
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise UnavailableError(
-            f"the mail admin API at {settings.admin_url} cannot be reached ({reason})", code="provision_failed"
-        ) from None
+        raise ProvisionError(f"the mail admin API at {settings.admin_url} cannot be reached ({reason})") from None

@@ -40,6 +40,8 @@ logging.getLogger("imapclient").setLevel(logging.WARNING)
 
 T = TypeVar("T")
 
+#: Logins tried when the server drops the connection instead of answering.
+LOGIN_ATTEMPTS = 3
 #: Network failures after which a fresh connection may succeed.
 _DROPPED = (imaplib.IMAP4.abort, imap_errors.IMAPClientAbortError, OSError, EOFError)
 
@@ -99,21 +101,32 @@ class ImapSession:
     def _connect(self) -> None:
         s = self._settings
         where = f"{s.imap_host}:{s.imap_port}"
-        try:
-            context = None if s.imap_plaintext else ssl.create_default_context()
-            client = imapclient.IMAPClient(
-                s.imap_host, port=s.imap_port, ssl=not s.imap_plaintext, ssl_context=context, timeout=s.timeout
-            )
-        except (OSError, imaplib.IMAP4.error) as exc:
-            raise UnavailableError(f"the IMAP server at {where} cannot be reached ({_reason(exc)})") from None
-        try:
-            client.login(self._member.master_login(s.master_user), s.master_pass)
-        except imap_errors.LoginError as exc:
-            _close_quietly(client)
-            raise _login_error(str(exc), self._member.address) from None
-        except _DROPPED as exc:
-            _close_quietly(client)
-            raise UnavailableError(f"the IMAP server at {where} dropped the login ({_reason(exc)})") from None
+        # Dovecot 2.3 often closes the connection instead of answering NO [UNAVAILABLE] when the master login
+        # succeeded but the user is unknown ("Internal login failure" in its log; a wrong password always gets
+        # NO [AUTHENTICATIONFAILED]).  A login dropped on every one of a few fresh connections (each greeted,
+        # so the server is up) is therefore read as that [UNAVAILABLE].
+        for attempt in range(LOGIN_ATTEMPTS):
+            try:
+                context = None if s.imap_plaintext else ssl.create_default_context()
+                client = imapclient.IMAPClient(
+                    s.imap_host, port=s.imap_port, ssl=not s.imap_plaintext, ssl_context=context, timeout=s.timeout
+                )
+            except (OSError, imaplib.IMAP4.error) as exc:
+                raise UnavailableError(f"the IMAP server at {where} cannot be reached ({_reason(exc)})") from None
+            try:
+                client.login(self._member.master_login(s.master_user), s.master_pass)
+                break
+            except imap_errors.LoginError as exc:
+                _close_quietly(client)
+                if not _login_dropped(str(exc)):
+                    raise _login_error(str(exc), self._member.address) from None
+                reason = _server_text(exc)
+            except _DROPPED as exc:
+                _close_quietly(client)
+                reason = _reason(exc)
+            log.debug("the IMAP server dropped the login (%s), attempt %d", reason, attempt + 1)
+            if attempt == LOGIN_ATTEMPTS - 1:
+                raise NoMailboxError(f"there is no mailbox for {self._member.address} on this host")
         client.normalise_times = False  # keep INTERNALDATE's offset: dates in JSON carry one
         self._client = client
         caps = client.capabilities()
@@ -276,6 +289,12 @@ def encode_folder(name: str) -> bytes:
 
 def decode_folder(raw: bytes | str) -> str:
     return utf7_decode(raw) if isinstance(raw, bytes) else raw
+
+
+def _login_dropped(text: str) -> bool:
+    """imaplib reports a connection closed mid-command as 'socket error: EOF' (no tagged answer at all)."""
+    upper = text.upper()
+    return "SOCKET ERROR" in upper or ("EOF" in upper and "[" not in upper)
 
 
 def _login_error(text: str, address: str) -> AgentmailError:

@@ -20,7 +20,7 @@ from typing import Any
 
 from agentmail import provision, smtp
 from agentmail.config import Settings, default_env_files, load_settings
-from agentmail.errors import AgentmailError, NoMailboxError
+from agentmail.errors import AgentmailError, NoMailboxError, UsageError
 from agentmail.identity import Member, member_for
 from agentmail.imap.session import ImapSession
 
@@ -41,9 +41,10 @@ class Check:
 
 def run_doctor(inv: Any) -> int:
     """Run every check; print a line each (or one JSON object); exit 1 if any failed."""
-    checks = collect(dict(inv.env), inv.member_override, inv.config_override)
+    member, config, as_json = _options(inv)
+    checks = collect(dict(inv.env), member, config)
     failed = any(c.status == "fail" for c in checks)
-    if inv.json:
+    if as_json:
         payload = {"ok": not failed, "api_version": 1, "command": "doctor", "checks": [asdict(c) for c in checks]}
         sys.stdout.write(json.dumps(payload) + "\n")
     else:
@@ -51,6 +52,31 @@ def run_doctor(inv: Any) -> int:
             fix = f" -- fix: {c.fix}" if c.fix and c.status != "ok" else ""
             sys.stdout.write(f"{c.status.upper():4} {c.name:12} {c.detail}{fix}\n")
     return 1 if failed else 0
+
+
+def _options(inv: Any) -> tuple[str | None, str | None, bool]:
+    """Options given before ``doctor`` or after it (``agentmail doctor --member NAME --json``, as documented)."""
+    member, config, as_json = inv.member_override, inv.config_override, inv.json
+    words = list(inv.words)
+    i = 0
+    while i < len(words):
+        name, eq, value = words[i].partition("=")
+        if name == "--json" and not eq:
+            as_json = True
+        elif name in ("--member", "--config"):
+            if not eq:
+                i += 1
+                if i >= len(words):
+                    raise UsageError(f"{name} needs a value")
+                value = words[i]
+            if name == "--member":
+                member = value
+            else:
+                config = value
+        else:
+            raise UsageError(f"doctor takes --member NAME, --config FILE and --json, not {words[i][:40]!r}")
+        i += 1
+    return member, config, as_json
 
 
 def collect(environ: Mapping[str, str], member_name: str | None, config: str | None) -> list[Check]:

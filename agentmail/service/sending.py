@@ -64,7 +64,11 @@ def send(mailbox: Mailbox, draft: Draft, *, idempotency_key: str | None = None, 
     if dry_run:
         return SendResult(message_id, len(recipients), len(raw), dry_run=True, raw=raw.decode("utf-8", "replace"))
     limiter = policy.SendLimiter(settings, member.name)
-    reservation = limiter.reserve()
+    try:
+        reservation = limiter.reserve()
+    except AgentmailError as exc:
+        audit.record_send(member.address, message_id, len(recipients), len(raw), f"refused:{exc.code}")
+        raise
     try:
         smtp.submit(settings, member.address, [a.email for a in recipients], raw)
     except AgentmailError as exc:

@@ -61,9 +61,13 @@ def test_wrong_master_password_is_authenticationfailed(stack: Stack, alice: str)
 
 
 def test_unknown_member_is_unavailable(stack: Stack) -> None:
-    """Production's signal that a mailbox does not exist yet: [UNAVAILABLE], not AUTHENTICATIONFAILED."""
+    """Production's signal that a mailbox does not exist yet: [UNAVAILABLE], not AUTHENTICATIONFAILED.
+
+    Dovecot 2.3 as often just closes the connection ("Internal login failure" in its log) before that answer
+    reaches the client; agentmail's login reads a drop on every retry as the same signal.
+    """
     client = _client(stack)
-    with pytest.raises(LoginError, match="UNAVAILABLE"):
+    with pytest.raises(LoginError, match=r"UNAVAILABLE|socket error: EOF"):
         client.login(f"ghost-{uuid.uuid4().hex[:8]}@bbs.test*gateway", stack.master_password)
 
 
