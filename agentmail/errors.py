@@ -122,6 +122,13 @@ class TooManyConnectionsError(UnavailableError):
     exit_status = 75  # EX_TEMPFAIL
 
 
+class SmtpUnavailableError(UnavailableError):
+    """The local relay (Postfix) could not be reached; a message being sent was kept in Drafts."""
+
+    code = "smtp_unavailable"
+    exit_status = 69  # EX_UNAVAILABLE
+
+
 class ProvisionError(UnavailableError):
     """The mailbox is missing and the Mailu admin API could not create it (refused token, unreachable, error)."""
 
@@ -172,6 +179,7 @@ ERROR_CLASSES: tuple[type[AgentmailError], ...] = (
     NoMailboxError,
     UnavailableError,
     TooManyConnectionsError,
+    SmtpUnavailableError,
     ProvisionError,
     ServerError,
     SendError,

@@ -7,7 +7,7 @@ import socket
 from collections.abc import Sequence
 
 from agentmail.config import Settings
-from agentmail.errors import InvalidAddressError, SendError, UnavailableError
+from agentmail.errors import InvalidAddressError, SendError, SmtpUnavailableError
 
 
 def submit(settings: Settings, envelope_from: str, recipients: Sequence[str], raw: bytes) -> None:
@@ -19,9 +19,7 @@ def submit(settings: Settings, envelope_from: str, recipients: Sequence[str], ra
     try:
         client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout)
     except (OSError, smtplib.SMTPException) as exc:
-        raise UnavailableError(
-            f"the mail relay at {where} cannot be reached ({_reason(exc)})", code="smtp_unavailable"
-        ) from None
+        raise SmtpUnavailableError(f"the mail relay at {where} cannot be reached ({_reason(exc)})") from None
     try:
         client.ehlo_or_helo_if_needed()
         options = ["SMTPUTF8"] if client.has_extn("smtputf8") and not raw.isascii() else []
@@ -74,9 +72,8 @@ def check_relay(settings: Settings) -> str:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout) as client:
             code, text = client.ehlo()
     except (OSError, smtplib.SMTPException) as exc:
-        raise UnavailableError(
-            f"the mail relay at {settings.smtp_host}:{settings.smtp_port} cannot be reached ({_reason(exc)})",
-            code="smtp_unavailable",
+        raise SmtpUnavailableError(
+            f"the mail relay at {settings.smtp_host}:{settings.smtp_port} cannot be reached ({_reason(exc)})"
         ) from None
     return f"{code} {_smtp_text(text).splitlines()[0] if text else ''}".strip()
 

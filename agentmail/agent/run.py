@@ -82,7 +82,7 @@ def exit_status(answer: dict[str, Any]) -> int:
     for cls in ERROR_CLASSES:
         if cls.code == code:
             return cls.exit_status
-    return {"smtp_unavailable": 69}.get(code, 70)
+    return InternalError.exit_status
 
 
 def stdin_json_reader(stream: IO[bytes]) -> Callable[[], Any]:

@@ -169,7 +169,7 @@ ERROR_ANSWER = _obj(
         "command": {"anyOf": [_STR, {"type": "null"}]},
         "error": _obj(
             {
-                "code": {"enum": sorted({c.code for c in ERROR_CLASSES} | {"smtp_unavailable", "provision_failed"})},
+                "code": {"enum": sorted({c.code for c in ERROR_CLASSES})},
                 "message": _STR,
                 "details": {"type": "object"},
             },
