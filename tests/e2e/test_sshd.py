@@ -333,3 +333,25 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_mcp_through_the_real_sshd(stack: Stack, sshd: SshServer, alice: str) -> None:
+    """An MCP host configured with `ssh -T mail@host mcp` gets the member's tools, and only the member's mailbox."""
+    import anyio
+    from mcp.client import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    argv = [*sshd.ssh_argv(sshd.key_for(alice)), "mcp"]
+    params = StdioServerParameters(command=argv[0], args=argv[1:], env={"PATH": os.environ.get("PATH", "/usr/bin")})
+
+    async def main() -> None:
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            names = {t.name for t in (await session.list_tools()).tools}
+            assert {"list", "read", "send", "whoami"} <= names
+            who = await session.call_tool("whoami", {})
+            assert not who.is_error and who.structured_content["address"] == "alice@bbs.test"
+            spoof = await session.call_tool("whoami", {"member": "bob"})
+            assert spoof.is_error
+
+    anyio.run(main)

@@ -16,14 +16,12 @@ from typing import Any
 import anyio
 import pytest
 from jsonschema import Draft202012Validator
+from mcp.client import Client, ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from agentmail.agent.commands import COMMANDS
 from tests.conftest import REPO_ROOT
 from tests.stack.servers import Stack
-
-pytest.importorskip("mcp")
-from mcp.client import Client, ClientSession
-from mcp.client.stdio import StdioServerParameters, stdio_client
 
 MCP_TOOLS = {c.name for c in COMMANDS if c.mcp}
 IDENTITY_WORDS = {"member", "config", "path"}
