@@ -76,12 +76,12 @@ class ComposerScreen(Screen):
         """Check the addresses; show the first problem inline under the fields."""
         draft = self.current_draft()
         try:
-            if not draft.recipients:
-                raise InvalidAddressError("add at least one recipient in To, Cc or Bcc")
             for name in ADDRESS_FIELDS:
                 text = self.fields[name].edit_text
                 if text.strip() and not self.addresses(name):
                     raise InvalidAddressError(f"{name.capitalize()}: no address could be read in {text[:60]!r}")
+            if not draft.recipients:
+                raise InvalidAddressError("add at least one recipient in To, Cc or Bcc")
             own_domain = self.host.member_address.rpartition("@")[2]
             compose.validate_addresses(draft.recipients, local_domains=(own_domain,))
         except AgentmailError as exc:
