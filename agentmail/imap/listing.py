@@ -57,6 +57,13 @@ def search_uids(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> lis
     return sorted(session.call(lambda c: c.search(crit, charset="UTF-8" if _needs_charset(crit) else None)))
 
 
+def newest_uids(session: ImapSession, exists: int, limit: int) -> list[int]:
+    """UIDs of the newest `limit` messages by sequence number, ascending (a SEARCH of a sequence range only)."""
+    if exists <= 0 or limit <= 0:
+        return []
+    return search_uids(session, [f"{max(1, exists - limit + 1)}:{exists}"])
+
+
 def sorted_uids(session: ImapSession, sort: str, criteria: Sequence[Any] = ("ALL",)) -> list[int]:
     """UIDs in ascending sort order (callers reverse for newest first)."""
     if sort not in SORT_KEYS:

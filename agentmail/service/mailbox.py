@@ -194,6 +194,8 @@ class Mailbox:
             offset = int(state.get("o", 0))
             resume_after = state.get("k")
             before_uid = state.get("fb", before_uid)
+        if not cursor and before_uid is None and not crit and sort == "arrival" and not threads and not reverse:
+            return self._newest_page(folder, limit, uidvalidity, _shape_key(shape))
         view = self.view(
             folder, sort=sort, reverse=reverse, threads=threads, criteria=crit or ["ALL"], uidvalidity=uidvalidity
         )
@@ -216,6 +218,20 @@ class Mailbox:
             next_cursor = _encode_cursor(token)
         return Page(folder, view.uidvalidity, len(view.uids), tuple(items), next_cursor)
 
+    def _newest_page(self, folder: str, limit: int, uidvalidity: int | None, shape: str) -> Page:
+        """The first page of a plain listing: the newest `limit` by sequence number, never the whole uid list.
+
+        On a 100,000-message folder this skips a SEARCH ALL and a 100,000-int list (the agent's common call).
+        """
+        state = self.select(folder, uidvalidity)
+        uids = listing.newest_uids(self.session, state.exists, limit)
+        uids.reverse()
+        items = listing.fetch_summaries(self.session, uids)
+        next_cursor = None
+        if uids and state.exists > limit:  # the same token list() gives: resume below the last uid shown
+            next_cursor = _encode_cursor({"uv": state.uidvalidity, "shape": shape, "fb": None, "k": uids[-1]})
+        return Page(folder, state.uidvalidity, state.exists, tuple(items), next_cursor)
+
     def search(self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50) -> list[Page]:
         """Server-side SEARCH in each folder; newest matches first."""
         limit = _check_limit(limit)
@@ -235,12 +251,14 @@ class Mailbox:
     # -- reading ------------------------------------------------------------------
     def read(self, folder: str, uid: int, *, peek: bool = False, uidvalidity: int | None = None) -> Message:
         """Decode a message; mark it \\Seen unless peeking or read-only."""
-        state = self.select(folder, uidvalidity)
+        mark = not peek and not self.read_only
+        # Selected read-write up front when it may mark \\Seen: one SELECT, not EXAMINE then SELECT (each costs
+        # tens of milliseconds on a 100,000-message folder).
+        state = self.select(folder, uidvalidity, writable=mark)
         message = imap_fetch.fetch_message(
             self.session, state, uid, authserv_id=self.settings.authserv_id, local_domains=self.local_domains
         )
-        if not peek and not self.read_only and "\\Seen" not in message.flags:
-            self.select(folder, state.uidvalidity, writable=True)
+        if mark and "\\Seen" not in message.flags:
             imap_changes.add_flags(self.session, [uid], ["\\Seen"])
             message = dataclasses.replace(message, flags=(*message.flags, "\\Seen"))
         return message
