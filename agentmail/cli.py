@@ -9,7 +9,6 @@ agent command set is accepted from them.  The member always comes from
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import shlex
 import sys
@@ -176,7 +175,9 @@ def configure_logging(*, over_ssh: bool) -> None:
     console.setFormatter(_OneLineFormatter(fmt) if over_ssh else logging.Formatter(fmt))
     root.addHandler(console)
     if over_ssh and os.path.exists("/dev/log"):
-        syslog = logging.handlers.SysLogHandler(address="/dev/log")
+        from logging.handlers import SysLogHandler  # lazily: most runs have no use for it
+
+        syslog = SysLogHandler(address="/dev/log")
         syslog.setFormatter(logging.Formatter("agentmail[%(process)d]: %(levelname)s: %(message)s"))
         root.addHandler(syslog)
 

@@ -20,7 +20,6 @@ from agentmail.errors import NotFoundError, UsageError
 from agentmail.identity import Member
 from agentmail.mime import query as mime_query
 from agentmail.model import Draft, Page, to_json
-from agentmail.service import feed, sending
 from agentmail.service.mailbox import Mailbox
 
 
@@ -198,6 +197,8 @@ MAX_NEW_EVENTS = 100
 
 def changes(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     """Events since a token; with --all-folders the token covers every folder."""
+    from agentmail.service import feed  # lazily: only these commands need it
+
     mb = ctx.mailbox
     if not args["all_folders"]:
         events, token, more = feed.changes_page(mb, args["folder"], args["since"], max_new=MAX_NEW_EVENTS)
@@ -258,11 +259,15 @@ def _sent(result: Any) -> dict[str, Any]:
 
 
 def send(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.service import sending  # lazily: only these commands need it
+
     draft = _draft_arg(ctx, args, required=True)
     return _sent(sending.send(ctx.mailbox, draft, idempotency_key=args["idempotency_key"], dry_run=args["dry_run"]))
 
 
 def reply(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.service import sending  # lazily: only these commands need it
+
     extra = _draft_arg(ctx, args, required=False)
     result = sending.reply(
         ctx.mailbox,
@@ -278,6 +283,8 @@ def reply(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def forward(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.service import sending  # lazily: only these commands need it
+
     extra = _draft_arg(ctx, args, required=False)
     if not extra.recipients:
         raise UsageError("forward needs recipients: give a JSON draft with to (and optionally cc, bcc, text)")
@@ -295,6 +302,8 @@ def forward(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def draft_save(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.service import sending  # lazily: only these commands need it
+
     draft = _draft_arg(ctx, args, required=True)
     folder, uid = sending.save_draft(ctx.mailbox, draft, replace_uid=args["replace"])
     return {"folder": folder, "uid": uid}
@@ -306,6 +315,8 @@ def draft_list(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def draft_send(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.service import sending  # lazily: only these commands need it
+
     result = sending.send_draft(
         ctx.mailbox,
         args["uid"],
