@@ -157,7 +157,7 @@ COMMANDS: tuple[Command, ...] = (
         (
             _folder(),
             _UID,
-            Arg("part", "string", "the part id from read's attachments", positional=True, required=True),
+            Arg("part_id", "string", "the part_id from read's attachments", positional=True, required=True),
             _MAX_BYTES,
             _UIDVALIDITY,
         ),

@@ -138,7 +138,7 @@ def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 def attachment(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     part, data = ctx.mailbox.attachment(
-        args["folder"], args["uid"], args["part"], max_bytes=args["max_bytes"], uidvalidity=args["uidvalidity"]
+        args["folder"], args["uid"], args["part_id"], max_bytes=args["max_bytes"], uidvalidity=args["uidvalidity"]
     )
     state = ctx.mailbox.session.selected
     return {
