@@ -41,6 +41,8 @@ class ComposerScreen(Screen):
             "subject": _field("Subject", clean_line(draft.subject)),
         }
         self.body = urwid.Edit("", clean_text(draft.text), multiline=True)
+        if answered is not None:  # a reply or forward: write above the quoted original, as its template expects
+            self.body.set_edit_pos(0)
         self.error = urwid.Text("")
         self.sending = False
         # Stored versions of this message in Drafts (the one resumed, one kept after a failed send):

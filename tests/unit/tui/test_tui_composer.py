@@ -123,3 +123,11 @@ def test_forwarded_message_and_attachments_are_listed_in_the_composer(host, text
     text = text_of(ComposerScreen(host, draft), (100, 12))
     assert "Attached: the original message (message/rfc822, 2K)" in text
     assert "Attached: notes.txt (text/plain, 5B)" in text
+
+
+def test_a_reply_starts_writing_above_the_quote(host) -> None:
+    draft = Draft(to=(Address("Bob", "bob@bbs.test"),), subject="Re: x", text="\n\nOn Mon, Bob wrote:\n> hi\n")
+    reply = ComposerScreen(host, draft, answered=("INBOX", 7, 1))
+    assert reply.body.edit_pos == 0
+    fresh = ComposerScreen(host, Draft(to=(Address("", "bob@bbs.test"),), text="resumed words"))
+    assert fresh.body.edit_pos == len("resumed words")
