@@ -240,3 +240,29 @@ def start_resume(host: Host, folder: str, uid: int, uidvalidity: int) -> None:
 
 def _read_peek(folder: str, uid: int, uidvalidity: int) -> Callable[[Any], Message]:
     return lambda mb: mb.read(folder, uid, peek=True, uidvalidity=uidvalidity)
+
+
+class ReplyActions:
+    """Reply, group reply and forward for any screen that can name its message (``_target``)."""
+
+    host: Host
+
+    def _target(self) -> tuple[str, int, int] | None:
+        """(folder, uid, uidvalidity) of the message the action is for, or None."""
+        raise NotImplementedError
+
+    def action_reply(self) -> None:
+        if target := self._target():
+            start_reply(self.host, *target, reply_all=False)
+
+    def action_group_reply(self) -> None:
+        if target := self._target():
+            start_reply(self.host, *target, reply_all=True)
+
+    def action_forward(self) -> None:
+        if target := self._target():
+            start_forward(self.host, *target)
+
+    def action_forward_attachment(self) -> None:
+        if target := self._target():
+            start_forward(self.host, *target, as_attachment=True)

@@ -11,14 +11,14 @@ from agentmail.mime import query
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Event, Summary, Transfer, View
 from agentmail.tui.screens.base import Host, Screen
-from agentmail.tui.screens.composer import start_forward, start_reply, start_resume
+from agentmail.tui.screens.composer import ReplyActions, start_resume
 from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import LazyRows
 
 SORTS = ("arrival", "date", "from", "subject", "size")
 
 
-class IndexScreen(Screen):
+class IndexScreen(ReplyActions, Screen):
     """A folder's messages; with ``criteria`` a search inside it, shown as a virtual folder."""
 
     name = "index"
@@ -219,22 +219,6 @@ class IndexScreen(Screen):
 
     def action_back(self) -> None:
         self.host.pop(self)  # leaving the folder itself quits: the app ends with its last screen
-
-    def action_reply(self) -> None:
-        if target := self._target():
-            start_reply(self.host, *target, reply_all=False)
-
-    def action_group_reply(self) -> None:
-        if target := self._target():
-            start_reply(self.host, *target, reply_all=True)
-
-    def action_forward(self) -> None:
-        if target := self._target():
-            start_forward(self.host, *target)
-
-    def action_forward_attachment(self) -> None:
-        if target := self._target():
-            start_forward(self.host, *target, as_attachment=True)
 
     def action_search(self) -> None:
         self.host.prompt("Search: ", self.search)

@@ -11,7 +11,7 @@ from agentmail.mime.render import quote_level
 from agentmail.mime.sanitize import clean_filename, clean_line, clean_text
 from agentmail.model import AuthVerdict, Message, Part, Transfer
 from agentmail.tui.screens.base import Host, Screen
-from agentmail.tui.screens.composer import start_forward, start_reply
+from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.theme import quote_attr
 from agentmail.tui.widgets import addr_list, fmt_size
 
@@ -81,7 +81,7 @@ def part_line(part: Part) -> str:
     return f"[{part.part_id}] {name}  ({clean_line(part.content_type)}, {fmt_size(part.size)})"
 
 
-class PagerScreen(Screen):
+class PagerScreen(ReplyActions, Screen):
     """One message, scrolled like a pager; n/p walk the index it was opened from."""
 
     name = "pager"
@@ -190,17 +190,8 @@ class PagerScreen(Screen):
             self.uid = uid
         self.load()
 
-    def action_reply(self) -> None:
-        start_reply(self.host, self.folder, self.uid, self.uidvalidity, reply_all=False)
-
-    def action_group_reply(self) -> None:
-        start_reply(self.host, self.folder, self.uid, self.uidvalidity, reply_all=True)
-
-    def action_forward(self) -> None:
-        start_forward(self.host, self.folder, self.uid, self.uidvalidity)
-
-    def action_forward_attachment(self) -> None:
-        start_forward(self.host, self.folder, self.uid, self.uidvalidity, as_attachment=True)
+    def _target(self) -> tuple[str, int, int] | None:
+        return self.folder, self.uid, self.uidvalidity
 
     def on_wheel(self, step: int) -> None:
         for _ in range(3):

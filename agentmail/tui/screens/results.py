@@ -11,14 +11,14 @@ from agentmail.errors import AgentmailError
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Page, Summary
 from agentmail.tui.screens.base import Host, Screen
-from agentmail.tui.screens.composer import start_forward, start_reply
+from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import row_widget
 
 PER_FOLDER = 200  # newest matches fetched per folder
 
 
-class ResultsScreen(Screen):
+class ResultsScreen(ReplyActions, Screen):
     """Matches of one query in every folder; Enter reads one, n/p in the pager walk this list."""
 
     name = "index"
@@ -125,22 +125,6 @@ class ResultsScreen(Screen):
 
     def action_back(self) -> None:
         self.host.pop(self)
-
-    def action_reply(self) -> None:
-        if target := self._target():
-            start_reply(self.host, *target, reply_all=False)
-
-    def action_group_reply(self) -> None:
-        if target := self._target():
-            start_reply(self.host, *target, reply_all=True)
-
-    def action_forward(self) -> None:
-        if target := self._target():
-            start_forward(self.host, *target)
-
-    def action_forward_attachment(self) -> None:
-        if target := self._target():
-            start_forward(self.host, *target, as_attachment=True)
 
     def _not_here(self) -> None:
         self.host.notify("Not in an all-folder search: open the message's folder (c) to change it.")
