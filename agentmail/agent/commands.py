@@ -56,7 +56,8 @@ _DRAFT = Arg(
 _EXTRA = Arg(
     "draft",
     "object",
-    "extra fields as JSON (text, cc, attachments, ...); on a command line, read from stdin",
+    "extra fields as JSON: text, html, attachments, subject; to replaces the computed recipients, cc and bcc add to"
+    " them; on a command line, read from stdin",
     stdin=True,
 )
 _IDEMPOTENCY = Arg("idempotency_key", "string", "a key of yours: a retry with the same key never sends twice")

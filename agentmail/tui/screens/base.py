@@ -99,3 +99,42 @@ class Screen(urwid.WidgetWrap):
 
     def on_events(self, events: list[Any]) -> None:
         """Change events from the server (new mail, flags, expunges) while this screen is shown."""
+
+
+class ListMoves:
+    """Moving through a list screen's rows (j/k, pages, first/last, the wheel), shared by every list."""
+
+    listbox: urwid.ListBox
+    size: tuple[int, int]
+
+    def row_count(self) -> int:
+        """How many rows the list has now."""
+        raise NotImplementedError
+
+    def _key(self, key: str) -> None:
+        if self.row_count():
+            self.listbox.keypress(self.size, key)
+
+    def action_down(self) -> None:
+        self._key("down")
+
+    def action_up(self) -> None:
+        self._key("up")
+
+    def action_page_down(self) -> None:
+        self._key("page down")
+
+    def action_page_up(self) -> None:
+        self._key("page up")
+
+    def action_first(self) -> None:
+        if self.row_count():
+            self.listbox.set_focus(0)
+
+    def action_last(self) -> None:
+        if count := self.row_count():
+            self.listbox.set_focus(count - 1, coming_from="above")
+
+    def on_wheel(self, step: int) -> None:
+        for _ in range(3):
+            self._key("down" if step > 0 else "up")

@@ -10,7 +10,7 @@ from agentmail.errors import AgentmailError
 from agentmail.mime import query
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Event, Summary, Transfer, View
-from agentmail.tui.screens.base import Host, Screen
+from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.screens.composer import ReplyActions, start_resume
 from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import LazyRows
@@ -18,7 +18,7 @@ from agentmail.tui.screens.rows import LazyRows
 SORTS = ("arrival", "date", "from", "subject", "size")
 
 
-class IndexScreen(ReplyActions, Screen):
+class IndexScreen(ReplyActions, ListMoves, Screen):
     """A folder's messages; with ``criteria`` a search inside it, shown as a virtual folder."""
 
     name = "index"
@@ -129,6 +129,9 @@ class IndexScreen(ReplyActions, Screen):
         self.items.set_focus(position)
         return self.items.uid_at(position)
 
+    def row_count(self) -> int:
+        return len(self.items)
+
     def _target(self) -> tuple[str, int, int] | None:
         uid = self.focused_uid()
         if uid is None:
@@ -153,35 +156,7 @@ class IndexScreen(ReplyActions, Screen):
         offset, _inset = self.listbox.get_focus_offset_inset(size)
         return offset
 
-    def on_wheel(self, step: int) -> None:
-        for _ in range(3):
-            self._key("down" if step > 0 else "up")
-
     # -- actions: moving --------------------------------------------------------------------
-    def _key(self, key: str) -> None:
-        if len(self.items):
-            self.listbox.keypress(self.size, key)
-
-    def action_down(self) -> None:
-        self._key("down")
-
-    def action_up(self) -> None:
-        self._key("up")
-
-    def action_page_down(self) -> None:
-        self._key("page down")
-
-    def action_page_up(self) -> None:
-        self._key("page up")
-
-    def action_first(self) -> None:
-        if len(self.items):
-            self.listbox.set_focus(0)
-
-    def action_last(self) -> None:
-        if len(self.items):
-            self.listbox.set_focus(len(self.items) - 1, coming_from="above")
-
     def action_next_unread(self) -> None:
         """Jump to the next unread message below the focus (asks the server which are unread)."""
         folder, start = self.folder, self.items.focus
@@ -226,16 +201,21 @@ class IndexScreen(ReplyActions, Screen):
     def action_search_all(self) -> None:
         self.host.prompt("Search every folder: ", self.search_all)
 
+    def _criteria(self, text: str) -> list | None:
+        """The query compiled for the server, or None (empty, or an error shown in the status line)."""
+        if not text.strip():
+            return None
+        try:
+            return query.parse_query(text)
+        except AgentmailError as exc:
+            self.host.fail(exc)
+            return None
+
     def search_all(self, text: str) -> None:
         """Run a query in every folder; the matches show as one virtual folder."""
         from agentmail.tui.screens.results import ResultsScreen  # results opens pagers; avoid an import cycle
 
-        if not text.strip():
-            return
-        try:
-            criteria = query.parse_query(text)
-        except AgentmailError as exc:
-            self.host.fail(exc)
+        if (criteria := self._criteria(text)) is None:
             return
         results = ResultsScreen(self.host, criteria, label=text)
         self.host.push(results)
@@ -243,12 +223,7 @@ class IndexScreen(ReplyActions, Screen):
 
     def search(self, text: str) -> None:
         """Run a query in this folder and show the matches as a virtual folder."""
-        if not text.strip():
-            return
-        try:
-            criteria = query.parse_query(text)
-        except AgentmailError as exc:
-            self.host.fail(exc)
+        if (criteria := self._criteria(text)) is None:
             return
         results = IndexScreen(self.host, self.folder, criteria=criteria, label=text)
         self.host.push(results)

@@ -10,7 +10,7 @@ import urwid
 from agentmail.errors import AgentmailError
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Page, Summary
-from agentmail.tui.screens.base import Host, Screen
+from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import row_widget
@@ -18,7 +18,7 @@ from agentmail.tui.screens.rows import row_widget
 PER_FOLDER = 200  # newest matches fetched per folder
 
 
-class ResultsScreen(ReplyActions, Screen):
+class ResultsScreen(ReplyActions, ListMoves, Screen):
     """Matches of one query in every folder; Enter reads one, n/p in the pager walk this list."""
 
     name = "index"
@@ -73,6 +73,9 @@ class ResultsScreen(ReplyActions, Screen):
             self._holder.original_widget = self.empty
         self.host.remember([a for _f, _uv, s in self.hits for a in (s.sender, *s.to, *s.cc) if a is not None])
 
+    def row_count(self) -> int:
+        return len(self.hits)
+
     def _target(self) -> tuple[str, int, int] | None:
         if not self.hits:
             self.host.notify("No message here.")
@@ -88,34 +91,6 @@ class ResultsScreen(ReplyActions, Screen):
         return self._target()
 
     # -- actions (the index's keys; those that make no sense across folders say so) ---------
-    def _key(self, key: str) -> None:
-        if self.hits:
-            self.listbox.keypress(self.size, key)
-
-    def action_down(self) -> None:
-        self._key("down")
-
-    def action_up(self) -> None:
-        self._key("up")
-
-    def action_page_down(self) -> None:
-        self._key("page down")
-
-    def action_page_up(self) -> None:
-        self._key("page up")
-
-    def action_first(self) -> None:
-        if self.hits:
-            self.listbox.set_focus(0)
-
-    def action_last(self) -> None:
-        if self.hits:
-            self.listbox.set_focus(len(self.hits) - 1, coming_from="above")
-
-    def on_wheel(self, step: int) -> None:
-        for _ in range(3):
-            self._key("down" if step > 0 else "up")
-
     def action_open(self) -> None:
         if (target := self._target()) is None:
             return
