@@ -55,10 +55,16 @@ MAX_LIMIT = 500
 class Mailbox:
     """One member's mailbox for one session (agent process or TUI worker)."""
 
-    def __init__(self, settings: Settings, member: Member, *, read_only: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, member: Member, *, read_only: bool = False, interactive: bool = False
+    ) -> None:
         self.settings = settings
         self.member = member
         self.read_only = read_only
+        # A mail reader opens folders read-write (SELECT) from the start, as mutt does: reading and flagging
+        # then never switch EXAMINE to SELECT, which re-opens the folder (75 ms and more on 100,000 messages).
+        # Agents keep EXAMINE, so a read-only command never touches the folder's state.
+        self.interactive = interactive
         self.session = ImapSession(settings, member, read_only=read_only, on_no_mailbox=self._provision)
         self._folders: list[Folder] | None = None
 
@@ -129,6 +135,7 @@ class Mailbox:
 
     # -- listing ------------------------------------------------------------------
     def select(self, folder: str, uidvalidity: int | None = None, *, writable: bool = False) -> FolderState:
+        writable = writable or (self.interactive and not self.read_only)
         return self.session.select(folder, expect_uidvalidity=uidvalidity, writable=writable)
 
     def view(

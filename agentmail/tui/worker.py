@@ -366,4 +366,4 @@ def overview_call() -> Call:
 
 def new_mailbox(settings: Any, member: Any, *, read_only: bool) -> Mailbox:
     """The Mailbox the worker will own (not connected yet: the worker's first request connects)."""
-    return Mailbox(settings, member, read_only=read_only)
+    return Mailbox(settings, member, read_only=read_only, interactive=True)
