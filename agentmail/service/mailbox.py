@@ -134,9 +134,12 @@ class Mailbox:
         return imap_folders.get_quota(self.session)
 
     # -- listing ------------------------------------------------------------------
-    def select(self, folder: str, uidvalidity: int | None = None, *, writable: bool = False) -> FolderState:
+    def select(
+        self, folder: str, uidvalidity: int | None = None, *, writable: bool = False, reuse: bool = False
+    ) -> FolderState:
+        """Open a folder; ``reuse`` keeps one already open (acting on uids needs no fresh counts)."""
         writable = writable or (self.interactive and not self.read_only)
-        return self.session.select(folder, expect_uidvalidity=uidvalidity, writable=writable)
+        return self.session.select(folder, expect_uidvalidity=uidvalidity, writable=writable, reuse=reuse)
 
     def view(
         self,
@@ -261,7 +264,7 @@ class Mailbox:
         mark = not peek and not self.read_only
         # Selected read-write up front when it may mark \\Seen: one SELECT, not EXAMINE then SELECT (each costs
         # tens of milliseconds on a 100,000-message folder).
-        state = self.select(folder, uidvalidity, writable=mark)
+        state = self.select(folder, uidvalidity, writable=mark, reuse=True)
         message = imap_fetch.fetch_message(
             self.session, state, uid, authserv_id=self.settings.authserv_id, local_domains=self.local_domains
         )
@@ -271,13 +274,13 @@ class Mailbox:
         return message
 
     def raw(self, folder: str, uid: int, *, uidvalidity: int | None = None) -> bytes:
-        state = self.select(folder, uidvalidity)
+        state = self.select(folder, uidvalidity, reuse=True)
         return imap_fetch.fetch_raw(self.session, state, uid)
 
     def attachment(
         self, folder: str, uid: int, part_id: str, *, max_bytes: int | None = None, uidvalidity: int | None = None
     ) -> tuple[Part, bytes]:
-        state = self.select(folder, uidvalidity)
+        state = self.select(folder, uidvalidity, reuse=True)
         cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
         return imap_fetch.fetch_part(self.session, state, uid, part_id, cap)
 
@@ -292,7 +295,7 @@ class Mailbox:
         uidvalidity: int | None = None,
     ) -> list[int]:
         self._writable()
-        self.select(folder, uidvalidity, writable=True)
+        self.select(folder, uidvalidity, writable=True, reuse=True)
         found = imap_changes.require_uids(self.session, folder, uids)
         if add:
             imap_changes.add_flags(self.session, found, add)
@@ -312,7 +315,7 @@ class Mailbox:
         trash = self._optional_role("trash")
         if trash is not None and folder != trash:
             return self._transfer(folder, uids, trash, uidvalidity, move=True)
-        self.select(folder, uidvalidity, writable=True)
+        self.select(folder, uidvalidity, writable=True, reuse=True)
         found = imap_changes.require_uids(self.session, folder, uids)
         imap_changes.add_flags(self.session, found, ["\\Deleted"])
         imap_changes.expunge_uids(self.session, found)
@@ -337,7 +340,7 @@ class Mailbox:
             raise UsageError(f"the messages are already in {folder!r}")
         if target not in {f.name for f in self.folders()}:
             raise NotFoundError(f"there is no folder named {target!r}", details={"folder": target})
-        state = self.select(folder, uidvalidity, writable=move)
+        state = self.select(folder, uidvalidity, writable=move, reuse=True)
         found = imap_changes.require_uids(self.session, folder, uids)
         if move:
             copied = imap_changes.move_messages(self.session, found, target)

@@ -282,9 +282,9 @@ def test_search_every_folder_and_a_click_in_the_folder_pane(stack, member, tui) 
     assert "Archive (2)" in t.text()
 
 
-def test_postpone_then_resume_from_drafts_and_send_leaves_no_draft(stack, alice, bob, tui) -> None:
+def test_postpone_then_resume_from_drafts_and_send_leaves_no_draft(stack, member, bob, tui) -> None:
     subject = f"Plan {uuid.uuid4().hex[:8]}"
-    t = tui(alice)
+    t = tui(member())  # a fresh mailbox: its Drafts must end up empty
     t.wait_for("connected")
     t.press("m")
     t.wait_for("To:")
