@@ -315,6 +315,11 @@ class Mailbox:
         trash = self._optional_role("trash")
         if trash is not None and folder != trash:
             return self._transfer(folder, uids, trash, uidvalidity, move=True)
+        return self.expunge(folder, uids, uidvalidity=uidvalidity)
+
+    def expunge(self, folder: str, uids: Sequence[int], *, uidvalidity: int | None = None) -> Transfer:
+        """Remove messages for good (only these: UID EXPUNGE, never other \\Deleted ones)."""
+        self._writable()
         self.select(folder, uidvalidity, writable=True, reuse=True)
         found = imap_changes.require_uids(self.session, folder, uids)
         imap_changes.add_flags(self.session, found, ["\\Deleted"])

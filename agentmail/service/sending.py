@@ -155,13 +155,11 @@ def send_draft(
     """Send a stored draft, then remove it from Drafts."""
     folder = mailbox.folder_for("drafts")
     raw = mailbox.raw(folder, uid, uidvalidity=uidvalidity)
+    held = mailbox.session.selected  # the Drafts uidvalidity the uid belongs to
     draft = draft_from_bytes(raw)
     result = send(mailbox, draft, idempotency_key=idempotency_key, dry_run=dry_run)
     if not dry_run:
-        state = mailbox.select(folder, writable=True)
-        imap_changes.add_flags(mailbox.session, [uid], ["\\Deleted"])
-        imap_changes.expunge_uids(mailbox.session, [uid])
-        del state
+        mailbox.expunge(folder, [uid], uidvalidity=held.uidvalidity if held else uidvalidity)
     return result
 
 
