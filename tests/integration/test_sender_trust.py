@@ -6,7 +6,9 @@ agentmail's own signature names a member.  The JSON answer and the TUI's verdict
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import smtplib
 import uuid
 
@@ -180,3 +182,16 @@ def test_a_draft_cannot_carry_a_signature_header(run_agentmail, alice) -> None:
     assert answer["ok"] is False and answer["error"]["code"] == "usage"
     headers = {"to": ["x@example.org"], "subject": "s", "text": "t", "headers": {"X-Agentmail-Signature": "x"}}
     assert run_agentmail(alice, "send", stdin=json.dumps(headers)).json["ok"] is False
+
+
+def test_a_large_signed_message_is_verified_from_its_fetched_body(stack, run_agentmail, member, bob) -> None:
+    """Over 1 MiB a read fetches parts, not the whole message; the signature still checks the whole body."""
+    name = member()
+    subject = f"big from bob {uuid.uuid4().hex[:8]}"
+    blob = base64.b64encode(os.urandom(1_200_000)).decode()
+    attachment = {"filename": "data.bin", "content_type": "application/octet-stream", "data_base64": blob}
+    draft = {"to": [f"{name}@{ADDR_DOMAIN}"], "subject": subject, "text": "the data", "attachments": [attachment]}
+    assert run_agentmail(bob, "send", stdin=json.dumps(draft)).json["ok"]
+    uid = delivered(stack, name, subject)
+    auth = read_answer(run_agentmail, name, uid)["auth"]
+    assert (auth["member"], auth["level"]) == (bob, "member")
