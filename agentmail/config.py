@@ -33,7 +33,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTBBS_WEBMAIL_URL": ("", "webmail URL shown to members (default: https://<mail host>)"),
     "AGENTMAIL_AUTHSERV_ID": ("", "authserv-id of this host's Authentication-Results (default: the mail host)"),
     "AGENTMAIL_MTA_HOSTNAME": ("", "Postfix's myhostname, as in its Received lines (default: the mail host)"),
-    "AGENTMAIL_SIGNING_KEY": ("", "key of agentmail's sender signature (secret; default: from the master password)"),
+    "AGENTMAIL_SIGNING_KEY": ("", "sender-signature key (secret, 16+ characters; default: from the master password)"),
     "AGENTMAIL_TIMEOUT": ("20", "network timeout in seconds"),
     "AGENTMAIL_MAX_RECIPIENTS": ("50", "most recipients in one message"),
     "AGENTMAIL_MAX_MESSAGE_BYTES": ("26214400", "largest outgoing message in bytes"),
@@ -45,6 +45,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
 }
 
 SECRETS = frozenset({"AGENTBBS_MAIL_MASTER_PASS", "AGENTBBS_MAIL_API_TOKEN", "AGENTMAIL_SIGNING_KEY"})
+
+MIN_SIGNING_KEY = 16
 
 _HOST_RE = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
@@ -154,7 +156,7 @@ def load_settings(environ: Mapping[str, str], env_files: Sequence[Path] | None =
         webmail_url=values["AGENTBBS_WEBMAIL_URL"].strip() or f"https://{mail_domain}",
         authserv_id=values["AGENTMAIL_AUTHSERV_ID"].strip().lower() or mail_domain,
         mta_hostname=_mta_hostname(values, mail_domain),
-        signing_key=values["AGENTMAIL_SIGNING_KEY"].strip(),
+        signing_key=_signing_key(values),
         timeout=_number("AGENTMAIL_TIMEOUT", values, minimum=1, cast=float),
         max_recipients=_number("AGENTMAIL_MAX_RECIPIENTS", values, minimum=1),
         max_message_bytes=_number("AGENTMAIL_MAX_MESSAGE_BYTES", values, minimum=1024),
@@ -178,6 +180,13 @@ def parse_hostport(name: str, raw: str) -> tuple[str, int]:
     if not 0 < port < 65536:
         raise ConfigError(f"{name} has a port outside 1-65535")
     return host, port
+
+
+def _signing_key(values: Mapping[str, str]) -> str:
+    key = values["AGENTMAIL_SIGNING_KEY"].strip()
+    if key and len(key) < MIN_SIGNING_KEY:
+        raise ConfigError(f"AGENTMAIL_SIGNING_KEY must be at least {MIN_SIGNING_KEY} characters (it is not shown)")
+    return key
 
 
 def _mta_hostname(values: Mapping[str, str], mail_domain: str) -> str:
