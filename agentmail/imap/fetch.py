@@ -16,6 +16,8 @@ from agentmail.model import Message, Part
 WHOLE_FETCH_LIMIT = 1024 * 1024
 #: At most this much of one text part is fetched (a partial fetch, BODY.PEEK[n]<0.N>).
 TEXT_PART_LIMIT = 4 * 1024 * 1024
+#: A large message's whole body is fetched to check agentmail's signature only up to this size (larger: unverified).
+SIGNED_BODY_LIMIT = 32 * 1024 * 1024
 
 
 def fetch_message(
@@ -51,7 +53,8 @@ def fetch_message(
     data = session.call(lambda c: c.fetch([uid], wanted)).get(uid, {})
     header = data.get(b"BODY[HEADER]", b"") or b""
     parts = {s: _section(data, s) for s in sections}
-    body = _signed_body(session, uid, header) if trust is not None and trust.signing_key and not headers_only else None
+    verify = trust is not None and trust.signing_key and not headers_only and size <= SIGNED_BODY_LIMIT
+    body = _signed_body(session, uid, header) if verify else None
     return mime_parse.message_from_parts(header, parts, structure, body=body, **common)
 
 

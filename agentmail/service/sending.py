@@ -1,6 +1,8 @@
 """Sending: send, reply, forward and drafts, with the guarantees members rely on.
 
 - The From and the SMTP envelope sender are always the member's address.
+- What is really sent carries agentmail's signature (mime/signature.py), the only evidence
+  a reader accepts that a member of this host sent it; a dry run shows the message unsigned.
 - Every recipient is validated (no DNS) before anything is sent: no partial sends.
 - A failed submission keeps the message in Drafts and says where.
 - With an idempotency key the Message-ID is derived from member + key, and a
