@@ -17,7 +17,7 @@ from agentmail.identity import member_for
 from agentmail.service.mailbox import Mailbox
 from agentmail.tui.screens.pager import auth_line
 from tests.integration.contract import validate_answer
-from tests.stack.configs import ADDR_DOMAIN, MAIL_DOMAIN
+from tests.stack.configs import ADDR_DOMAIN, GENUINE_FAIL_HELO, MAIL_DOMAIN
 
 OURS = MAIL_DOMAIN  # the test stack's authserv-id default: the mail host name
 
@@ -72,26 +72,25 @@ def test_a_forged_pass_for_paypal_with_our_authserv_id_is_not_trusted(stack, run
 
 
 def test_a_genuine_fail_above_our_received_line_beats_a_forged_pass_below(stack, run_agentmail, member) -> None:
-    """The forged pass comes through the real Postfix; the genuine fail is what our milter would prepend."""
+    """The test Postfix writes the genuine fail above its Received line (as a milter does); the forged pass is below."""
     name = member()
     subject = f"fail above {uuid.uuid4().hex[:8]}"
     forged = f"Authentication-Results: {OURS}; dkim=pass header.d=paypal.com; spf=pass; dmarc=pass\r\n"
     attack(
         stack,
-        helo="mx.paypal.com",
+        helo=GENUINE_FAIL_HELO,
         mail_from="service@paypal.com",
         to=f"{name}@{ADDR_DOMAIN}",
         headers=forged + "From: PayPal <service@paypal.com>\r\n",
         subject=subject,
     )
     arrived = stack.wait_for_message(name, "INBOX", subject, timeout=20)
-    assert f"by {MAIL_DOMAIN} (Postfix) with ESMTP".encode() in arrived.raw
-    genuine = f"Authentication-Results: {OURS}; dkim=fail header.d=paypal.com; spf=softfail; dmarc=fail\r\n"
-    uid = stack.deliver(name, genuine.encode() + arrived.raw)
-    auth = read_answer(run_agentmail, name, uid)["auth"]
+    ours = arrived.raw.index(f"by {MAIL_DOMAIN} (Postfix) with ESMTP".encode())
+    assert arrived.raw.index(b"dkim=fail") < ours < arrived.raw.index(b"dkim=pass")
+    auth = read_answer(run_agentmail, name, arrived.uid)["auth"]
     assert auth["trusted"] is True and (auth["dkim"], auth["spf"], auth["dmarc"]) == ("fail", "softfail", "fail")
     assert auth["level"] == "fail" and auth["local"] is False
-    assert tui_line(stack, name, uid) == ("auth bad", auth["summary"])
+    assert tui_line(stack, name, arrived.uid) == ("auth bad", auth["summary"])
 
 
 def test_a_raw_smtp_client_claiming_a_member_is_no_member(stack, run_agentmail, member, bob) -> None:
