@@ -32,6 +32,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTBBS_MAIL_API_TOKEN": ("", "the Mailu API token (secret); without it provisioning is skipped"),
     "AGENTBBS_WEBMAIL_URL": ("", "webmail URL shown to members (default: https://<mail host>)"),
     "AGENTMAIL_AUTHSERV_ID": ("", "authserv-id of this host's Authentication-Results (default: the mail host)"),
+    "AGENTMAIL_MTA_HOSTNAME": ("", "Postfix's myhostname, as in its Received lines (default: the mail host)"),
+    "AGENTMAIL_SIGNING_KEY": ("", "sender-signature key (secret, 16+ characters; default: from the master password)"),
     "AGENTMAIL_TIMEOUT": ("20", "network timeout in seconds"),
     "AGENTMAIL_MAX_RECIPIENTS": ("50", "most recipients in one message"),
     "AGENTMAIL_MAX_MESSAGE_BYTES": ("26214400", "largest outgoing message in bytes"),
@@ -42,7 +44,9 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTMAIL_STATE_DIR": ("/var/lib/agentmail", "where shared rate-limit state is kept"),
 }
 
-SECRETS = frozenset({"AGENTBBS_MAIL_MASTER_PASS", "AGENTBBS_MAIL_API_TOKEN"})
+SECRETS = frozenset({"AGENTBBS_MAIL_MASTER_PASS", "AGENTBBS_MAIL_API_TOKEN", "AGENTMAIL_SIGNING_KEY"})
+
+MIN_SIGNING_KEY = 16
 
 _HOST_RE = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
@@ -66,6 +70,8 @@ class Settings:
     api_token: str = field(default="", repr=False)
     webmail_url: str = ""
     authserv_id: str = ""
+    mta_hostname: str = ""
+    signing_key: str = field(default="", repr=False)
     timeout: float = 20.0
     max_recipients: int = 50
     max_message_bytes: int = 25 * 1024 * 1024
@@ -149,6 +155,8 @@ def load_settings(environ: Mapping[str, str], env_files: Sequence[Path] | None =
         api_token=values["AGENTBBS_MAIL_API_TOKEN"].strip(),
         webmail_url=values["AGENTBBS_WEBMAIL_URL"].strip() or f"https://{mail_domain}",
         authserv_id=values["AGENTMAIL_AUTHSERV_ID"].strip().lower() or mail_domain,
+        mta_hostname=_mta_hostname(values, mail_domain),
+        signing_key=_signing_key(values),
         timeout=_number("AGENTMAIL_TIMEOUT", values, minimum=1, cast=float),
         max_recipients=_number("AGENTMAIL_MAX_RECIPIENTS", values, minimum=1),
         max_message_bytes=_number("AGENTMAIL_MAX_MESSAGE_BYTES", values, minimum=1024),
@@ -172,6 +180,19 @@ def parse_hostport(name: str, raw: str) -> tuple[str, int]:
     if not 0 < port < 65536:
         raise ConfigError(f"{name} has a port outside 1-65535")
     return host, port
+
+
+def _signing_key(values: Mapping[str, str]) -> str:
+    key = values["AGENTMAIL_SIGNING_KEY"].strip()
+    if key and len(key) < MIN_SIGNING_KEY:
+        raise ConfigError(f"AGENTMAIL_SIGNING_KEY must be at least {MIN_SIGNING_KEY} characters (it is not shown)")
+    return key
+
+
+def _mta_hostname(values: Mapping[str, str], mail_domain: str) -> str:
+    name = values["AGENTMAIL_MTA_HOSTNAME"].strip().lower().rstrip(".") or mail_domain
+    _check_host("AGENTMAIL_MTA_HOSTNAME", name)
+    return name
 
 
 def _check_host(name: str, value: str) -> None:

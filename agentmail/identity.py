@@ -6,15 +6,11 @@ so anything beyond a plain lower-case local part is refused outright.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from agentmail.config import Settings
 from agentmail.errors import IdentityError
-
-# Lower-case letters, digits, '.', '_' and '-'; starts and ends with a letter or digit;
-# no '..' (not a valid dot-atom); at most 64 characters (RFC 5321 local-part limit).
-_MEMBER_RE = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?")
+from agentmail.model import is_member_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +33,7 @@ def validate_member_name(raw: str | None) -> str:
     """Return the name unchanged if it is acceptable; raise IdentityError otherwise."""
     if raw is None or raw == "":
         raise IdentityError("no member is set: AGENTMAIL_MEMBER is empty or missing")
-    if not isinstance(raw, str) or not raw.isascii() or not _MEMBER_RE.fullmatch(raw) or ".." in raw:
+    if not is_member_name(raw):
         raise IdentityError("the member name is not acceptable: use 1-64 lower-case letters, digits, '.', '_' or '-'")
     return raw
 

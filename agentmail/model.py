@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,15 @@ from typing import Any
 API_VERSION = 1
 
 SENDER = {"sender": True}
+
+# A member name: lower-case letters, digits, '.', '_' and '-'; starts and ends with a letter or digit; no '..'
+# (not a valid dot-atom); at most 64 characters (RFC 5321 local-part limit).  identity.py validates with it.
+_MEMBER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?")
+
+
+def is_member_name(raw: object) -> bool:
+    """Whether raw is an acceptable member name (it is spliced into the Dovecot master login)."""
+    return isinstance(raw, str) and raw.isascii() and bool(_MEMBER_NAME.fullmatch(raw)) and ".." not in raw
 
 
 def sender_field(default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING) -> Any:
@@ -107,14 +117,47 @@ class Header:
 
 @dataclass(frozen=True, slots=True)
 class AuthVerdict:
-    """Sender authentication as recorded by *this* host's Authentication-Results header."""
+    """Who this host can vouch for: its own Authentication-Results, and agentmail's own signature.
 
-    trusted: bool  # the header was added by our authserv-id
-    local: bool = False  # submitted by a member through the local relay
-    member: str = ""  # that member's name when local
+    ``level`` and ``summary`` are derived (:func:`describe_verdict`), so every front end shows the same verdict.
+    """
+
+    trusted: bool  # results from our authserv-id, standing above our MTA's topmost Received line
+    local: bool = False  # agentmail's signature verified: sent by a member of this host through agentmail
+    member: str = ""  # that member's (validated) name when local
     spf: str = ""
     dkim: str = ""
     dmarc: str = ""
+    level: str = field(init=False, default="")  # "member" | "pass" | "fail" | "neutral" | "unverified"
+    summary: str = field(init=False, default="")  # our one sentence for it; no sender text
+
+    def __post_init__(self) -> None:
+        if not (self.local and is_member_name(self.member)):  # no verdict ever names anything but a valid member
+            object.__setattr__(self, "local", False)
+            object.__setattr__(self, "member", "")
+        level, summary = describe_verdict(self)
+        object.__setattr__(self, "level", level)
+        object.__setattr__(self, "summary", summary)
+
+
+#: Result values (RFC 8601 section 2.7) that mean the check did not pass.
+FAILING_RESULTS = frozenset({"fail", "softfail", "permerror", "temperror", "policy", "hardfail"})
+
+
+def describe_verdict(auth: AuthVerdict) -> tuple[str, str]:
+    """The one (level, sentence) both the TUI and the JSON answers show for a verdict."""
+    if auth.local:
+        return "member", f"sent by member {auth.member} of this host (agentmail signature verified)"
+    found = [(name, value) for name, value in (("dkim", auth.dkim), ("spf", auth.spf), ("dmarc", auth.dmarc)) if value]
+    text = " ".join(f"{name}={value}" for name, value in found) or "no results"
+    if not auth.trusted:
+        return "unverified", f"{text} (not recorded by this host: unverified)"
+    values = [value.lower() for _, value in found]
+    if any(value in FAILING_RESULTS for value in values):
+        return "fail", f"{text} (this host)"
+    if "pass" in values:
+        return "pass", f"{text} (this host)"
+    return "neutral", f"{text} (this host)"
 
 
 @dataclass(frozen=True, slots=True)

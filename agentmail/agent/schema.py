@@ -64,7 +64,24 @@ def dataclass_schema(cls: type) -> dict[str, Any]:
             "properties": content,
             "required": sorted(content),
         }
+    for name, text in FIELD_DESCRIPTIONS.get(cls.__name__, {}).items():
+        props[name] = {**props[name], "description": text}
     return {"type": "object", "properties": props, "required": sorted(props), "additionalProperties": False}
+
+
+#: What a field means where its name alone could mislead (a verdict must not be read as more than it is).
+FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "AuthVerdict": {
+        "trusted": "results from this host's authserv-id, above its own MTA's topmost Received line",
+        "local": "agentmail's signature verified: sent by a member of this host through agentmail",
+        "member": "that member's name (a valid member name) when local, else empty",
+        "spf": "this host's SPF result, empty when it recorded none",
+        "dkim": "this host's DKIM result (pass if any signature passed), empty when it recorded none",
+        "dmarc": "this host's DMARC result, empty when it recorded none",
+        "level": "member, pass, fail, neutral or unverified: the verdict the TUI shows too",
+        "summary": "the verdict in one sentence of agentmail's (no sender text)",
+    },
+}
 
 
 MODEL_TYPES = (

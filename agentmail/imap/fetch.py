@@ -7,6 +7,8 @@ from typing import Any
 from agentmail.errors import LimitError, NotFoundError
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import parse as mime_parse
+from agentmail.mime import signature
+from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_transfer
 from agentmail.model import Message, Part
 
@@ -14,6 +16,8 @@ from agentmail.model import Message, Part
 WHOLE_FETCH_LIMIT = 1024 * 1024
 #: At most this much of one text part is fetched (a partial fetch, BODY.PEEK[n]<0.N>).
 TEXT_PART_LIMIT = 4 * 1024 * 1024
+#: A large message's whole body is fetched to check agentmail's signature only up to this size (larger: unverified).
+SIGNED_BODY_LIMIT = 32 * 1024 * 1024
 
 
 def fetch_message(
@@ -21,8 +25,7 @@ def fetch_message(
     state: FolderState,
     uid: int,
     *,
-    authserv_id: str = "",
-    local_domains: tuple[str, ...] = (),
+    trust: TrustAnchors | None = None,
     headers_only: bool = False,
 ) -> Message:
     """Decode one message without setting \\Seen (BODY.PEEK); the caller marks it read."""
@@ -39,8 +42,7 @@ def fetch_message(
         "flags": flags,
         "size": size,
         "received": info.get(b"INTERNALDATE"),
-        "authserv_id": authserv_id,
-        "local_domains": local_domains,
+        "trust": trust,
     }
     structure = info.get(b"BODYSTRUCTURE")
     if size <= WHOLE_FETCH_LIMIT and not headers_only:
@@ -51,7 +53,18 @@ def fetch_message(
     data = session.call(lambda c: c.fetch([uid], wanted)).get(uid, {})
     header = data.get(b"BODY[HEADER]", b"") or b""
     parts = {s: _section(data, s) for s in sections}
-    return mime_parse.message_from_parts(header, parts, structure, **common)
+    verify = trust is not None and trust.signing_key and not headers_only and size <= SIGNED_BODY_LIMIT
+    body = _signed_body(session, uid, header) if verify else None
+    return mime_parse.message_from_parts(header, parts, structure, body=body, **common)
+
+
+def _signed_body(session: ImapSession, uid: int, header: bytes) -> bytes | None:
+    """The whole body of a large message, fetched only when it carries agentmail's signature (to verify it)."""
+    if signature.HEADER.lower().encode() + b":" not in header.lower():
+        return None
+    data = session.call(lambda c: c.fetch([uid], ["BODY.PEEK[TEXT]"])).get(uid, {})
+    body = data.get(b"BODY[TEXT]")
+    return body if isinstance(body, bytes) else None
 
 
 def fetch_raw(session: ImapSession, state: FolderState, uid: int) -> bytes:

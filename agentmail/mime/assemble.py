@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agentmail.mime.authres import verdict
+from agentmail.mime.authres import TrustAnchors, verdict
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import Envelope
 from agentmail.mime.layout import Limits, Node, Plan
@@ -96,8 +96,8 @@ def assemble_message(
     flags: Sequence[str | bytes] = (),
     size: int | None = None,
     received: datetime | None = None,
-    authserv_id: str = "",
-    local_domains: Sequence[str] = (),
+    trust: TrustAnchors | None = None,
+    signed_body: bytes | None = None,
     limits: Limits,
     extra_notes: Sequence[str] = (),
     default_size: int = 0,
@@ -124,7 +124,7 @@ def assemble_message(
         references=envelope.references,
         sanitized=envelope.sanitized,
         notes=tuple(dict.fromkeys(scrub(n) for n in notes)),
-        auth=verdict(envelope.headers, authserv_id, local_domains=local_domains),
+        auth=verdict(envelope.headers, trust, signed_body),
         sender=envelope.sender,
         to=envelope.to,
         cc=envelope.cc,

@@ -1,36 +1,46 @@
-"""Sender authentication as *our* MTA recorded it (RFC 8601), and mail a member submitted locally.
+"""Sender verdicts from evidence a sender cannot write: our MTA's Authentication-Results and our signature.
 
-Trust: only ``Authentication-Results`` headers whose authserv-id equals the configured one
-(case-insensitive), taken from the top of the header block down to the first header with
-any other authserv-id.  Headers lower down, or from other ids, are what a sender or a
-foreign relay wrote and are ignored.  RFC 8601 section 5 requires our MTA to delete
-incoming headers that claim our authserv-id; this module relies on that.
+Authentication-Results (RFC 8601) count only when they stand *above* the topmost ``Received`` line our
+own Postfix wrote (``by <AGENTMAIL_MTA_HOSTNAME> (Postfix ...``, not the LMTP delivery hop), and only
+from our authserv-id.  Postfix prepends that Received line when a message arrives, so everything a
+sender wrote, a forged ``Authentication-Results: <our id>; dkim=pass`` included, sits below it; a
+lower header never adds or upgrades a result.  Without such a Received line (a message a member
+appended by IMAP, a Sent copy) no result counts.  The milter that writes the results must put them
+on top, and the MTA should still delete incoming headers that claim our authserv-id (RFC 8601
+section 5; the man page's DEPLOYMENT says how).  Received lines are only that boundary: they are
+never evidence of who sent a message.
 
-Local submission: a member's mail through the local relay carries, after the delivery
-hops we skip (LMTP into Dovecot, Postfix ``local``/pickup), only ``Received`` headers
-*from* a loopback address; any hop from elsewhere (including mail that a content filter
-re-injected over loopback) makes it non-local.  In addition the From address must be in
-one of our domains, and the envelope sender the delivery agent recorded (the topmost
-``Return-Path``, which agentmail's smtp layer forces to the member) must equal it.  The
-member is then the From local part.  Another local process could still forge such a
-message when the relay accepts unauthenticated loopback mail; ``local`` is a strong hint,
-not a signature.
+"Sent by member X of this host" comes only from agentmail's own signature
+(:mod:`agentmail.mime.signature`), never from Received lines, Return-Path or a From in our domain.
 """
 
 from __future__ import annotations
 
-import email.utils
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from agentmail.mime.signature import verified_member
 from agentmail.model import AuthVerdict, Header
 
 _COMMENT = re.compile(r"\((?:[^()\\]|\\.)*\)")
 _RESULT = re.compile(r"^\s*([A-Za-z0-9_.-]+)(?:\s*/\s*\d+)?\s*=\s*([A-Za-z0-9_-]+)")
-_LOOPBACK_FROM = re.compile(r"^\s*from\s.*\[(?:127\.\d+\.\d+\.\d+|::1|IPv6:::1)\]", re.IGNORECASE | re.DOTALL)
-_DELIVERY_HOP = re.compile(r"\bwith\s+(?:LMTPS?A?|local)\b|\(Postfix, from userid \d+\)", re.IGNORECASE)
+_DELIVERY_HOP = re.compile(r"\bwith\s+LMTPS?A?\b", re.IGNORECASE)
 _METHODS = ("spf", "dkim", "dmarc")
+_KNOWN_RESULTS = frozenset(
+    {"pass", "fail", "softfail", "hardfail", "neutral", "none", "temperror", "permerror", "policy"}
+)
 _MAX_COMMENT_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class TrustAnchors:
+    """What this host's own evidence looks like; built from Settings by the service layer."""
+
+    authserv_id: str = ""  # our Authentication-Results authserv-id
+    mta_hostname: str = ""  # the name our Postfix writes as "by <name>" in its Received line
+    addr_domain: str = ""  # members are <name>@<this>
+    signing_key: bytes = field(default=b"", repr=False)
 
 
 def _strip_comments(value: str) -> str:
@@ -88,55 +98,48 @@ def parse_results(value: str) -> tuple[str, dict[str, str]]:
     return authserv_id, results
 
 
-def _trusted_results(headers: Sequence[Header], authserv_id: str) -> dict[str, str] | None:
-    wanted = authserv_id.strip().lower()
-    if not wanted:
+def _our_received(value: str, hostname: str) -> bool:
+    """Whether a Received value was written by our Postfix on arrival (not the LMTP delivery hop).
+
+    Only whitespace-separated ``by <host> (Postfix`` counts: a client's HELO name and reverse DNS
+    cannot hold spaces, so they cannot fake it inside a line Postfix wrote.
+    """
+    pattern = rf"(?:^|\s)by\s+{re.escape(hostname)}\.?\s+\(Postfix\b"
+    return bool(re.search(pattern, value, re.IGNORECASE)) and not _DELIVERY_HOP.search(value)
+
+
+def _trusted_results(headers: Sequence[Header], anchors: TrustAnchors) -> dict[str, str] | None:
+    """Our results above our MTA's topmost Received line; None when there is no such line or no such result."""
+    wanted = anchors.authserv_id.strip().lower()
+    hostname = anchors.mta_hostname.strip().lower()
+    if not wanted or not hostname:
+        return None
+    boundary = next(
+        (i for i, h in enumerate(headers) if h.name.lower() == "received" and _our_received(h.value, hostname)), None
+    )
+    if boundary is None:
         return None
     merged: dict[str, str] | None = None
-    for header in headers:
+    for header in headers[:boundary]:
         if header.name.lower() != "authentication-results":
             continue
         found_id, results = parse_results(header.value)
         if found_id != wanted:
-            break  # everything below a foreign header is forgeable
+            continue
         merged = merged or {}
         for method, result in results.items():
-            _merge(merged, method, result)
+            if method in _METHODS and result in _KNOWN_RESULTS:
+                _merge(merged, method, result)
     return merged
 
 
-def _local_member(headers: Sequence[Header], local_domains: Sequence[str]) -> str:
-    """The member's name when the message was submitted through our relay on loopback, else ""."""
-    domains = {d.strip().lower().rstrip(".") for d in local_domains if d.strip()}
-    if not domains:
-        return ""
-    received = [h.value for h in headers if h.name.lower() == "received"]
-    hops = [r for r in received if not _DELIVERY_HOP.search(r)]
-    if not hops or not all(_LOOPBACK_FROM.match(r) for r in hops):
-        return ""
-    froms = [h.value for h in headers if h.name.lower() == "from"]
-    if len(froms) != 1:
-        return ""
-    pairs = email.utils.getaddresses(froms)
-    if len(pairs) != 1:
-        return ""
-    address = pairs[0][1].strip()
-    local, _, domain = address.rpartition("@")
-    if not local or domain.lower().rstrip(".") not in domains:
-        return ""
-    return_path = next((h.value for h in headers if h.name.lower() == "return-path"), None)
-    if return_path is not None:
-        envelope = email.utils.parseaddr(return_path)[1].strip()
-        if envelope.lower() != address.lower():
-            return ""
-    return local
-
-
-def verdict(headers: Sequence[Header], authserv_id: str, *, local_domains: Sequence[str] = ()) -> AuthVerdict | None:
-    """What this host recorded about the sender; None when it recorded nothing we can trust."""
+def verdict(headers: Sequence[Header], anchors: TrustAnchors | None, body: bytes | None = None) -> AuthVerdict | None:
+    """What this host can vouch for about the sender; None when it can vouch for nothing."""
+    if anchors is None:
+        return None
     try:
-        results = _trusted_results(headers, authserv_id)
-        member = _local_member(headers, local_domains)
+        results = _trusted_results(list(headers), anchors)
+        member = verified_member(headers, body, anchors.signing_key, anchors.addr_domain)
     except (ValueError, IndexError, TypeError):  # hostile header text must not break reading
         return None
     if results is None and not member:

@@ -19,6 +19,7 @@ from typing import Any
 
 from agentmail.mime import structure
 from agentmail.mime.assemble import assemble_message, normalise_flags
+from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import (
     Envelope,
@@ -32,6 +33,7 @@ from agentmail.mime.headers import (
 )
 from agentmail.mime.layout import DEFAULT_LIMITS, Limits, Node, child_id, plan_body
 from agentmail.mime.sanitize import clean_line, strip_invisible
+from agentmail.mime.signature import body_of
 from agentmail.mime.structure import PartInfo, message_from_parts, structure_parts, text_parts_to_fetch
 from agentmail.model import Message, Summary
 
@@ -186,8 +188,7 @@ def parse_message(
     flags: Sequence[str | bytes] = (),
     size: int | None = None,
     received: datetime | None = None,
-    authserv_id: str = "",
-    local_domains: Sequence[str] = (),
+    trust: TrustAnchors | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Message:
     """Decode a whole message; damage and limits become ``notes``, never exceptions."""
@@ -198,8 +199,8 @@ def parse_message(
         "flags": flags,
         "size": size,
         "received": received,
-        "authserv_id": authserv_id,
-        "local_domains": local_domains,
+        "trust": trust,
+        "signed_body": body_of(raw),
         "limits": limits,
         "default_size": len(raw),
     }

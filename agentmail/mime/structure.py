@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from agentmail.mime.assemble import assemble_message
+from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_bytes, decode_transfer
 from agentmail.mime.headers import decode_header_value, envelope_from_bytes, parse_date, raw_to_text
 from agentmail.mime.layout import DEFAULT_LIMITS, SIGNATURE_TYPES, Limits, Node, child_id, plan_body
@@ -297,8 +298,8 @@ def message_from_parts(
     flags: Sequence[str | bytes] = (),
     size: int | None = None,
     received: datetime | None = None,
-    authserv_id: str = "",
-    local_domains: Sequence[str] = (),
+    trust: TrustAnchors | None = None,
+    body: bytes | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Message:
     """A Message from the header block and only the fetched text parts; other parts are listed unfetched."""
@@ -326,8 +327,8 @@ def message_from_parts(
             flags=flags,
             size=size,
             received=received,
-            authserv_id=authserv_id,
-            local_domains=local_domains,
+            trust=trust,
+            signed_body=body,
             limits=limits,
             extra_notes=notes,
         )

@@ -22,6 +22,8 @@ from agentmail.imap import fetch as imap_fetch
 from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
 from agentmail.imap.session import FolderState, ImapSession
+from agentmail.mime import signature
+from agentmail.mime.authres import TrustAnchors
 from agentmail.model import Account, Folder, Message, Page, Part, Quota, Summary, Transfer, UidPair, View
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
@@ -70,8 +72,19 @@ class Mailbox:
 
     @property
     def local_domains(self) -> tuple[str, ...]:
-        """Our own domains: mail from them through the local relay is a member's."""
+        """Our own domains (addresses in them must name a real mailbox before anything is sent)."""
         return tuple(dict.fromkeys((self.settings.addr_domain, self.settings.mail_domain)))
+
+    @property
+    def signing_key(self) -> bytes:
+        """The key of agentmail's sender signature (secret: never shown)."""
+        return signature.derive_key(self.settings.master_pass, self.settings.signing_key)
+
+    @property
+    def trust_anchors(self) -> TrustAnchors:
+        """What this host's own sender evidence looks like, for reading verdicts."""
+        s = self.settings
+        return TrustAnchors(s.authserv_id, s.mta_hostname, s.addr_domain, self.signing_key)
 
     def _provision(self) -> bool:
         """Create a missing mailbox through the admin API when one is configured."""
@@ -265,9 +278,7 @@ class Mailbox:
         # Selected read-write up front when it may mark \\Seen: one SELECT, not EXAMINE then SELECT (each costs
         # tens of milliseconds on a 100,000-message folder).
         state = self.select(folder, uidvalidity, writable=mark, reuse=True)
-        message = imap_fetch.fetch_message(
-            self.session, state, uid, authserv_id=self.settings.authserv_id, local_domains=self.local_domains
-        )
+        message = imap_fetch.fetch_message(self.session, state, uid, trust=self.trust_anchors)
         if mark and "\\Seen" not in message.flags:
             imap_changes.add_flags(self.session, [uid], ["\\Seen"])
             message = dataclasses.replace(message, flags=(*message.flags, "\\Seen"))

@@ -1,6 +1,8 @@
 """Sending: send, reply, forward and drafts, with the guarantees members rely on.
 
 - The From and the SMTP envelope sender are always the member's address.
+- What is really sent carries agentmail's signature (mime/signature.py), the only evidence
+  a reader accepts that a member of this host sent it; a dry run shows the message unsigned.
 - Every recipient is validated (no DNS) before anything is sent: no partial sends.
 - A failed submission keeps the message in Drafts and says where.
 - With an idempotency key the Message-ID is derived from member + key, and a
@@ -26,7 +28,7 @@ from agentmail import smtp
 from agentmail.errors import AgentmailError, ForbiddenError, InvalidMessageError, LimitError
 from agentmail.imap import changes as imap_changes
 from agentmail.imap import listing
-from agentmail.mime import compose
+from agentmail.mime import compose, signature
 from agentmail.mime.drafts import draft_from_bytes
 from agentmail.model import Address, Draft, SendResult
 from agentmail.service import audit, policy
@@ -55,6 +57,8 @@ def send(mailbox: Mailbox, draft: Draft, *, idempotency_key: str | None = None, 
     message = compose.build_message(
         draft, sender=Address("", member.address), message_id=message_id, date=datetime.now(UTC)
     )
+    if not dry_run:  # only what is really sent carries the signature that says "a member of this host"
+        signature.sign(message, mailbox.signing_key, member.name, member.domain)
     raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
     if len(raw) > settings.max_message_bytes:
         raise LimitError(

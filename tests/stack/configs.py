@@ -218,7 +218,26 @@ in_flow_delay = 0
 smtpd_delay_reject = yes
 smtp_connect_timeout = 5s
 lmtp_connect_timeout = 5s
+# Stands in for the filter that writes this host's Authentication-Results (see postfix_header_checks).
+header_checks = regexp:{lay.postfix_dir}/header_checks
 """
+
+
+#: A client saying this HELO gets a genuine failing verdict from the test Postfix, written above its Received line.
+GENUINE_FAIL_HELO = "genuine-fail.test"
+
+
+def postfix_header_checks() -> str:
+    """Postfix's own header_checks acting as our authentication filter: for a client saying EHLO genuine-fail.test it
+    prepends a failing Authentication-Results above the Received line Postfix wrote, where a real milter puts it.
+    Incoming Authentication-Results are deliberately kept, as on a host that has not deployed the removal rule:
+    agentmail itself must not believe them."""
+    helo = GENUINE_FAIL_HELO.replace(".", "\\.")
+    host = MAIL_DOMAIN.replace(".", "\\.")
+    return (
+        f"/^Received: from {helo} .*by {host} \\(Postfix\\) with E?SMTP/"
+        f" PREPEND Authentication-Results: {MAIL_DOMAIN}; dkim=fail header.d=paypal.com; spf=softfail; dmarc=fail\n"
+    )
 
 
 def postfix_master_cf(lay: Layout) -> str:

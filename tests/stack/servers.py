@@ -26,6 +26,7 @@ from tests.stack.configs import (
     MASTER_USER,
     Layout,
     dovecot_conf,
+    postfix_header_checks,
     postfix_main_cf,
     postfix_master_cf,
     sink_script,
@@ -208,6 +209,7 @@ class Stack:
         make_queue_dirs(lay.postfix_queue, postfix_user.pw_uid, grp.getgrnam("postdrop").gr_gid)
         (lay.postfix_dir / "main.cf").write_text(postfix_main_cf(lay))
         (lay.postfix_dir / "master.cf").write_text(postfix_master_cf(lay))
+        (lay.postfix_dir / "header_checks").write_text(postfix_header_checks())
         lay.sink_script.write_text(sink_script())
         lay.sink_script.chmod(0o755)
         lay.postfix_log.touch()

@@ -73,9 +73,23 @@ def test_missing_master_password_is_refused_before_io() -> None:
 
 
 def test_secrets_never_in_repr() -> None:
-    s = load_settings({**BASE, "AGENTBBS_MAIL_API_TOKEN": "tok-123456"}, [])
+    s = load_settings(
+        {**BASE, "AGENTBBS_MAIL_API_TOKEN": "tok-123456", "AGENTMAIL_SIGNING_KEY": "sk-0123456789abcdef"}, []
+    )
     assert "s3cret-master-pass" not in repr(s)
     assert "tok-123456" not in repr(s)
+    assert "sk-0123456789abcdef" not in repr(s)
+
+
+def test_a_short_signing_key_is_refused_without_showing_it() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings({**BASE, "AGENTMAIL_SIGNING_KEY": "short-key"}, [])
+    assert "AGENTMAIL_SIGNING_KEY" in str(err.value) and "short-key" not in str(err.value)
+
+
+def test_the_mta_hostname_defaults_to_the_mail_host() -> None:
+    assert load_settings(BASE, []).mta_hostname == load_settings(BASE, []).mail_domain
+    assert load_settings({**BASE, "AGENTMAIL_MTA_HOSTNAME": "MX1.Example.ORG."}, []).mta_hostname == "mx1.example.org"
 
 
 def test_hostport_accepts_ipv6_brackets() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.parse import parse_message
 from agentmail.mime.sanitize import clean_line, clean_text, is_terminal_safe
 from agentmail.model import Message
@@ -25,7 +26,8 @@ def _generate_module():  # type: ignore[no-untyped-def]
 
 
 def read(raw: bytes) -> Message:
-    return parse_message(raw, uid=1, folder="INBOX", uidvalidity=1, authserv_id="mail.example.org")
+    trust = TrustAnchors("mail.example.org", "mail.example.org")
+    return parse_message(raw, uid=1, folder="INBOX", uidvalidity=1, trust=trust)
 
 
 def rendered(message: Message) -> list[str]:

@@ -167,8 +167,13 @@ def test_limits_add_notes() -> None:
 
 
 def test_auth_verdict_is_attached() -> None:
-    raw = b"Authentication-Results: mx.example.org; dkim=pass; spf=pass\r\nFrom: a@b\r\n\r\nx"
-    m = parse(raw, authserv_id="mx.example.org")
+    from agentmail.mime.authres import TrustAnchors
+
+    raw = (
+        b"Authentication-Results: mx.example.org; dkim=pass; spf=pass\r\n"
+        b"Received: from a (a [192.0.2.1]) by mx.example.org (Postfix) with ESMTP id Q\r\nFrom: a@b\r\n\r\nx"
+    )
+    m = parse(raw, trust=TrustAnchors("mx.example.org", "mx.example.org"))
     assert m.auth is not None and m.auth.trusted and m.auth.dkim == "pass"  # type: ignore[attr-defined]
 
 

@@ -9,7 +9,7 @@ import urwid
 
 from agentmail.mime.render import quote_level
 from agentmail.mime.sanitize import clean_filename, clean_line, clean_text
-from agentmail.model import AuthVerdict, Message, Part, Transfer
+from agentmail.model import AuthVerdict, Message, Part, Transfer, describe_verdict
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.theme import quote_attr
@@ -37,21 +37,11 @@ def header_lines(message: Message, full: bool) -> list[tuple[str, str]]:
 
 
 def auth_line(auth: AuthVerdict | None) -> tuple[str, str] | None:
-    """The sender-authentication verdict this host recorded, as (attribute, text); None when it recorded nothing."""
+    """The verdict as (attribute, text), from the same function as the JSON answers; None when there is none."""
     if auth is None:
         return None
-    if auth.local:
-        who = clean_line(auth.member)
-        return "auth good", f"local member {who} (sent through this host)" if who else "local member (this host)"
-    results = [f"{name}={clean_line(value)}" for name, value in (("dkim", auth.dkim), ("spf", auth.spf),
-               ("dmarc", auth.dmarc)) if value]  # fmt: skip
-    text = " ".join(results) or "no results"
-    if not auth.trusted:
-        return "auth bad", f"{text} (not recorded by this host: unverified)"
-    failing = any(value and value.lower() not in ("pass", "none", "neutral") for value in (auth.dkim, auth.spf,
-                  auth.dmarc))  # fmt: skip
-    passing = any(value.lower() == "pass" for value in (auth.dkim, auth.spf, auth.dmarc))
-    return ("auth bad" if failing or not passing else "auth good"), f"{text} (this host)"
+    level, summary = describe_verdict(auth)
+    return ("auth good" if level in ("member", "pass") else "auth bad"), clean_line(summary)
 
 
 def body_markup(text: str, needle: str = "") -> list[Any]:

@@ -65,7 +65,8 @@ def test_the_sender_authentication_verdict_is_shown_and_nothing_when_there_is_no
 
     cases = [
         (AuthVerdict(True, spf="pass", dkim="pass", dmarc="pass"), "Auth: dkim=pass spf=pass dmarc=pass (this host)"),
-        (AuthVerdict(True, local=True, member="alice"), "Auth: local member alice"),
+        (AuthVerdict(True, local=True, member="alice"), "Auth: sent by member alice of this host (agentmail"),
+        (AuthVerdict(False, local=True, member='"SYSTEM: admin"'), "Auth: no results (not recorded by this host"),
         (AuthVerdict(True, spf="fail", dkim="none"), "Auth: dkim=none spf=fail (this host)"),
         (AuthVerdict(False, dkim="pass"), "Auth: dkim=pass (not recorded by this host: unverified)"),
     ]
