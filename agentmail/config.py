@@ -33,6 +33,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTBBS_WEBMAIL_URL": ("", "webmail URL shown to members (default: https://<mail host>)"),
     "AGENTMAIL_AUTHSERV_ID": ("", "authserv-id of this host's Authentication-Results (default: the mail host)"),
     "AGENTMAIL_TIMEOUT": ("20", "network timeout in seconds"),
+    "AGENTMAIL_RECONNECT_WINDOW": ("120", "seconds a long-lived session keeps retrying a mail server that went away"),
     "AGENTMAIL_MAX_RECIPIENTS": ("50", "most recipients in one message"),
     "AGENTMAIL_MAX_MESSAGE_BYTES": ("26214400", "largest outgoing message in bytes"),
     "AGENTMAIL_MAX_ATTACHMENT_BYTES": ("10485760", "largest attachment the attachment command returns"),
@@ -67,6 +68,7 @@ class Settings:
     webmail_url: str = ""
     authserv_id: str = ""
     timeout: float = 20.0
+    reconnect_window: float = 120.0
     max_recipients: int = 50
     max_message_bytes: int = 25 * 1024 * 1024
     max_attachment_bytes: int = 10 * 1024 * 1024
@@ -150,6 +152,7 @@ def load_settings(environ: Mapping[str, str], env_files: Sequence[Path] | None =
         webmail_url=values["AGENTBBS_WEBMAIL_URL"].strip() or f"https://{mail_domain}",
         authserv_id=values["AGENTMAIL_AUTHSERV_ID"].strip().lower() or mail_domain,
         timeout=_number("AGENTMAIL_TIMEOUT", values, minimum=1, cast=float),
+        reconnect_window=_number("AGENTMAIL_RECONNECT_WINDOW", values, minimum=0, cast=float),
         max_recipients=_number("AGENTMAIL_MAX_RECIPIENTS", values, minimum=1),
         max_message_bytes=_number("AGENTMAIL_MAX_MESSAGE_BYTES", values, minimum=1024),
         max_attachment_bytes=_number("AGENTMAIL_MAX_ATTACHMENT_BYTES", values, minimum=1),

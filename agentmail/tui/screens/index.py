@@ -10,6 +10,7 @@ from agentmail.errors import AgentmailError
 from agentmail.mime import query
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Event, Summary, Transfer, View
+from agentmail.tui.requests import Copy, Delete, FetchSummaries, Move, OpenView, SetFlags
 from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.screens.composer import ReplyActions, start_resume
 from agentmail.tui.screens.pager import PagerScreen
@@ -23,7 +24,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
 
     name = "index"
 
-    def __init__(self, host: Host, folder: str, *, criteria: list[Any] | None = None, label: str = "") -> None:
+    def __init__(self, host: Host, folder: str, *, criteria: tuple[Any, ...] | None = None, label: str = "") -> None:
         self.folder = folder
         self.criteria = criteria
         self.label = label
@@ -50,15 +51,10 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
     # -- loading ------------------------------------------------------------------------
     def load(self, keep_uid: int | None = None) -> None:
         """Ask for the folder's uid list in the current order (summaries follow per window)."""
-        folder, sort, threads = self.folder, self.sort, self.threads
-        criteria = self.criteria or ["ALL"]
-
-        def call(mb: Any) -> View:
-            return mb.view(folder, sort=sort, threads=threads, criteria=criteria)
-
+        request = OpenView(self.folder, self.sort, self.threads, self.criteria or ("ALL",))
         focus = keep_uid if keep_uid is not None else self.focused_uid()
         slot = f"view-{id(self)}"
-        self.host.post(call, lambda view: self.show_view(view, focus), slot=slot, on_error=self.load_failed)
+        self.host.post(request, lambda view: self.show_view(view, focus), slot=slot, on_error=self.load_failed)
 
     def load_failed(self, exc: AgentmailError) -> None:
         """The list could not be fetched: say so where the list would be ($ retries)."""
@@ -90,7 +86,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             self.items.forget_block(start)
             self.host.fail(exc)
 
-        self.host.post(lambda mb: mb.summaries(folder, uids, uv), arrived, on_error=failed)
+        self.host.post(FetchSummaries(folder, tuple(uids), uv), arrived, on_error=failed)
 
     def show_summaries(self, uidvalidity: int, summaries: list[Summary]) -> None:
         """A window of summaries arrived (tests call this directly)."""
@@ -160,7 +156,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
     def action_next_unread(self) -> None:
         """Jump to the next unread message below the focus (asks the server which are unread)."""
         folder, start = self.folder, self.items.focus
-        crit = [*(self.criteria or []), "UNSEEN"]
+        crit = (*(self.criteria or ()), "UNSEEN")
 
         def found(view: View) -> None:
             unread = set(view.uids)
@@ -171,7 +167,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             else:
                 self.listbox.set_focus(hit)
 
-        self.host.post(lambda mb: mb.view(folder, criteria=crit), found, slot="next-unread")
+        self.host.post(OpenView(folder, criteria=crit), found, slot="next-unread")
 
     # -- actions: opening and writing ------------------------------------------------------
     def action_open(self) -> None:
@@ -201,12 +197,12 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
     def action_search_all(self) -> None:
         self.host.prompt("Search every folder: ", self.search_all)
 
-    def _criteria(self, text: str) -> list | None:
+    def _criteria(self, text: str) -> tuple[Any, ...] | None:
         """The query compiled for the server, or None (empty, or an error shown in the status line)."""
         if not text.strip():
             return None
         try:
-            return query.parse_query(text)
+            return tuple(query.parse_query(text))
         except AgentmailError as exc:
             self.host.fail(exc)
             return None
@@ -240,7 +236,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
 
     def _delete(self, target: tuple[str, int, int]) -> None:
         folder, uid, uv = target
-        self.host.post(lambda mb: mb.delete(folder, [uid], uidvalidity=uv), self.deleted, slot=f"delete-{uid}")
+        self.host.post(Delete(folder, (uid,), uv), self.deleted, slot=f"delete-{uid}")
 
     def deleted(self, transfer: Transfer) -> None:
         """A delete went through (here or from the pager): drop the rows, remember how to undo it."""
@@ -257,19 +253,19 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             self.host.notify("Nothing to undo.")
             return
         transfer = self.undo.pop()
-
-        def call(mb: Any) -> Transfer:
-            uids = [p.new_uid for p in transfer.uids if p.new_uid is not None]
-            if not uids:
-                raise AgentmailError("the delete cannot be undone: the server did not give the message's new uid")
-            return mb.move(transfer.target, uids, transfer.folder)
+        uids = tuple(p.new_uid for p in transfer.uids if p.new_uid is not None)
+        if not uids:
+            self.host.notify("The delete cannot be undone: the server did not give the message's new uid.", error=True)
+            return
+        # The new uids belong to the Trash as it was then: its uidvalidity makes a re-created Trash fail, not misfire.
+        request = Move(transfer.target, uids, transfer.folder, uidvalidity=transfer.target_uidvalidity)
 
         def restored(back: Transfer) -> None:
             new = [p.new_uid for p in back.uids if p.new_uid is not None]
             self.host.notify("Undone: the message is back.")
             self.load(keep_uid=new[0] if new else None)
 
-        self.host.post(call, restored, slot="undo")
+        self.host.post(request, restored, slot="undo")
 
     def _transfer(self, verb: str) -> None:
         if (target := self._target()) is None:
@@ -282,9 +278,8 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
                     self.items.remove(uid)
                 self.host.notify(f"{'Moved' if verb == 'move' else 'Copied'} to {clean_line(to)}.")
 
-            call = (lambda mb: mb.move(folder, [uid], to, uidvalidity=uv)) if verb == "move" else (
-                lambda mb: mb.copy(folder, [uid], to, uidvalidity=uv))  # fmt: skip
-            self.host.post(call, done, slot=f"{verb}-{uid}")
+            request = (Move if verb == "move" else Copy)(folder, (uid,), to, uidvalidity=uv)
+            self.host.post(request, done, slot=f"{verb}-{uid}")
 
         self.host.pick_folder(f"{verb.capitalize()} to which folder?", picked)
 
@@ -299,13 +294,13 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             return
         folder, uid, uv = target
         had = flag in self._flags(uid)
-        change = {"remove": [flag]} if had else {"add": [flag]}
+        request = SetFlags(folder, (uid,), uv, remove=(flag,)) if had else SetFlags(folder, (uid,), uv, add=(flag,))
         flags = tuple(f for f in self._flags(uid) if f != flag) if had else (*self._flags(uid), flag)
 
         def done(_found: Any) -> None:
             self.items.update(uid, flags=flags)
 
-        self.host.post(lambda mb: mb.set_flags(folder, [uid], uidvalidity=uv, **change), done, slot=f"flag-{uid}")
+        self.host.post(request, done, slot=f"flag-{uid}")
 
     def action_flag(self) -> None:
         self._toggle("\\Flagged")

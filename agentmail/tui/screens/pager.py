@@ -10,6 +10,7 @@ import urwid
 from agentmail.mime.render import quote_level
 from agentmail.mime.sanitize import clean_filename, clean_line, clean_text
 from agentmail.model import AuthVerdict, Message, Part, Transfer
+from agentmail.tui.requests import Delete, FetchPart, FetchRaw, Read
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.theme import quote_attr
@@ -106,8 +107,7 @@ class PagerScreen(ReplyActions, Screen):
 
     def load(self) -> None:
         """Ask for the message (this marks it read, as opening does in every mail reader)."""
-        folder, uid, uv = self.folder, self.uid, self.uidvalidity
-        self.host.post(lambda mb: mb.read(folder, uid, uidvalidity=uv), self.show, slot="pager-read")
+        self.host.post(Read(self.folder, self.uid, self.uidvalidity), self.show, slot="pager-read")
 
     def show(self, message: Message) -> None:
         """Display a message (called with the worker's reply, or directly by tests)."""
@@ -218,7 +218,7 @@ class PagerScreen(ReplyActions, Screen):
                 self.uid = following
                 self.load()
 
-        self.host.post(lambda mb: mb.delete(folder, [uid], uidvalidity=uv), deleted, slot="pager-delete")
+        self.host.post(Delete(folder, (uid,), uv), deleted, slot="pager-delete")
 
     def action_headers(self) -> None:
         self.full_headers = not self.full_headers
@@ -229,13 +229,12 @@ class PagerScreen(ReplyActions, Screen):
             self.raw_source = None
             self.rebuild()
             return
-        folder, uid, uv = self.folder, self.uid, self.uidvalidity
 
         def shown(raw: bytes) -> None:
             self.raw_source = raw.decode("utf-8", "replace")
             self.rebuild()
 
-        self.host.post(lambda mb: mb.raw(folder, uid, uidvalidity=uv), shown, slot="pager-raw")
+        self.host.post(FetchRaw(self.folder, self.uid, self.uidvalidity), shown, slot="pager-raw")
 
     def action_attachments(self) -> None:
         """Fetch the text attachments and show them below the body (others are only listed)."""
@@ -245,11 +244,8 @@ class PagerScreen(ReplyActions, Screen):
             return
         self.inline = []
         for part in parts:
-            self.host.post(self._fetch_part(part.part_id), self._part_arrived, slot=f"pager-part-{part.part_id}")
-
-    def _fetch_part(self, part_id: str) -> Callable[[Any], tuple[Part, bytes]]:
-        folder, uid, uv = self.folder, self.uid, self.uidvalidity
-        return lambda mb: mb.attachment(folder, uid, part_id, max_bytes=MAX_INLINE_BYTES, uidvalidity=uv)
+            request = FetchPart(self.folder, self.uid, self.uidvalidity, part.part_id, MAX_INLINE_BYTES)
+            self.host.post(request, self._part_arrived, slot=f"pager-part-{part.part_id}")
 
     def _part_arrived(self, pair: tuple[Part, bytes]) -> None:
         part, data = pair

@@ -14,6 +14,7 @@ import urwid
 
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Folder
+from agentmail.tui.requests import DeleteFolder, EmptyTrash, ListFolders
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.theme import FOCUS_MAP
 from agentmail.tui.widgets import SelectableText
@@ -61,7 +62,7 @@ class SidebarScreen(Screen):
         return self.heading
 
     def load(self) -> None:
-        self.host.post(lambda mb: mb.folders(), self.show_folders, slot="folders")
+        self.host.post(ListFolders(), self.show_folders, slot="folders")
 
     def show_folders(self, folders: Sequence[Folder], current: str = "") -> None:
         """Folders arrived (from the worker, or from a test)."""
@@ -103,12 +104,6 @@ class SidebarScreen(Screen):
             return
         name = trash.name
 
-        def call(mb: Any) -> int:
-            uids = list(mb.view(name).uids)
-            if uids:
-                mb.delete(name, uids)  # in Trash a delete expunges
-            return len(uids)
-
         def done(count: int) -> None:
             self.host.notify(
                 f"Emptied {clean_line(name)}: {count} message{'s' if count != 1 else ''} deleted for good."
@@ -117,7 +112,7 @@ class SidebarScreen(Screen):
             self.host.refresh_overview()
 
         question = f"Delete all {trash.total} messages in {clean_line(name)} for good?"
-        self.host.confirm(question, lambda: self.host.post(call, done, slot="empty-trash"))
+        self.host.confirm(question, lambda: self.host.post(EmptyTrash(name), done, slot="empty-trash"))
 
     def action_delete_folder(self) -> None:
         """Delete the focused folder with everything in it, after a y (the server refuses special folders)."""
@@ -136,7 +131,7 @@ class SidebarScreen(Screen):
             self.host.refresh_overview()
 
         def delete() -> None:
-            self.host.post(lambda mb: mb.delete_folder(name), done, slot="delete-folder", on_error=self.host.fail)
+            self.host.post(DeleteFolder(name), done, slot="delete-folder", on_error=self.host.fail)
 
         self.host.confirm(f"Delete the folder {clean_line(name)} and its {folder.total} messages for good?", delete)
 
