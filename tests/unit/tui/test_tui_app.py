@@ -5,11 +5,10 @@ from __future__ import annotations
 from agentmail.errors import UnavailableError
 from agentmail.model import Folder, FolderRoles, Quota, View
 from agentmail.tui import theme
+from agentmail.tui.app import App
 from agentmail.tui.dispatch import Reply
 from agentmail.tui.requests import GetOverview, Overview, Reconnected, Reconnecting
-from agentmail.tui.app import App
 from agentmail.tui.screens.index import IndexScreen
-
 
 ROLES = FolderRoles((("inbox", "INBOX"), ("drafts", "Drafts"), ("sent", "Sent"), ("trash", "Trash")))
 
@@ -164,7 +163,8 @@ def test_roles_and_the_delete_rule_come_from_the_service() -> None:
     app = _app()
     assert app.expunges("INBOX") is False and app.expunges("Trash") is True and app.role_of("Drafts") == "drafts"
     # a server without SPECIAL-USE whose Trash is "Deleted Items": the service resolved it, the app follows
-    app._overview(overview([Folder("INBOX"), Folder("Deleted Items")], roles=FolderRoles((("trash", "Deleted Items"),))))
+    deleted_items = FolderRoles((("trash", "Deleted Items"),))
+    app._overview(overview([Folder("INBOX"), Folder("Deleted Items")], roles=deleted_items))
     assert app.expunges("Deleted Items") and not app.expunges("INBOX") and app.role_of("Trash") is None
     app._overview(overview([Folder("INBOX")], roles=FolderRoles((("inbox", "INBOX"),))))
     assert app.expunges("INBOX"), "with no Trash a delete is for good, so the app asks first"

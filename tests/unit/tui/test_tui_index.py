@@ -165,7 +165,8 @@ def test_forward_as_attachment_carries_the_original_whole(host, make_summary) ->
     raw = b"From: bob@bbs.test\r\nSubject: report\r\n\r\nnumbers\r\n"
 
     assert host.requests[-1] == FetchOriginal("INBOX", 4, 7)
-    host.posted[-1].reply(Original(Message(uid=4, folder="INBOX", uidvalidity=7, subject="report", text="numbers"), raw))
+    original = Message(uid=4, folder="INBOX", uidvalidity=7, subject="report", text="numbers")
+    host.posted[-1].reply(Original(original, raw))
     draft = host.composed[-1]
     assert draft.forward == raw and draft.subject.startswith("Fwd")
 

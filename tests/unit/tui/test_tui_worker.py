@@ -254,7 +254,7 @@ def test_watching_resumes_from_the_last_token_after_the_server_came_back(quick_b
         watchers.append(FakeWatcher(mb, folder))
         return watchers[-1]
 
-    worker, dispatcher, conn, wake_r, events, _errors = _setup(factory, Connection(down=1))
+    worker, dispatcher, _conn, wake_r, events, _errors = _setup(factory, Connection(down=1))
     dispatcher.watch("INBOX")
     _drain_until(dispatcher, wake_r, lambda: bool(watchers))
     watchers[0].fail_collect = True
