@@ -95,7 +95,7 @@ class SidebarScreen(Screen):
 
     def action_empty_trash(self) -> None:
         """Delete every message in Trash for good, after a y."""
-        trash = next((f for f in self.folders if f.role == "trash"), None)
+        trash = next((f for f in self.folders if self.host.role_of(f.name) == "trash"), None)  # as the service says
         if trash is None:
             self.host.notify("There is no Trash folder here.", error=True)
             return
