@@ -22,7 +22,7 @@ from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
 from agentmail.tui.screens.sidebar import PANE_MIN_COLS, PANE_WIDTH, FolderPane, SidebarScreen
-from agentmail.tui.widgets import ConfirmBar, LineInput
+from agentmail.tui.widgets import ConfirmBar, LineInput, MessageLine
 
 log = logging.getLogger(__name__)
 MAX_SEEN_ADDRESSES = 500
@@ -85,7 +85,8 @@ class App:
         self._seen: dict[str, Address] = {}
         self.hint = urwid.Text("", wrap="clip")
         self.status = urwid.Text("", wrap="clip")
-        self.message = urwid.Text("", wrap="clip")
+        self.line = MessageLine()
+        self.message = self.line.text
         self._line = urwid.WidgetPlaceholder(urwid.AttrMap(self.message, "message"))
         self.footer = urwid.Pile([urwid.AttrMap(self.status, "status"), self._line])
         self.pane = FolderPane(self.pane_clicked)
@@ -103,7 +104,7 @@ class App:
         return req_id
 
     def notify(self, text: str, *, error: bool = False) -> None:
-        self.message.set_text(("error" if error else "message", clean_line(text)))
+        self.line.show(("error" if error else "message", clean_line(text)), error=error)
 
     def fail(self, exc: AgentmailError) -> None:
         """An error from the worker: one sentence in the message line, never a traceback."""
@@ -290,6 +291,12 @@ class App:
         self.hint.set_text(" " + keys.hint_line(top.name if top else "index"))
 
     # -- global keys -------------------------------------------------------------------------
+    def filter_input(self, keys: list[Any], _raw: list[int]) -> list[Any]:
+        """Every key clears the last message first (the key's own answer then shows)."""
+        if any(isinstance(key, str) for key in keys):
+            self.line.clear()
+        return keys
+
     def unhandled(self, key: str | tuple[Any, ...]) -> bool:
         """Keys no screen used: the "global" bindings of the key table."""
         if not isinstance(key, str):
@@ -314,7 +321,7 @@ class App:
         self.notify("Checking for new mail…")
         for screen in self.stack:
             if isinstance(screen, IndexScreen):
-                screen.load()
+                screen.load(fresh=True, report=screen is self.stack[0])
         self.refresh_overview()
 
     def action_compose(self) -> None:
@@ -352,7 +359,8 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
     screen = urwid.display.raw.Screen()
     screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
     loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
-                          unhandled_input=app.unhandled)  # fmt: skip
+                          unhandled_input=app.unhandled, input_filter=app.filter_input)  # fmt: skip
+    app.line.loop = loop
     wake_fd = loop.watch_pipe(app.on_wake)
     from agentmail.tui import worker  # the service behind it; screens never import this
 

@@ -65,6 +65,10 @@ class Screen(urwid.WidgetWrap):
         self.host = host
         self.size: tuple[int, int] = (80, 20)
 
+    def selectable(self) -> bool:
+        """A screen takes keys even when it shows no selectable widget (an empty folder, no matches)."""
+        return True
+
     def title(self) -> str:
         """What the status line shows for this screen."""
         return self.name

@@ -9,7 +9,7 @@ import urwid
 from agentmail.errors import AgentmailError
 from agentmail.mime import query
 from agentmail.mime.sanitize import clean_line
-from agentmail.model import Event, Summary, Transfer, View
+from agentmail.model import Event, Message, Summary, Transfer, View
 from agentmail.tui.requests import Copy, Delete, FetchSummaries, Move, OpenView, SetFlags
 from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.screens.composer import ReplyActions, start_resume
@@ -30,7 +30,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
         self.label = label
         self.sort = "arrival"
         self.threads = False
-        self.undo: list[Transfer] = []
+        self.undo: list[tuple[Transfer, tuple[int, ...]]] = []  # a delete, and the rows its messages were on
         self.generation = 0
         self.items = LazyRows(self._need)
         self.listbox = urwid.ListBox(self.items)
@@ -49,12 +49,26 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
         return f"{where} ({len(self.items)}){extra}"
 
     # -- loading ------------------------------------------------------------------------
-    def load(self, keep_uid: int | None = None) -> None:
-        """Ask for the folder's uid list in the current order (summaries follow per window)."""
+    def load(self, keep_uid: int | None = None, *, fresh: bool = False, report: bool = False) -> None:
+        """Ask for the folder's uid list in the current order (summaries follow per window).
+
+        ``fresh`` fetches the rows again too (``$``: flags may have changed elsewhere); ``report`` says what came.
+        """
         request = OpenView(self.folder, self.sort, self.threads, self.criteria or ("ALL",))
         focus = keep_uid if keep_uid is not None else self.focused_uid()
-        slot = f"view-{id(self)}"
-        self.host.post(request, lambda view: self.show_view(view, focus), slot=slot, on_error=self.load_failed)
+        before = set(self.items.view.uids)
+
+        def shown(view: View) -> None:
+            if fresh:
+                self.items.forget_summaries()
+            self.show_view(view, focus)
+            if report:
+                new = len(set(view.uids) - before)
+                where = clean_line(self.folder)
+                self.host.notify(f"{new} new message{'s' if new != 1 else ''} in {where}." if new else (
+                    f"No new mail in {where}."))  # fmt: skip
+
+        self.host.post(request, shown, slot=f"view-{id(self)}", on_error=self.load_failed)
 
     def load_failed(self, exc: AgentmailError) -> None:
         """The list could not be fetched: say so where the list would be ($ retries)."""
@@ -101,8 +115,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             if event.folder and event.folder != self.folder:
                 continue
             if event.kind == "new" and event.summary is not None and simple:
-                self.items.insert_newest(event.summary)
-                self._holder.original_widget = self.listbox
+                self._show_new(event.summary)
             elif event.kind == "expunged" and event.uid is not None:
                 self.items.remove(event.uid)
             elif event.kind == "flags" and event.uid is not None:
@@ -110,6 +123,20 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             elif event.kind in ("new", "resync_required"):
                 self.load()
                 return
+
+    def _show_new(self, summary: Summary) -> None:
+        """New mail goes on top; when the top row was in view it stays in view, the cursor on the same message."""
+        row = self._focus_row(self.size)
+        top_in_view = row is not None and row == self.items.focus
+        self.items.insert_newest(summary)
+        self._holder.original_widget = self.listbox
+        if top_in_view and row is not None and row + 1 < self.size[1]:
+            self.listbox.change_focus(self.size, self.items.focus, offset_inset=row + 1)
+
+    def mark_read(self, message: Message) -> None:
+        """The pager showed a message (opened, or reached with n and p): its row is read now."""
+        if message.folder == self.folder:
+            self.items.update(message.uid, flags=tuple(dict.fromkeys((*self._flags(message.uid), "\\Seen"))))
 
     # -- what is focused ------------------------------------------------------------------
     def focused_uid(self) -> int | None:
@@ -177,7 +204,8 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
         if self.host.role_of(self.folder) == "drafts":
             start_resume(self.host, *target)
             return
-        pager = PagerScreen(self.host, *target, neighbour=self.neighbour, on_deleted=self.deleted)
+        pager = PagerScreen(self.host, *target, neighbour=self.neighbour, on_deleted=self.deleted,
+                            on_read=self.mark_read)  # fmt: skip
         self.host.push(pager)
         pager.load()
         self.items.update(target[1], flags=tuple({*(self._flags(target[1])), "\\Seen"}))
@@ -239,20 +267,22 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
         self.host.post(Delete(folder, (uid,), uv), self.deleted, slot=f"delete-{uid}")
 
     def deleted(self, transfer: Transfer) -> None:
-        """A delete went through (here or from the pager): drop the rows, remember how to undo it."""
+        """A delete went through (here or from the pager): drop the rows, remember how to undo it (and where)."""
+        uids = self.items.view.uids
+        rows = tuple(uids.index(pair.uid) if pair.uid in uids else 0 for pair in transfer.uids)
         for pair in transfer.uids:
             self.items.remove(pair.uid)
         if transfer.expunged:
             self.host.notify("Deleted for good (there is no Trash to undo from).")
             return
-        self.undo.append(transfer)
+        self.undo.append((transfer, rows))
         self.host.notify(f"Moved to {clean_line(transfer.target)}; u undoes.")
 
     def action_undo(self) -> None:
         if not self.undo:
             self.host.notify("Nothing to undo.")
             return
-        transfer = self.undo.pop()
+        transfer, rows = self.undo.pop()
         uids = tuple(p.new_uid for p in transfer.uids if p.new_uid is not None)
         if not uids:
             self.host.notify("The delete cannot be undone: the server did not give the message's new uid.", error=True)
@@ -261,9 +291,17 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
         request = Move(transfer.target, uids, transfer.folder, uidvalidity=transfer.target_uidvalidity)
 
         def restored(back: Transfer) -> None:
-            new = [p.new_uid for p in back.uids if p.new_uid is not None]
             self.host.notify("Undone: the message is back.")
-            self.load(keep_uid=new[0] if new else None)
+            row_of = {pair.new_uid: row for pair, row in zip(transfer.uids, rows, strict=True)}  # Trash uid -> row
+            placed = sorted((row_of.get(p.uid, 0), p.new_uid) for p in back.uids if p.new_uid is not None)
+            if not placed or self.sort != "arrival" or self.threads or self.is_search:
+                self.load(keep_uid=placed[0][1] if placed else None)  # the server knows where it goes
+                return
+            # A message moved back gets a new, higher uid: in arrival order it goes back to the row it left.
+            for row, uid in placed:
+                self.items.insert_at(row, uid)
+            self._holder.original_widget = self.listbox
+            self.listbox.set_focus(self.items.focus)
 
         self.host.post(request, restored, slot="undo")
 

@@ -88,10 +88,12 @@ class PagerScreen(ReplyActions, Screen):
     name = "pager"
 
     def __init__(self, host: Host, folder: str, uid: int, uidvalidity: int, *, neighbour: Neighbour | None = None,
-                 on_deleted: Callable[[Transfer], None] | None = None) -> None:  # fmt: skip
+                 on_deleted: Callable[[Transfer], None] | None = None,
+                 on_read: Callable[[Message], None] | None = None) -> None:  # fmt: skip
         self.folder, self.uid, self.uidvalidity = folder, uid, uidvalidity
         self.neighbour = neighbour or (lambda _uid, _step: None)
         self.on_deleted = on_deleted or (lambda _transfer: None)
+        self.on_read = on_read or (lambda _message: None)  # the index marks the row read (n and p open others)
         self.message: Message | None = None
         self.full_headers, self.wrap_lines = False, True
         self.raw_source: str | None = None
@@ -114,6 +116,7 @@ class PagerScreen(ReplyActions, Screen):
         self.message, self.raw_source, self.inline, self.needle = message, None, [], ""
         self.uid = message.uid
         self.rebuild()
+        self.on_read(message)
 
     def rebuild(self, focus: int = 0) -> None:
         """Lay the message out again (after a toggle, a search or attachments arriving)."""
