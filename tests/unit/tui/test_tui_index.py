@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentmail.model import Event, Transfer, UidPair, View
-from agentmail.tui.requests import Delete, FetchOriginal, FetchRaw, FetchSummaries, Move, Original, SearchAll
+from agentmail.tui.requests import Delete, FetchOriginal, FetchRaw, FetchSummaries, Move, Original, Read, SearchAll
 from agentmail.tui.screens.index import IndexScreen
 from agentmail.tui.screens.rows import BLOCK, KEEP_BLOCKS
 
@@ -199,3 +199,32 @@ def test_search_every_folder_shows_one_virtual_folder_and_walks_across_folders(h
     assert isinstance(pager, PagerScreen) and (pager.folder, pager.uid, pager.uidvalidity) == ("INBOX", 5, 7)
     pager.action_next_message()
     assert (pager.folder, pager.uid, pager.uidvalidity) == ("Archive", 5, 9)
+
+
+def test_undo_in_arrival_order_puts_the_message_back_on_its_row_not_on_top(host, make_summary) -> None:
+    screen = _index(host, [5, 4, 3])
+    screen.show_summaries(7, [make_summary(5), make_summary(4, "old one"), make_summary(3)])
+    screen.items.set_focus(1)
+    screen.action_delete()
+    host.posted[-1].reply(Transfer("INBOX", "Trash", (UidPair(4, 41),), uidvalidity=7, target_uidvalidity=99))
+    screen.action_undo()
+    host.posted[-1].reply(Transfer("Trash", "INBOX", (UidPair(41, 6),), uidvalidity=99, target_uidvalidity=7))
+    assert screen.items.view.uids == (5, 6, 3) and screen.focused_uid() == 6
+    screen.render((80, 5))
+    assert host.requests[-1] == FetchSummaries("INBOX", (5, 6, 3), 7), "its row is fetched like any other"
+
+
+def test_a_message_the_pager_shows_is_read_in_the_index(host, make_summary, attrs_of) -> None:
+    from agentmail.model import Message
+    from agentmail.tui.screens.pager import PagerScreen
+
+    screen = _index(host, [2, 1])
+    screen.show_summaries(7, [make_summary(2, "first", unread=True), make_summary(1, "second", unread=True)])
+    screen.action_open()
+    pager = host.stack[-1]
+    assert isinstance(pager, PagerScreen)
+    pager.action_next_message()
+    assert host.requests[-1] == Read("INBOX", 1, 7)
+    host.posted[-1].reply(Message(uid=1, folder="INBOX", uidvalidity=7, subject="second"))
+    rows = attrs_of(screen.render((80, 3)))
+    assert not rows[1][0].startswith("N") and "unread" not in rows[1][1]
