@@ -35,6 +35,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTMAIL_MTA_HOSTNAME": ("", "Postfix's myhostname, as in its Received lines (default: the mail host)"),
     "AGENTMAIL_SIGNING_KEY": ("", "sender-signature key (secret, 16+ characters; default: from the master password)"),
     "AGENTMAIL_TIMEOUT": ("20", "network timeout in seconds"),
+    "AGENTMAIL_RECONNECT_WINDOW": ("120", "seconds a long-lived session keeps retrying a mail server that went away"),
     "AGENTMAIL_MAX_RECIPIENTS": ("50", "most recipients in one message"),
     "AGENTMAIL_MAX_MESSAGE_BYTES": ("26214400", "largest outgoing message in bytes"),
     "AGENTMAIL_MAX_ATTACHMENT_BYTES": ("10485760", "largest attachment the attachment command returns"),
@@ -73,6 +74,7 @@ class Settings:
     mta_hostname: str = ""
     signing_key: str = field(default="", repr=False)
     timeout: float = 20.0
+    reconnect_window: float = 120.0
     max_recipients: int = 50
     max_message_bytes: int = 25 * 1024 * 1024
     max_attachment_bytes: int = 10 * 1024 * 1024
@@ -158,6 +160,7 @@ def load_settings(environ: Mapping[str, str], env_files: Sequence[Path] | None =
         mta_hostname=_mta_hostname(values, mail_domain),
         signing_key=_signing_key(values),
         timeout=_number("AGENTMAIL_TIMEOUT", values, minimum=1, cast=float),
+        reconnect_window=_number("AGENTMAIL_RECONNECT_WINDOW", values, minimum=0, cast=float),
         max_recipients=_number("AGENTMAIL_MAX_RECIPIENTS", values, minimum=1),
         max_message_bytes=_number("AGENTMAIL_MAX_MESSAGE_BYTES", values, minimum=1024),
         max_attachment_bytes=_number("AGENTMAIL_MAX_ATTACHMENT_BYTES", values, minimum=1),

@@ -59,6 +59,28 @@ class Folder:
     flags: tuple[str, ...] = ()
 
 
+def delete_expunges(folder: str, trash: str | None) -> bool:
+    """The delete rule: in Trash, or in a mailbox with no Trash, a delete is for good; elsewhere it moves to Trash."""
+    return trash is None or folder == trash
+
+
+@dataclass(frozen=True, slots=True)
+class FolderRoles:
+    """Which folder plays which role (inbox, sent, drafts, trash, ...), as the service resolved them."""
+
+    by_role: tuple[tuple[str, str], ...] = ()  # (role, folder name)
+
+    def folder_for(self, role: str) -> str | None:
+        return next((name for r, name in self.by_role if r == role), None)
+
+    def role_of(self, folder: str) -> str | None:
+        return next((r for r, name in self.by_role if name == folder), None)
+
+    def delete_expunges(self, folder: str) -> bool:
+        """Whether deleting in this folder is for good (see :func:`delete_expunges`)."""
+        return delete_expunges(folder, self.folder_for("trash"))
+
+
 @dataclass(frozen=True, slots=True)
 class Summary:
     """One index row: what the list view and ``list`` show."""

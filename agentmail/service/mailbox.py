@@ -24,7 +24,20 @@ from agentmail.imap import listing
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import signature
 from agentmail.mime.authres import TrustAnchors
-from agentmail.model import Account, Folder, Message, Page, Part, Quota, Summary, Transfer, UidPair, View
+from agentmail.model import (
+    Account,
+    Folder,
+    FolderRoles,
+    Message,
+    Page,
+    Part,
+    Quota,
+    Summary,
+    Transfer,
+    UidPair,
+    View,
+    delete_expunges,
+)
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
 USED_EXTENSIONS = (
@@ -130,6 +143,16 @@ class Mailbox:
             if candidate.lower() in names:
                 return names[candidate.lower()]
         raise NotFoundError(f"this mailbox has no {role} folder", details={"role": role})
+
+    def roles(self) -> FolderRoles:
+        """Which folder plays each role: what front ends show and apply the delete rule with."""
+        found = [("inbox", "INBOX")]
+        found += [(role, name) for role in ROLE_FALLBACKS if (name := self._optional_role(role)) is not None]
+        return FolderRoles(tuple(found))
+
+    def reconnect(self) -> None:
+        """Open a fresh connection now (a long-lived session retrying after the server went away)."""
+        self.session.reconnect()
 
     def create_folder(self, name: str) -> Folder:
         imap_folders.create_folder(self.session, name)
@@ -324,7 +347,7 @@ class Mailbox:
         """Move to Trash; in Trash (or with no Trash) expunge for good."""
         self._writable()
         trash = self._optional_role("trash")
-        if trash is not None and folder != trash:
+        if trash is not None and not delete_expunges(folder, trash):
             return self._transfer(folder, uids, trash, uidvalidity, move=True)
         return self.expunge(folder, uids, uidvalidity=uidvalidity)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 import urwid
 
@@ -18,6 +19,31 @@ class SelectableText(urwid.Text):
 
     def keypress(self, size: tuple[int], key: str) -> str | None:
         return key
+
+
+class MessageLine:
+    """The one-line message under the status line: it lasts until the next key or a few seconds, like mutt's."""
+
+    def __init__(self, seconds: float = 6.0, error_seconds: float = 12.0) -> None:
+        self.text = urwid.Text("", wrap="clip")
+        self.seconds, self.error_seconds = seconds, error_seconds
+        self.loop: Any = None  # the MainLoop, once running (its alarms clear old messages)
+        self._serial = 0
+
+    def show(self, markup: Any, *, error: bool = False) -> None:
+        self._serial += 1
+        self.text.set_text(markup)
+        if self.loop is not None:
+            serial = self._serial
+            self.loop.set_alarm_in(self.error_seconds if error else self.seconds, lambda *_: self._expire(serial))
+
+    def clear(self) -> None:
+        self._serial += 1
+        self.text.set_text("")
+
+    def _expire(self, serial: int) -> None:
+        if serial == self._serial:
+            self.text.set_text("")
 
 
 class LineInput(urwid.Edit):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import urwid
@@ -13,9 +12,9 @@ from agentmail.mime.drafts import draft_from_bytes
 from agentmail.mime.headers import parse_addresses
 from agentmail.mime.sanitize import clean_line, clean_text
 from agentmail.model import Address, Draft, Message
+from agentmail.tui.requests import FetchOriginal, FetchRaw, Original, Read, SaveDraft, Send
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.widgets import addr_list, fmt_size
-from agentmail.tui.worker import save_draft_call, send_call
 
 ADDRESS_FIELDS = ("to", "cc", "bcc")
 FIELDS = (*ADDRESS_FIELDS, "subject")
@@ -112,9 +111,8 @@ class ComposerScreen(Screen):
     def _send(self, draft: Draft) -> None:
         self.sending = True
         self.host.notify("Sending…")
-        self.host.post(send_call(draft, answered=self.answered, flag=self.flag, drop_drafts=tuple(self.draft_uids)),
-                       self._sent,
-                       slot="composer-send", on_error=self._send_failed)  # fmt: skip
+        request = Send(draft, answered=self.answered, flag=self.flag, drop_drafts=tuple(self.draft_uids))
+        self.host.post(request, self._sent, slot="composer-send", on_error=self._send_failed)
 
     def _sent(self, result: Any) -> None:
         self.sending = False
@@ -138,8 +136,8 @@ class ComposerScreen(Screen):
 
     def action_postpone(self) -> None:
         self.host.notify("Saving to Drafts…")
-        self.host.post(save_draft_call(self.current_draft(), *self.draft_uids), self._postponed,
-                       slot="composer-save", on_error=self._postpone_failed)  # fmt: skip
+        request = SaveDraft(self.current_draft(), tuple(self.draft_uids))
+        self.host.post(request, self._postponed, slot="composer-save", on_error=self._postpone_failed)
 
     def _postpone_failed(self, exc: AgentmailError) -> None:
         self.show_error(f"{exc} (the message is still here)")
@@ -213,20 +211,17 @@ def start_reply(host: Host, folder: str, uid: int, uidvalidity: int, *, reply_al
         draft = compose.reply_draft(original, member_address=host.member_address, reply_all=reply_all)
         host.compose(draft, answered=(folder, uid, uidvalidity), flag="\\Answered")
 
-    host.post(_read_peek(folder, uid, uidvalidity), opened, slot="compose-prefill")
+    host.post(Read(folder, uid, uidvalidity, peek=True), opened, slot="compose-prefill")
 
 
 def start_forward(host: Host, folder: str, uid: int, uidvalidity: int, *, as_attachment: bool = False) -> None:
     """Fetch the original and its source, and open a composer with it forwarded inline or attached whole."""
 
-    def opened(pair: tuple[Message, bytes]) -> None:
-        draft = compose.forward_draft(pair[0], pair[1], as_attachment=as_attachment)
+    def opened(original: Original) -> None:
+        draft = compose.forward_draft(original.message, original.raw, as_attachment=as_attachment)
         host.compose(draft, answered=(folder, uid, uidvalidity), flag="$Forwarded")
 
-    def call(mb: Any) -> tuple[Message, bytes]:
-        return mb.read(folder, uid, peek=True, uidvalidity=uidvalidity), mb.raw(folder, uid, uidvalidity=uidvalidity)
-
-    host.post(call, opened, slot="compose-prefill")
+    host.post(FetchOriginal(folder, uid, uidvalidity), opened, slot="compose-prefill")
 
 
 def start_resume(host: Host, folder: str, uid: int, uidvalidity: int) -> None:
@@ -235,11 +230,7 @@ def start_resume(host: Host, folder: str, uid: int, uidvalidity: int) -> None:
     def opened(raw: bytes) -> None:
         host.compose(draft_from_bytes(raw), draft_uid=uid)
 
-    host.post(lambda mb: mb.raw(folder, uid, uidvalidity=uidvalidity), opened, slot="compose-prefill")
-
-
-def _read_peek(folder: str, uid: int, uidvalidity: int) -> Callable[[Any], Message]:
-    return lambda mb: mb.read(folder, uid, peek=True, uidvalidity=uidvalidity)
+    host.post(FetchRaw(folder, uid, uidvalidity), opened, slot="compose-prefill")
 
 
 class ReplyActions:
