@@ -19,11 +19,19 @@ API_VERSION = 1
 SENDER = {"sender": True}
 
 
-def sender_field(default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING) -> Any:
-    """A dataclass field whose value was written by the message's sender."""
+def sender_field(
+    default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING, json: str = ""
+) -> Any:
+    """A dataclass field whose value was written by the message's sender (``json``: its name under content)."""
+    metadata = {**SENDER, "json": json} if json else SENDER
     if default_factory is not dataclasses.MISSING:
-        return field(default_factory=default_factory, metadata=SENDER)
-    return field(default=default, metadata=SENDER)
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def json_name(f: dataclasses.Field) -> str:
+    """The name a dataclass field has in JSON answers."""
+    return f.metadata.get("json") or ("from" if f.name == "sender" else f.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +67,8 @@ class Summary:
     date: datetime | None = None  # the Date header, parsed
     received: datetime | None = None  # INTERNALDATE: when our server stored it
     has_attachments: bool = False
-    message_id: str = ""
-    in_reply_to: str = ""
+    message_id: str | None = None  # a strictly valid <id@host>, else None; the sender's text is in content
+    in_reply_to: str | None = None
     depth: int = 0  # thread depth in a threaded listing
     sanitized: bool = False  # a header carried control/bidi characters that were removed
     sender: Address | None = sender_field(None)
@@ -68,6 +76,8 @@ class Summary:
     cc: tuple[Address, ...] = sender_field(())
     subject: str = sender_field("")
     snippet: str = sender_field("")
+    declared_message_id: str = sender_field("", json="message_id")  # the header as written, cleaned
+    declared_in_reply_to: str = sender_field("", json="in_reply_to")
 
     @property
     def is_unread(self) -> bool:
@@ -90,11 +100,12 @@ class Part:
     """One MIME leaf a reader may want: an attachment, an inline image, an alternative body."""
 
     part_id: str  # IMAP section number ("2", "1.3"); the id ``attachment`` takes
-    content_type: str
+    content_type: str  # a valid type/subtype token, else application/octet-stream
     size: int = 0  # decoded size where known, else the encoded size
     disposition: str = ""  # "attachment" | "inline" | ""
-    content_id: str = ""
+    content_id: str | None = None  # without <>, when it is a strictly valid msg-id; else None
     filename: str = sender_field("")
+    declared_content_id: str = sender_field("", json="content_id")  # the Content-ID as written, cleaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +139,11 @@ class Message:
     size: int = 0
     date: datetime | None = None
     received: datetime | None = None
-    message_id: str = ""
-    in_reply_to: str = ""
-    references: tuple[str, ...] = ()
+    message_id: str | None = None  # a strictly valid <id@host>, else None; the sender's text is in content
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()  # only the strictly valid ids
     sanitized: bool = False
-    notes: tuple[str, ...] = ()  # what decoding could not show, or a limit cut
+    notes: tuple[str, ...] = ()  # what decoding could not show, or a limit cut: our sentences only
     auth: AuthVerdict | None = None
     sender: Address | None = sender_field(None)
     to: tuple[Address, ...] = sender_field(())
@@ -144,6 +155,9 @@ class Message:
     links: tuple[str, ...] = sender_field(())  # numbered references from HTML rendering
     attachments: tuple[Part, ...] = sender_field(())
     headers: tuple[Header, ...] = sender_field(())  # every header, decoded, in order
+    declared_message_id: str = sender_field("", json="message_id")  # the header as written, cleaned
+    declared_in_reply_to: str = sender_field("", json="in_reply_to")
+    declared_references: tuple[str, ...] = sender_field((), json="references")
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +278,7 @@ def to_json(value: Any) -> Any:
         own: dict[str, Any] = {}
         content: dict[str, Any] = {}
         for f in dataclasses.fields(value):
-            out_name = "from" if f.name == "sender" else f.name
+            out_name = json_name(f)
             target = content if f.metadata.get("sender") else own
             target[out_name] = to_json(getattr(value, f.name))
         if content:

@@ -54,7 +54,7 @@ def dataclass_schema(cls: type) -> dict[str, Any]:
     own: dict[str, Any] = {}
     content: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
-        name = "from" if f.name == "sender" else f.name
+        name = model.json_name(f)
         (content if f.metadata.get("sender") else own)[name] = type_schema(hints[f.name])
     props = dict(own)
     if content:
@@ -133,7 +133,7 @@ RESULTS: dict[str, dict[str, Any]] = {
                 {"offset": _INT, "length": _INT, "total_length": _INT, "truncated": _BOOL, "next_offset": _NULLABLE_INT}
             ),
             "message": {"allOf": [_ref("Message")], "description": "content.text, reply_text and html are fenced"},
-            "raw": _STR,
+            "raw": {"type": "string", "description": "--raw: the message source, fenced with fence"},
             "raw_truncated": _BOOL,
             "html_truncated": _BOOL,
         },
@@ -151,6 +151,11 @@ RESULTS: dict[str, dict[str, Any]] = {
     "search": _capped(_obj({"query": _STR, "total": _INT, "results": {"type": "array", "items": _ref("Page")}})),
     "sent": {
         **dataclass_schema(model.SendResult),
+        "properties": {
+            **dataclass_schema(model.SendResult)["properties"],
+            "raw": {"type": "string", "description": "dry runs: the built message, fenced with fence"},
+            "fence": {"type": "string", "description": "dry runs: the marker around raw"},
+        },
         "required": sorted(f.name for f in dataclasses.fields(model.SendResult) if f.name != "raw"),
     },
     "draft": _obj({"folder": _STR, "uid": _NULLABLE_INT}),
