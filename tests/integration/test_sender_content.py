@@ -44,8 +44,7 @@ def big_structure_first() -> bytes:
     blob = base64.encodebytes(os.urandom(1_200_000)).replace(b"\n", b"\r\n")
     big = (
         b'--b2\r\nContent-Type: application/octet-stream; name="big.bin"\r\n'
-        b'Content-Disposition: attachment; filename="big.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-        + blob
+        b'Content-Disposition: attachment; filename="big.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n' + blob
     )
     return ids + parts.replace(b"--b2--", big + b"--b2--")
 
