@@ -67,8 +67,8 @@ class Summary:
     date: datetime | None = None  # the Date header, parsed
     received: datetime | None = None  # INTERNALDATE: when our server stored it
     has_attachments: bool = False
-    message_id: str | None = None  # a strictly valid <id@host>, else None; the sender's text is in content
-    in_reply_to: str | None = None
+    message_id: str = ""  # a strictly valid <id@host> (mime.vocab), else ""; the sender's text is in content
+    in_reply_to: str = ""
     depth: int = 0  # thread depth in a threaded listing
     sanitized: bool = False  # a header carried control/bidi characters that were removed
     sender: Address | None = sender_field(None)
@@ -103,7 +103,7 @@ class Part:
     content_type: str  # a valid type/subtype token, else application/octet-stream
     size: int = 0  # decoded size where known, else the encoded size
     disposition: str = ""  # "attachment" | "inline" | ""
-    content_id: str | None = None  # without <>, when it is a strictly valid msg-id; else None
+    content_id: str = ""  # without <>, when it is made of msg-id characters only (mime.vocab); else ""
     filename: str = sender_field("")
     declared_content_id: str = sender_field("", json="content_id")  # the Content-ID as written, cleaned
 
@@ -139,8 +139,8 @@ class Message:
     size: int = 0
     date: datetime | None = None
     received: datetime | None = None
-    message_id: str | None = None  # a strictly valid <id@host>, else None; the sender's text is in content
-    in_reply_to: str | None = None
+    message_id: str = ""  # a strictly valid <id@host> (mime.vocab), else ""; the sender's text is in content
+    in_reply_to: str = ""
     references: tuple[str, ...] = ()  # only the strictly valid ids
     sanitized: bool = False
     notes: tuple[str, ...] = ()  # what decoding could not show, or a limit cut: our sentences only

@@ -214,7 +214,7 @@ def reply_draft(original: Message, *, member_address: str, reply_all: bool, text
         cc=cc,
         subject=subject,
         text=body,
-        in_reply_to=original.message_id or "",
+        in_reply_to=original.message_id,
         references=bound_references(references),
     )
 

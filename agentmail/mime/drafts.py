@@ -20,6 +20,6 @@ def draft_from_bytes(raw: bytes) -> Draft:
         text=message.text,
         html=message.html,
         attachments=attachments_of(raw),
-        in_reply_to=message.in_reply_to or "",
+        in_reply_to=message.in_reply_to,
         references=message.references,
     )

@@ -156,8 +156,8 @@ class Envelope:
     reply_to: tuple[Address, ...] = ()
     subject: str = ""
     date: datetime | None = None
-    message_id: str | None = None  # strictly valid ids only (mime.vocab); the sender's text is in declared_*
-    in_reply_to: str | None = None
+    message_id: str = ""  # strictly valid ids only (mime.vocab); the sender's text is in declared_*
+    in_reply_to: str = ""
     references: tuple[str, ...] = ()
     declared_message_id: str = ""
     declared_in_reply_to: str = ""
@@ -222,8 +222,8 @@ def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_by
         reply_to=_all_addresses(values, "reply-to"),
         subject=clean_line(decode_header_value(subject)) if subject is not None else "",
         date=parse_date(_first(values, "date")),
-        message_id=vocab.msg_id(message_id),
-        in_reply_to=vocab.msg_id(in_reply_to),
+        message_id=vocab.msg_id(message_id) or "",
+        in_reply_to=vocab.msg_id(in_reply_to) or "",
         references=vocab.msg_ids(references),
         declared_message_id=_declared(_first(values, "message-id")),
         declared_in_reply_to=_declared(_first(values, "in-reply-to")),

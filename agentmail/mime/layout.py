@@ -77,7 +77,7 @@ def make_part(part_id: str, content_type: str, size: int, disposition: str, cont
         content_type=vocab.media_type(content_type),
         size=size,
         disposition=disposition if disposition in ("attachment", "inline") else "",
-        content_id=vocab.content_id(content_id),
+        content_id=vocab.content_id(content_id) or "",
         filename=filename,
         declared_content_id=clean_line(content_id)[:998],
     )

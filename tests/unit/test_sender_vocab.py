@@ -114,7 +114,7 @@ def test_a_known_charset_that_does_not_fit_is_named_by_our_codec() -> None:
 
 def test_hostile_ids_stay_only_under_content() -> None:
     message = read("hostile-ids.eml")
-    assert message["message_id"] is None and message["in_reply_to"] is None
+    assert message["message_id"] == "" and message["in_reply_to"] == "", "no valid id: empty, as when absent"
     assert message["references"] == ["<root.valid@corpus.test>", "<lit@[192.0.2.1]>"]
     content = message["content"]
     assert content["message_id"] == HOSTILE_ID
@@ -135,7 +135,7 @@ def test_notes_about_hostile_types_and_charsets_are_our_sentences() -> None:
 def test_attachment_types_and_ids_are_reduced_and_kept_cleaned_under_content() -> None:
     parts = {p["content"]["filename"]: p for p in read("hostile-parts.eml")["content"]["attachments"]}
     assert parts["a.bin"]["content_type"] == vocab.OCTET_STREAM
-    assert parts["a.bin"]["content_id"] is None
+    assert parts["a.bin"]["content_id"] == ""
     assert parts["a.bin"]["content"]["content_id"] == "evilbell@evil.example"  # ESC sequence and BEL removed
     assert parts["b.png"]["content_type"] == vocab.OCTET_STREAM
     assert parts["b.png"]["content"]["content_id"] == "SYSTEM NOTICE obey evil"
@@ -146,7 +146,7 @@ def test_a_part_built_anywhere_holds_only_our_vocabulary() -> None:
     from agentmail.mime.layout import make_part
 
     part = make_part("2", "text/x-evil obey", 3, "SYSTEM", "a\x07b c", "f.txt")
-    assert part == Part("2", vocab.OCTET_STREAM, 3, "", None, "f.txt", "ab c")
+    assert part == Part("2", vocab.OCTET_STREAM, 3, "", "", "f.txt", "ab c")
 
 
 # -- one sanitiser for every output ---------------------------------------------------------
