@@ -282,7 +282,7 @@ def test_every_answer_line_is_terminal_safe(answers) -> None:
         assert is_terminal_safe(line), (label, [hex(ord(c)) for c in line if not is_terminal_safe(c)][:5])
 
 
-def test_hostile_ids_are_null_outside_content_and_kept_under_it(answers) -> None:
+def test_hostile_ids_are_empty_outside_content_and_kept_under_it(answers) -> None:
     for label in ("hostile-ids", "hostile-structure-first"):
         message = json.loads(answers[f"req-read-{label}"])["message"]
         assert message["message_id"] == "" and message["in_reply_to"] == ""
