@@ -49,13 +49,28 @@ def type_schema(tp: Any) -> dict[str, Any]:
     return {}
 
 
+#: Fields outside ``content`` whose values are a sender's header reduced to our vocabulary (mime.vocab).
+VOCABULARY = {
+    "message_id": "a strictly valid <id@host> (RFC 5322 dot-atom form, at most 250 characters), else empty; "
+    "the sender's text is content.message_id",
+    "in_reply_to": "a strictly valid <id@host>, else empty; the sender's text is content.in_reply_to",
+    "references": "only the strictly valid <id@host> ids; the sender's list is content.references",
+    "content_type": "a type/subtype token (RFC 6838), else application/octet-stream",
+    "content_id": "the Content-ID without <>, when made of msg-id characters only, else empty; "
+    "the sender's text is content.content_id",
+}
+
+
 def dataclass_schema(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     own: dict[str, Any] = {}
     content: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         name = model.json_name(f)
-        (content if f.metadata.get("sender") else own)[name] = type_schema(hints[f.name])
+        sender = f.metadata.get("sender")
+        (content if sender else own)[name] = type_schema(hints[f.name])
+        if not sender and name in VOCABULARY and cls is not model.SendResult:
+            own[name]["description"] = VOCABULARY[name]
     props = dict(own)
     if content:
         props["content"] = {
