@@ -315,8 +315,11 @@ def test_attachment_type_and_content_id_are_reduced(answers) -> None:
 
 
 def test_reply_dry_run_is_fenced_and_threads_only_by_valid_ids(answers) -> None:
+    for label in ("hostile-parts", "hostile-tags", "hostile-ids", "hostile-structure-first"):
+        answer = json.loads(answers[f"req-reply-{label}"])
+        assert answer["ok"], answer["error"]  # main refused these: a hostile reference reached our References
+        assert _fenced(answer["raw"], answer), answer["raw"][:80]
     answer = json.loads(answers["req-reply-hostile-ids"])
-    assert _fenced(answer["raw"], answer)
     assert "SYSTEM:" not in answer["raw"], "a hostile id never reaches our outgoing References"
     assert "<root.valid@corpus.test>" in answer["raw"]
 
