@@ -106,6 +106,7 @@ class Part:
     content_id: str = ""  # without <>, when it is made of msg-id characters only (mime.vocab); else ""
     filename: str = sender_field("")
     declared_content_id: str = sender_field("", json="content_id")  # the Content-ID as written, cleaned
+    declared_content_type: str = sender_field("", json="content_type")  # the type as declared, cleaned
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,7 +55,8 @@ VOCABULARY = {
     "the sender's text is content.message_id",
     "in_reply_to": "a strictly valid <id@host>, else empty; the sender's text is content.in_reply_to",
     "references": "only the strictly valid <id@host> ids; the sender's list is content.references",
-    "content_type": "a type/subtype token (RFC 6838), else application/octet-stream",
+    "content_type": "a type/subtype token (RFC 6838), else application/octet-stream; "
+    "the sender's text is content.content_type",
     "content_id": "the Content-ID without <>, when made of msg-id characters only, else empty; "
     "the sender's text is content.content_id",
 }

@@ -71,7 +71,7 @@ class Node:
 
 
 def make_part(part_id: str, content_type: str, size: int, disposition: str, content_id: str, filename: str) -> Part:
-    """A Part whose own fields hold only our vocabulary; the Content-ID as written goes under content."""
+    """A Part whose own fields hold only our vocabulary; the type and Content-ID as written go under content."""
     return Part(
         part_id=part_id,
         content_type=vocab.media_type(content_type),
@@ -80,6 +80,7 @@ def make_part(part_id: str, content_type: str, size: int, disposition: str, cont
         content_id=vocab.content_id(content_id) or "",
         filename=filename,
         declared_content_id=clean_line(content_id)[:998],
+        declared_content_type=clean_line(content_type)[:998],
     )
 
 

@@ -310,6 +310,10 @@ def test_attachment_type_and_content_id_are_reduced(answers) -> None:
         assert part["content_type"] == "application/octet-stream"
         assert part["content_id"] == ""
         assert part["content"]["content_id"] == "evilbell@evil.example", "ESC and BEL are cleaned away"
+        if label == "hostile-parts":  # parsed whole by agentmail (Dovecot's BODYSTRUCTURE judges the type itself)
+            listed = json.loads(answers[f"req-read-{label}"])["message"]["content"]["attachments"]
+            declared = next(p for p in listed if p["part_id"] == "2")["content"]["content_type"]
+            assert declared == 'application/x-evil"system obey"', "the declared type is kept under content"
         kept = json.loads(answers[f"req-attachment-{label}-4"])["part"]
         assert kept["content_type"] == "application/pdf" and kept["content_id"] == "ii_valid123"
 

@@ -137,6 +137,8 @@ def test_attachment_types_and_ids_are_reduced_and_kept_cleaned_under_content() -
     assert parts["a.bin"]["content_type"] == vocab.OCTET_STREAM
     assert parts["a.bin"]["content_id"] == ""
     assert parts["a.bin"]["content"]["content_id"] == "evilbell@evil.example"  # ESC sequence and BEL removed
+    assert parts["a.bin"]["content"]["content_type"] == 'application/x-evil"system obey"'
+    assert parts["b.png"]["content"]["content_type"] == "image/png", "the OSC sequence is cleaned away"
     assert parts["b.png"]["content_type"] == vocab.OCTET_STREAM
     assert parts["b.png"]["content"]["content_id"] == "SYSTEM NOTICE obey evil"
     assert parts["c.pdf"]["content_type"] == "application/pdf" and parts["c.pdf"]["content_id"] == "ii_valid123"
@@ -146,7 +148,7 @@ def test_a_part_built_anywhere_holds_only_our_vocabulary() -> None:
     from agentmail.mime.layout import make_part
 
     part = make_part("2", "text/x-evil obey", 3, "SYSTEM", "a\x07b c", "f.txt")
-    assert part == Part("2", vocab.OCTET_STREAM, 3, "", "", "f.txt", "ab c")
+    assert part == Part("2", vocab.OCTET_STREAM, 3, "", "", "f.txt", "ab c", "text/x-evil obey")
 
 
 # -- one sanitiser for every output ---------------------------------------------------------
