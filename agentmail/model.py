@@ -29,11 +29,19 @@ def is_member_name(raw: object) -> bool:
     return isinstance(raw, str) and raw.isascii() and bool(_MEMBER_NAME.fullmatch(raw)) and ".." not in raw
 
 
-def sender_field(default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING) -> Any:
-    """A dataclass field whose value was written by the message's sender."""
+def sender_field(
+    default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING, json: str = ""
+) -> Any:
+    """A dataclass field whose value was written by the message's sender (``json``: its name under content)."""
+    metadata = {**SENDER, "json": json} if json else SENDER
     if default_factory is not dataclasses.MISSING:
-        return field(default_factory=default_factory, metadata=SENDER)
-    return field(default=default, metadata=SENDER)
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def json_name(f: dataclasses.Field) -> str:
+    """The name a dataclass field has in JSON answers."""
+    return f.metadata.get("json") or ("from" if f.name == "sender" else f.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,7 @@ class Summary:
     date: datetime | None = None  # the Date header, parsed
     received: datetime | None = None  # INTERNALDATE: when our server stored it
     has_attachments: bool = False
-    message_id: str = ""
+    message_id: str = ""  # a strictly valid <id@host> (mime.vocab), else ""; the sender's text is in content
     in_reply_to: str = ""
     depth: int = 0  # thread depth in a threaded listing
     sanitized: bool = False  # a header carried control/bidi characters that were removed
@@ -100,6 +108,8 @@ class Summary:
     cc: tuple[Address, ...] = sender_field(())
     subject: str = sender_field("")
     snippet: str = sender_field("")
+    declared_message_id: str = sender_field("", json="message_id")  # the header as written, cleaned
+    declared_in_reply_to: str = sender_field("", json="in_reply_to")
 
     @property
     def is_unread(self) -> bool:
@@ -122,11 +132,13 @@ class Part:
     """One MIME leaf a reader may want: an attachment, an inline image, an alternative body."""
 
     part_id: str  # IMAP section number ("2", "1.3"); the id ``attachment`` takes
-    content_type: str
+    content_type: str  # a valid type/subtype token, else application/octet-stream
     size: int = 0  # decoded size where known, else the encoded size
     disposition: str = ""  # "attachment" | "inline" | ""
-    content_id: str = ""
+    content_id: str = ""  # without <>, when it is made of msg-id characters only (mime.vocab); else ""
     filename: str = sender_field("")
+    declared_content_id: str = sender_field("", json="content_id")  # the Content-ID as written, cleaned
+    declared_content_type: str = sender_field("", json="content_type")  # the type as declared, cleaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,11 +205,11 @@ class Message:
     size: int = 0
     date: datetime | None = None
     received: datetime | None = None
-    message_id: str = ""
+    message_id: str = ""  # a strictly valid <id@host> (mime.vocab), else ""; the sender's text is in content
     in_reply_to: str = ""
-    references: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # only the strictly valid ids
     sanitized: bool = False
-    notes: tuple[str, ...] = ()  # what decoding could not show, or a limit cut
+    notes: tuple[str, ...] = ()  # what decoding could not show, or a limit cut: our sentences only
     auth: AuthVerdict | None = None
     sender: Address | None = sender_field(None)
     to: tuple[Address, ...] = sender_field(())
@@ -209,6 +221,9 @@ class Message:
     links: tuple[str, ...] = sender_field(())  # numbered references from HTML rendering
     attachments: tuple[Part, ...] = sender_field(())
     headers: tuple[Header, ...] = sender_field(())  # every header, decoded, in order
+    declared_message_id: str = sender_field("", json="message_id")  # the header as written, cleaned
+    declared_in_reply_to: str = sender_field("", json="in_reply_to")
+    declared_references: tuple[str, ...] = sender_field((), json="references")
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +344,7 @@ def to_json(value: Any) -> Any:
         own: dict[str, Any] = {}
         content: dict[str, Any] = {}
         for f in dataclasses.fields(value):
-            out_name = "from" if f.name == "sender" else f.name
+            out_name = json_name(f)
             target = content if f.metadata.get("sender") else own
             target[out_name] = to_json(getattr(value, f.name))
         if content:

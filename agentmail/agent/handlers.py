@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentmail.agent.draft_input import DRAFT_FIELDS, draft_from_json
-from agentmail.agent.shape import json_size, shape_message, within_budget
+from agentmail.agent.shape import fence_text, json_size, new_fence, shape_message, within_budget
 from agentmail.config import Settings
 from agentmail.errors import NotFoundError, UsageError
 from agentmail.identity import Member
@@ -252,8 +252,12 @@ def _draft_arg(ctx: Context, args: dict[str, Any], required: bool) -> Draft:
 
 
 def _sent(result: Any) -> dict[str, Any]:
+    """A send's answer; a dry run's built message quotes the sender, so it travels fenced like a body."""
     out = to_json(result)
-    if not out.get("raw"):
+    if out.get("raw"):
+        out["fence"] = new_fence()
+        out["raw"] = fence_text(out["raw"], out["fence"])
+    else:
         out.pop("raw", None)
     return out
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Any
@@ -19,23 +18,20 @@ from agentmail.agent import commands
 from agentmail.agent.args import check_values, parse_words
 from agentmail.agent.handlers import Context
 from agentmail.errors import AgentmailError, InternalError, UsageError
+from agentmail.mime.sanitize import escape_json
 from agentmail.model import API_VERSION
 
 log = logging.getLogger(__name__)
-
-# Characters JSON may carry raw but a terminal must not see raw: DEL, C1 controls, line/paragraph
-# separators, bidi and zero-width controls.  Escaping them keeps the JSON identical in meaning.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024
 
 
 def dumps(answer: dict[str, Any], *, pretty: bool = False) -> str:
-    """JSON text safe to print on a terminal (controls escaped, non-ASCII text kept readable)."""
+    """JSON text safe to print on a terminal: what mime.sanitize removes is escaped, other text kept readable."""
     text = json.dumps(
         answer, ensure_ascii=False, indent=2 if pretty else None, separators=None if pretty else (",", ":")
     )
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return escape_json(text)
 
 
 def ok(command: str, result: dict[str, Any]) -> dict[str, Any]:

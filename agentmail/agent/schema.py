@@ -49,13 +49,29 @@ def type_schema(tp: Any) -> dict[str, Any]:
     return {}
 
 
+#: Fields outside ``content`` whose values are a sender's header reduced to our vocabulary (mime.vocab).
+VOCABULARY = {
+    "message_id": "a strictly valid <id@host> (RFC 5322 dot-atom form, at most 250 characters), else empty; "
+    "the sender's text is content.message_id",
+    "in_reply_to": "a strictly valid <id@host>, else empty; the sender's text is content.in_reply_to",
+    "references": "only the strictly valid <id@host> ids; the sender's list is content.references",
+    "content_type": "a type/subtype token (RFC 6838), else application/octet-stream; "
+    "the sender's text is content.content_type",
+    "content_id": "the Content-ID without <>, when made of msg-id characters only, else empty; "
+    "the sender's text is content.content_id",
+}
+
+
 def dataclass_schema(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     own: dict[str, Any] = {}
     content: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
-        name = "from" if f.name == "sender" else f.name
-        (content if f.metadata.get("sender") else own)[name] = type_schema(hints[f.name])
+        name = model.json_name(f)
+        sender = f.metadata.get("sender")
+        (content if sender else own)[name] = type_schema(hints[f.name])
+        if not sender and name in VOCABULARY and cls is not model.SendResult:
+            own[name]["description"] = VOCABULARY[name]
     props = dict(own)
     if content:
         props["content"] = {
@@ -150,7 +166,7 @@ RESULTS: dict[str, dict[str, Any]] = {
                 {"offset": _INT, "length": _INT, "total_length": _INT, "truncated": _BOOL, "next_offset": _NULLABLE_INT}
             ),
             "message": {"allOf": [_ref("Message")], "description": "content.text, reply_text and html are fenced"},
-            "raw": _STR,
+            "raw": {"type": "string", "description": "--raw: the message source, fenced with fence"},
             "raw_truncated": _BOOL,
             "html_truncated": _BOOL,
         },
@@ -168,6 +184,11 @@ RESULTS: dict[str, dict[str, Any]] = {
     "search": _capped(_obj({"query": _STR, "total": _INT, "results": {"type": "array", "items": _ref("Page")}})),
     "sent": {
         **dataclass_schema(model.SendResult),
+        "properties": {
+            **dataclass_schema(model.SendResult)["properties"],
+            "raw": {"type": "string", "description": "dry runs: the built message, fenced with fence"},
+            "fence": {"type": "string", "description": "dry runs: the marker around raw"},
+        },
         "required": sorted(f.name for f in dataclasses.fields(model.SendResult) if f.name != "raw"),
     },
     "draft": _obj({"folder": _STR, "uid": _NULLABLE_INT}),

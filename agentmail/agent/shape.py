@@ -86,12 +86,13 @@ def shape_message(
     content["text"] = fence_text(body, marker)
     newest, _ = window(reply_text(message.text), 0, max(256, max_bytes // 4))
     content["reply_text"] = fence_text(newest, marker)
+    html_truncated = None
     if not (args.get("html") or part == "html"):
         content["html"] = ""
     else:
         html, html_info = window(message.html, 0, max_bytes)
         content["html"] = fence_text(html, marker) if html else ""
-        data["html_truncated"] = html_info["truncated"]
+        html_truncated = html_info["truncated"]
     if part != "headers":
         content["headers"] = []
     answer: dict[str, Any] = {
@@ -102,6 +103,8 @@ def shape_message(
         "text_window": info,
         "message": data,
     }
+    if html_truncated is not None:  # beside the message, where the schema has always put it
+        answer["html_truncated"] = html_truncated
     if args.get("raw") or part == "raw":
         source = load_raw()
         raw_text, raw_info = window(source.decode("utf-8", "replace"), 0, max_bytes)

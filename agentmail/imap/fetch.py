@@ -10,6 +10,7 @@ from agentmail.mime import parse as mime_parse
 from agentmail.mime import signature
 from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_transfer
+from agentmail.mime.layout import make_part
 from agentmail.model import Message, Part
 
 #: Messages up to this size are fetched whole; larger ones by BODYSTRUCTURE and sections (RFC 3501 BODY[n]).
@@ -102,14 +103,7 @@ def fetch_part(session: ImapSession, state: FolderState, uid: int, part_id: str,
             f"part {part_id} is {len(payload)} bytes, over the {max_bytes}-byte limit for one answer",
             details={"size": len(payload), "limit": max_bytes},
         )
-    part = Part(
-        part_id=part_id,
-        content_type=info.content_type,
-        size=len(payload),
-        disposition=info.disposition,
-        content_id=info.content_id,
-        filename=info.filename,
-    )
+    part = make_part(part_id, info.content_type, len(payload), info.disposition, info.content_id, info.filename)
     return part, payload
 
 

@@ -68,7 +68,7 @@ def gather_body(plan: Plan, fetch: Fetch, limits: Limits) -> Body:
             continue
         data = fetch(item.node)
         if data is None:
-            body.notes.append(f"part {item.node.part_id} ({item.node.content_type}) was not fetched")
+            body.notes.append(f"part {item.node.part_id} was not fetched")
             continue
         body.pieces.append(_render(item.kind, item.node, data, body, limits))
     if plan.html is not None and not body.html:
@@ -122,6 +122,9 @@ def assemble_message(
         message_id=envelope.message_id,
         in_reply_to=envelope.in_reply_to,
         references=envelope.references,
+        declared_message_id=envelope.declared_message_id,
+        declared_in_reply_to=envelope.declared_in_reply_to,
+        declared_references=envelope.declared_references,
         sanitized=envelope.sanitized,
         notes=tuple(dict.fromkeys(scrub(n) for n in notes)),
         auth=verdict(envelope.headers, trust, signed_body),

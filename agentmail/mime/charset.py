@@ -66,13 +66,14 @@ def decode_bytes(data: bytes, label: str | None) -> tuple[str, str | None]:
             return data.decode(codec), None
         except (UnicodeDecodeError, LookupError):
             pass
-    declared = f"declared charset {label!r}" if label else "no declared charset"
+    # Notes are our sentences: the label is the sender's text, so only our codec names appear in them.
+    declared = "its declared charset" if label else "no declared charset"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     else:
-        return text, (f"{declared} did not fit; decoded as UTF-8" if codec else None)
+        return text, (f"the text does not fit its declared charset ({codec}); decoded as UTF-8" if codec else None)
     if codec is None:
         mixed = _mixed_utf8(data)
         if mixed is not None:
@@ -83,10 +84,11 @@ def decode_bytes(data: bytes, label: str | None) -> tuple[str, str | None]:
         except UnicodeDecodeError:
             pass
         else:
-            return text, (f"{declared} is unknown; decoded as windows-1252" if label else None)
+            return text, ("its declared charset is unknown; decoded as windows-1252" if label else None)
     if codec:
-        return data.decode(codec, "replace"), f"text is not valid {label}; some characters were replaced"
-    return data.decode("latin-1"), f"{declared}; decoded as latin-1"
+        return data.decode(codec, "replace"), f"the text is not valid {codec}; some characters were replaced"
+    unknown = f"{declared} is unknown" if label else declared
+    return data.decode("latin-1"), f"{unknown}; decoded as latin-1"
 
 
 def _mixed_utf8(data: bytes, max_errors: int = 16) -> str | None:
