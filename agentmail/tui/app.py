@@ -89,6 +89,7 @@ class App:
         self.body = Workspace(self.pane)
         self.frame = urwid.Frame(self.body, header=urwid.AttrMap(self.hint, "hint"), footer=self.footer)
         self.exit_status = 0
+        self._dropping_paste = False
 
     # -- Host: work and messages ----------------------------------------------------------
     def post(self, call: Call, on_done: Callable[[Any], None], *, slot: str = "",
@@ -320,7 +321,36 @@ class App:
         self.refresh_status()
 
     def action_quit(self) -> None:
+        """^C asks before leaving (as mutt does); a message being written is saved to Drafts first."""
+        writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
+        if not writing:
+            self.confirm("Leave agentmail?", self._leave)
+            return
+        composer = writing[-1]
+        self.confirm("Leave agentmail? The message being written is saved to Drafts first.",
+                     lambda: composer.action_postpone(after=self._leave))  # fmt: skip
+
+    def _leave(self) -> None:
         raise urwid.ExitMainLoop
+
+    # -- bracketed paste ---------------------------------------------------------------------
+    def filter_input(self, keys_in: list[Any], _raw: list[int]) -> list[Any]:
+        """A paste goes whole to a text field; where no text field has the focus it is dropped, never run as keys."""
+        kept: list[Any] = []
+        for key in keys_in:
+            if self._dropping_paste:
+                self._dropping_paste = key != "end paste"
+            elif key == "begin paste" and not self._takes_paste():
+                self._dropping_paste = True
+                self.notify("Paste ignored: there is no text field here.", error=True)
+            else:
+                kept.append(key)
+        return kept
+
+    def _takes_paste(self) -> bool:
+        if self.frame.focus_position == "footer":
+            return isinstance(self._line.original_widget, LineInput)
+        return bool(self.stack) and isinstance(self.stack[-1], ComposerScreen)
 
 
 @contextlib.contextmanager
@@ -342,10 +372,10 @@ def _signals_to(wake_fd: int) -> Iterator[None]:
 def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
     """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
     app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
-    screen = urwid.display.raw.Screen()
+    screen = urwid.display.raw.Screen(bracketed_paste_mode=True)  # ESC[?2004h at start, ESC[?2004l at every stop
     screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
     loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
-                          unhandled_input=app.unhandled)  # fmt: skip
+                          unhandled_input=app.unhandled, input_filter=app.filter_input)  # fmt: skip
     wake_fd = loop.watch_pipe(app.on_wake)
     thread = worker.Worker(worker.new_mailbox(settings, member, read_only=read_only), wake_fd,
                            watcher_factory=worker.idle_watcher)  # fmt: skip
@@ -354,7 +384,7 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
     try:
         with _signals_to(wake_fd):
             screen.start()
-            # ^C, ^\ and ^Z reach the app as keys (the composer asks before abandoning a message).
+            # ^C, ^\ and ^Z reach the app as keys (^C asks before leaving and saves a message being written).
             screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
             app.open_folder("INBOX")
             app.tick()
