@@ -106,7 +106,12 @@ BINDINGS: tuple[Binding, ...] = (
     _b("editor", "page_up", ["page up"], "Up a page in the body"),
     _b("editor", "text_start", ["ctrl home"], "Start of the text"),
     _b("editor", "text_end", ["ctrl end"], "End of the text"),
-    _b("editor", "cut_quote", ["ctrl t"], "Trim the quote: cut the quoted original from the cursor's line down (^Y: back)"),
+    _b(
+        "editor",
+        "cut_quote",
+        ["ctrl t"],
+        "Trim the quote: cut the quoted original from the cursor's line down (^Y: back)",
+    ),
     _b("sidebar", "down", ["j", "down"], "Next folder"),
     _b("sidebar", "up", ["k", "up"], "Previous folder"),
     _b("sidebar", "open", ["enter"], "Open the folder (or choose it as the target)", "Open"),

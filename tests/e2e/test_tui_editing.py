@@ -1,4 +1,4 @@
-"""Editing in the real program on a pseudo-terminal, against the real stack: bracketed paste and ^C (issue 15, 3 and 12)."""
+"""Editing in the real program on a pty, against the real stack: bracketed paste and ^C (issue 15, 3 and 12)."""
 
 from __future__ import annotations
 
