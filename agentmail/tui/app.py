@@ -15,6 +15,7 @@ from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Address, Draft, Folder, Quota
 from agentmail.tui import keys, theme, worker
+from agentmail.tui.editor import PasteFilter
 from agentmail.tui.screens.base import Call, Screen
 from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
@@ -89,7 +90,7 @@ class App:
         self.body = Workspace(self.pane)
         self.frame = urwid.Frame(self.body, header=urwid.AttrMap(self.hint, "hint"), footer=self.footer)
         self.exit_status = 0
-        self._dropping_paste = False
+        self.filter_input = PasteFilter(self._takes_paste, self._paste_dropped)
 
     # -- Host: work and messages ----------------------------------------------------------
     def post(self, call: Call, on_done: Callable[[Any], None], *, slot: str = "",
@@ -334,23 +335,14 @@ class App:
         raise urwid.ExitMainLoop
 
     # -- bracketed paste ---------------------------------------------------------------------
-    def filter_input(self, keys_in: list[Any], _raw: list[int]) -> list[Any]:
-        """A paste goes whole to a text field; where no text field has the focus it is dropped, never run as keys."""
-        kept: list[Any] = []
-        for key in keys_in:
-            if self._dropping_paste:
-                self._dropping_paste = key != "end paste"
-            elif key == "begin paste" and not self._takes_paste():
-                self._dropping_paste = True
-                self.notify("Paste ignored: there is no text field here.", error=True)
-            else:
-                kept.append(key)
-        return kept
-
     def _takes_paste(self) -> bool:
+        """Whether a text field has the focus: a prompt, or the composer."""
         if self.frame.focus_position == "footer":
             return isinstance(self._line.original_widget, LineInput)
         return bool(self.stack) and isinstance(self.stack[-1], ComposerScreen)
+
+    def _paste_dropped(self) -> None:
+        self.notify("Paste ignored: there is no text field here.", error=True)
 
 
 @contextlib.contextmanager

@@ -7,6 +7,9 @@ its own undo history and kill ring rather than urwid's, which only newer urwid h
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import urwid
 
 from agentmail.tui import keys
@@ -215,3 +218,27 @@ class TextEditor(urwid.Edit):
             return True
         self._last_kind = ""  # its own cut, never joined to an earlier one
         return self._kill(*span, forward=True)
+
+
+class PasteFilter:
+    """The MainLoop's input filter: a paste goes whole to a text field, else it is dropped, never run as keys.
+
+    Without it a paste on the message list would be read as commands (``d`` deletes, ``m`` composes).
+    A paste may span several reads, so the state lives here between calls.
+    """
+
+    def __init__(self, takes_paste: Callable[[], bool], on_dropped: Callable[[], None]) -> None:
+        self._takes_paste, self._on_dropped = takes_paste, on_dropped
+        self._dropping = False
+
+    def __call__(self, keys_in: list[Any], _raw: list[int]) -> list[Any]:
+        kept: list[Any] = []
+        for key in keys_in:
+            if self._dropping:
+                self._dropping = key != "end paste"
+            elif key == "begin paste" and not self._takes_paste():
+                self._dropping = True
+                self._on_dropped()
+            else:
+                kept.append(key)
+        return kept
