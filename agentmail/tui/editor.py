@@ -95,7 +95,7 @@ class TextEditor(urwid.Edit):
     def paste(self, text: str) -> None:
         """Insert pasted text: tabs and newlines kept in a multi-line field, spaces in a one-line field."""
         if not self.multiline:
-            text = " ".join(text.replace("\t", " ").splitlines())
+            text = " ".join(line for line in text.replace("\t", " ").splitlines() if line)
         if text:
             self._replace(self.edit_pos, self.edit_pos, text, "paste")
 

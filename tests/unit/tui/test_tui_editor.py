@@ -92,7 +92,7 @@ def test_a_paste_is_text_tabs_and_newlines_included_and_one_undo_step() -> None:
 
 def test_a_paste_into_a_one_line_field_stays_on_one_line() -> None:
     field = TextEditor("To: ", "")
-    press(field, "begin paste", *"ada@bbs.test", "enter", *"bob@bbs.test", "tab", "x", "enter", "end paste")
+    press(field, "begin paste", *"ada@bbs.test", "enter", "enter", *"bob@bbs.test", "tab", "x", "enter", "end paste")
     assert field.edit_text == "ada@bbs.test bob@bbs.test x"
 
 
