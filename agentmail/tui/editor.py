@@ -73,8 +73,9 @@ class TextEditor(urwid.Edit):
         before = (self.edit_text, self.edit_pos)
         unhandled = super().keypress(size, key)
         if self.edit_text != before[0]:
-            kind = "type" if self.valid_char(key) and key != " " else key
-            self._record(before, kind)
+            self._record(before, "type" if self.valid_char(key) else key)
+            if key == " ":
+                self._last_kind = "space"  # a word and its space are one undo step; the next word is another
         elif unhandled is None:
             self._last_kind = ""  # the cursor moved: the next typing is a new undo step
         return unhandled

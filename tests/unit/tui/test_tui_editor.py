@@ -79,6 +79,9 @@ def test_undo_goes_back_edit_by_edit() -> None:
     assert editor.edit_text == "hello"
     press(editor, "ctrl _", "ctrl _")  # nothing left to undo: stays empty, the key is still the editor's
     assert editor.edit_text == ""
+    typed(editor, "two words")
+    press(editor, "ctrl _")
+    assert editor.edit_text == "two "
 
 
 def test_a_paste_is_text_tabs_and_newlines_included_and_one_undo_step() -> None:
