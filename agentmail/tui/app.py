@@ -16,6 +16,7 @@ from agentmail.mime.sanitize import clean_line
 from agentmail.model import Address, Draft, Folder, FolderRoles, Quota
 from agentmail.tui import keys, theme
 from agentmail.tui.dispatch import Dispatcher, Reply
+from agentmail.tui.editor import PasteFilter
 from agentmail.tui.requests import GetOverview, Overview, Reconnected, Reconnecting, Request
 from agentmail.tui.screens.base import Screen
 from agentmail.tui.screens.composer import ComposerScreen
@@ -93,6 +94,7 @@ class App:
         self.body = Workspace(self.pane)
         self.frame = urwid.Frame(self.body, header=urwid.AttrMap(self.hint, "hint"), footer=self.footer)
         self.exit_status = 0
+        self.filter_input = PasteFilter(self._takes_paste, self._paste_dropped)
 
     # -- Host: work and messages ----------------------------------------------------------
     def post(self, request: Request[T], on_done: Callable[[T], None], *, slot: str = "",
@@ -334,7 +336,27 @@ class App:
         self.refresh_status()
 
     def action_quit(self) -> None:
+        """^C asks before leaving (as mutt does); a message being written is saved to Drafts first."""
+        writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
+        if not writing:
+            self.confirm("Leave agentmail?", self._leave)
+            return
+        composer = writing[-1]
+        self.confirm("Leave agentmail? The message being written is saved to Drafts first.",
+                     lambda: composer.action_postpone(after=self._leave))  # fmt: skip
+
+    def _leave(self) -> None:
         raise urwid.ExitMainLoop
+
+    # -- bracketed paste ---------------------------------------------------------------------
+    def _takes_paste(self) -> bool:
+        """Whether a text field has the focus: a prompt, or the composer."""
+        if self.frame.focus_position == "footer":
+            return isinstance(self._line.original_widget, LineInput)
+        return bool(self.stack) and isinstance(self.stack[-1], ComposerScreen)
+
+    def _paste_dropped(self) -> None:
+        self.notify("Paste ignored: there is no text field here.", error=True)
 
 
 @contextlib.contextmanager
@@ -356,7 +378,7 @@ def _signals_to(wake_fd: int) -> Iterator[None]:
 def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
     """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
     app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
-    screen = urwid.display.raw.Screen()
+    screen = urwid.display.raw.Screen(bracketed_paste_mode=True)  # ESC[?2004h at start, ESC[?2004l at every stop
     screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
     loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
                           unhandled_input=app.unhandled, input_filter=app.filter_input)  # fmt: skip
@@ -371,7 +393,7 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
     try:
         with _signals_to(wake_fd):
             screen.start()
-            # ^C, ^\ and ^Z reach the app as keys (the composer asks before abandoning a message).
+            # ^C, ^\ and ^Z reach the app as keys (^C asks before leaving and saves a message being written).
             screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
             app.open_folder("INBOX")
             app.tick()

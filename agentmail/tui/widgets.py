@@ -10,6 +10,7 @@ import urwid
 
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Address, Summary
+from agentmail.tui.editor import TextEditor
 
 
 class SelectableText(urwid.Text):
@@ -46,8 +47,8 @@ class MessageLine:
             self.text.set_text("")
 
 
-class LineInput(urwid.Edit):
-    """A one-line prompt: Enter answers, Esc or ^G cancels, Tab completes when a completer is given."""
+class LineInput(TextEditor):
+    """A one-line prompt: Enter answers, Esc or ^G cancels, Tab completes; the editor's line keys (^U, ^W...) work."""
 
     def __init__(
         self,
@@ -61,7 +62,10 @@ class LineInput(urwid.Edit):
         super().__init__(caption, text)
         self._on_done, self._on_cancel, self._complete = on_done, on_cancel, complete
 
-    def keypress(self, size: tuple[int], key: str) -> str | None:
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]
+        if key == "begin paste" or self.pasting:
+            super().keypress(size, key)  # a paste is text, even its newlines: it never answers the prompt
+            return None
         if key == "enter":
             self._on_done(self.edit_text)
             return None

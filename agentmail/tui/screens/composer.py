@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import urwid
@@ -12,6 +13,7 @@ from agentmail.mime.drafts import draft_from_bytes
 from agentmail.mime.headers import parse_addresses
 from agentmail.mime.sanitize import clean_line, clean_text
 from agentmail.model import Address, Draft, Message
+from agentmail.tui.editor import TextEditor
 from agentmail.tui.requests import FetchOriginal, FetchRaw, Original, Read, SaveDraft, Send
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.widgets import addr_list, fmt_size
@@ -20,12 +22,16 @@ ADDRESS_FIELDS = ("to", "cc", "bcc")
 FIELDS = (*ADDRESS_FIELDS, "subject")
 
 
-def _field(label: str, text: str) -> urwid.Edit:
-    return urwid.Edit(("field", f"{label:>8}: "), text)
+def _field(label: str, text: str) -> TextEditor:
+    return TextEditor(("field", f"{label:>8}: "), text)
 
 
 class ComposerScreen(Screen):
-    """To/Cc/Bcc/Subject and the body; ^X sends after a y at the confirm bar, ^P postpones, Esc aborts."""
+    """To/Cc/Bcc/Subject and the body; ^X sends after a y at the confirm bar, ^P postpones, Esc aborts.
+
+    The fields are :class:`TextEditor` widgets (readline keys, undo, bracketed paste); while one takes a
+    paste, every key goes to it, so a Tab or newline in the paste is text and never a field switch.
+    """
 
     name = "composer"
 
@@ -39,11 +45,13 @@ class ComposerScreen(Screen):
             "bcc": _field("Bcc", addr_list(draft.bcc)),
             "subject": _field("Subject", clean_line(draft.subject)),
         }
-        self.body = urwid.Edit("", clean_text(draft.text), multiline=True)
+        self.body = TextEditor("", clean_text(draft.text), multiline=True)
         if answered is not None:  # a reply or forward: write above the quoted original, as its template expects
             self.body.set_edit_pos(0)
         self.error = urwid.Text("")
         self.sending = False
+        self._after_postpone: Callable[[], None] | None = None
+        self._typed_at_start = self._typed()
         # Stored versions of this message in Drafts (the one resumed, one kept after a failed send):
         # removed once it is sent or postponed again, so a message never leaves two drafts behind.
         self.draft_uids: list[int] = [draft_uid] if draft_uid is not None else []
@@ -99,7 +107,25 @@ class ComposerScreen(Screen):
     def keypress(self, size: tuple[int, int], key: str) -> str | None:
         if self.sending:
             return None
+        editor = self._focused_editor()
+        if editor is not None and (editor.pasting or key == "begin paste"):
+            return self._w.keypress(size, key)  # a paste is text: no key in it is a command
+        cols = size[0]
+        header_rows = sum(w.rows((cols,)) for w, _ in self._pile.contents[: self._body_position])
+        self.body.page_rows = max(1, size[1] - header_rows - 1)
         return super().keypress(size, key)
+
+    def _focused_editor(self) -> TextEditor | None:
+        focus = self._pile.focus
+        focus = focus.original_widget if isinstance(focus, urwid.Filler) else focus
+        return focus if isinstance(focus, TextEditor) else None
+
+    def _typed(self) -> tuple[str, ...]:
+        return (*(self.fields[name].edit_text for name in FIELDS), self.body.edit_text)
+
+    def has_changes(self) -> bool:
+        """Whether anything was typed since the composer opened (else leaving loses nothing)."""
+        return self._typed() != self._typed_at_start
 
     def action_send(self) -> None:
         draft = self.validate()
@@ -134,7 +160,9 @@ class ComposerScreen(Screen):
         self.host.fail(exc)  # the connection state, when the server went away
         self.host.notify(text, error=True)
 
-    def action_postpone(self) -> None:
+    def action_postpone(self, after: Callable[[], None] | None = None) -> None:
+        """Save to Drafts and close; then call ``after`` (leaving agentmail saves this way first)."""
+        self._after_postpone = after
         self.host.notify("Saving to Drafts…")
         request = SaveDraft(self.current_draft(), tuple(self.draft_uids))
         self.host.post(request, self._postponed, slot="composer-save", on_error=self._postpone_failed)
@@ -148,6 +176,8 @@ class ComposerScreen(Screen):
         self.draft_uids = []
         self.host.pop(self)
         self.host.notify(f"Postponed: saved in {folder}.")
+        if self._after_postpone is not None:
+            self._after_postpone()
 
     def action_abort(self) -> None:
         self.host.confirm("Abandon this message?", lambda: self.host.pop(self))
