@@ -152,7 +152,7 @@ def _visit_multipart(node: Node, depth: int, plan: Plan, limits: Limits) -> None
         _visit(chosen, depth + 1, plan, limits)
         for other in children:
             if other is not chosen:
-                _list_leaves(other, plan, limits)
+                _list_leaves(other, plan, limits, alternative=True)
     elif sub == "related":
         start = node.params.get("start", "").strip("<>")
         root = next((c for c in children if start and c.content_id == start), children[0])
@@ -188,8 +188,13 @@ def _visit_leaf(node: Node, plan: Plan) -> None:
         plan.listed.append(node)
 
 
-def _list_leaves(node: Node, plan: Plan, limits: Limits) -> None:
-    """List an unchosen alternative or related part (and remember the first HTML body)."""
+def _list_leaves(node: Node, plan: Plan, limits: Limits, *, alternative: bool = False) -> None:
+    """List an unchosen alternative or related part (and remember the first HTML body).
+
+    An unchosen alternative that is only the body in another form (plain or HTML text, not
+    marked as an attachment, no file name) is not listed: it is no attachment, and its HTML
+    is already the message's ``html``.
+    """
     stack = [node]
     while stack:
         current = stack.pop(0)
@@ -202,7 +207,14 @@ def _list_leaves(node: Node, plan: Plan, limits: Limits) -> None:
             continue
         if current.content_type == "text/html" and plan.html is None:
             plan.html = current
+        if alternative and _is_body_form(current):
+            continue
         plan.listed.append(current)
+
+
+def _is_body_form(node: Node) -> bool:
+    """The body as plain text or HTML, not a file (an alternative's other form, not an attachment)."""
+    return node.content_type in BODY_TYPES and node.disposition != "attachment" and not node.filename
 
 
 def _flavour(node: Node) -> str:

@@ -126,7 +126,7 @@ def test_body_choice_parts_and_section_numbers() -> None:
     assert "---------- Forwarded message ----------" in m.text and "inner text" in m.text  # type: ignore[attr-defined]
     assert m.html == '<p>Café <img src="cid:i1"></p>'  # type: ignore[attr-defined]
     ids = {p.part_id: p for p in m.attachments}  # type: ignore[attr-defined]
-    assert ids["1.2.1"].content_type == "text/html"
+    assert "1.2.1" not in ids  # the HTML alternative is the body in another form (m.html), not an attachment
     assert ids["1.2.2"].content_type == "image/png" and ids["1.2.2"].content_id == "i1" and ids["1.2.2"].size == 8
     assert ids["2"].filename == "résumé.pdf" and ids["2"].disposition == "attachment" and ids["2"].size == 5
     assert ids["3"].content_type == "message/rfc822"
@@ -234,6 +234,42 @@ def test_structure_of_single_part_and_garbage() -> None:
         text_parts_to_fetch(weird)
 
 
+ALTERNATIVE = b"""From: a@example.com\r
+Subject: alt\r
+MIME-Version: 1.0\r
+Content-Type: multipart/alternative; boundary="a"\r
+\r
+--a\r
+Content-Type: text/plain\r
+\r
+plain\r
+--a\r
+Content-Type: text/html\r
+\r
+<p>plain</p>\r
+--a\r
+Content-Type: text/calendar\r
+\r
+BEGIN:VCALENDAR\r
+--a\r
+Content-Type: text/html\r
+Content-Disposition: attachment; filename=page.html\r
+\r
+<p>a file</p>\r
+--a--\r
+"""
+
+
+def test_html_alternative_is_not_an_attachment() -> None:
+    """Observed in issue 15: "[2] part 2 (text/html, 152B)"; the other alternatives that are files stay listed."""
+    m = parse(ALTERNATIVE)
+    assert m.text.startswith("plain") and m.html == "<p>plain</p>"  # type: ignore[attr-defined]
+    assert [(p.part_id, p.content_type) for p in m.attachments] == [  # type: ignore[attr-defined]
+        ("3", "text/calendar"),
+        ("4", "text/html"),
+    ]
+
+
 def test_message_from_parts_reads_only_fetched_text() -> None:
     m = message_from_parts(
         b"From: A <a@example.com>\r\nSubject: big one\r\nDate: Mon, 3 Jun 2024 10:00:00 +0000\r\n\r\n",
@@ -246,7 +282,7 @@ def test_message_from_parts_reads_only_fetched_text() -> None:
     )
     assert m.subject == "big one" and m.size == 50_000_000
     assert m.text.startswith("Café ok") and "inner text" in m.text and "From: Alice <a@x.org>" in m.text
-    assert [p.part_id for p in m.attachments] == ["1.2", "2", "3"]
+    assert [p.part_id for p in m.attachments] == ["2", "3"]  # 1.2, the HTML alternative, is the body again
     missing = message_from_parts(b"", {}, STRUCTURE, uid=9, folder="INBOX", uidvalidity=1)
     assert any("was not fetched" in n for n in missing.notes)
 
