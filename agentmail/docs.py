@@ -1,7 +1,7 @@
 """Generate the man page's tables from the code that defines them, and check that they agree.
 
 ``python -m agentmail.docs --write man/agentmail.1`` regenerates the COMMANDS,
-ENVIRONMENT, EXIT STATUS and KEYS sections between their markers;
+ENVIRONMENT, EXIT STATUS, KEYS and QUERY LANGUAGE sections between their markers;
 ``--check`` fails (exit 1) when the file differs, so the docs cannot drift.
 """
 
@@ -88,7 +88,19 @@ def keys_section() -> str:
     return render_man_keys().strip()
 
 
+def query_section() -> str:
+    from agentmail.mime.query import describe
+
+    lines = []
+    for form, meaning in describe():
+        quoted = roff_escape(form).replace('"', '""')  # a literal quote inside a quoted roff argument
+        lines += [".TP", f".B {roff_escape(form)}" if " " not in form else f'.B "{quoted}"']
+        lines.append(roff_escape(meaning + "."))
+    return "\n".join(lines)
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
+    "query": query_section,
     "commands": commands_section,
     "environment": environment_section,
     "exit-status": exit_section,

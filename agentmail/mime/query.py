@@ -248,6 +248,23 @@ def _term(token: Token, today: date) -> Key:
     )
 
 
+def describe() -> tuple[tuple[str, str], ...]:
+    """The language as (form, meaning) rows, built from the tables above: the ``?`` screen and the man page read it."""
+    return (
+        ('word  "a phrase"', "Anywhere in the headers or the body (a bare word is text:)"),
+        (" ".join(f"{key}:x" for key in _TEXT_KEYS), "That header, the body (body:) or anywhere (text:)"),
+        (" ".join(f"{key}:D" for key in _DATE_KEYS), "Dates: YYYY-MM-DD, or a span ago like 7d, 2w, 3m, 1y"),
+        ("is:FLAG", "Flags: " + ", ".join(_IS_VALUES)),
+        ("has:attachment", "Mail with attachments (a server-side approximation: multipart/mixed)"),
+        ("larger:N smaller:N", "Sizes in bytes, or with k, M or G"),
+        ("uid:SET", "An IMAP uid set like 1:100"),
+        ("a b   a AND b", "Both (terms side by side are joined by AND)"),
+        ("a OR b", "Either"),
+        ("NOT a   -a", "Not a"),
+        ("( ... )", "Grouping"),
+    )
+
+
 def parse_query(query: str, *, today: date | None = None) -> list[Any]:
     """Criteria for ``IMAPClient.search``; an empty query means ALL; mistakes raise UsageError."""
     tokens = tokenize(query)

@@ -15,9 +15,10 @@ from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Address, Draft, Folder, FolderRoles, Quota
 from agentmail.tui import keys, theme
+from agentmail.tui import requests as rq
 from agentmail.tui.dispatch import Dispatcher, Reply
 from agentmail.tui.editor import PasteFilter
-from agentmail.tui.requests import GetOverview, Overview, Reconnected, Reconnecting, Request
+from agentmail.tui.requests import GetOverview, Overview, Read, Reconnected, Reconnecting, Request
 from agentmail.tui.screens.base import Screen
 from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 MAX_SEEN_ADDRESSES = 500
 OVERVIEW_INTERVAL = 60.0  # seconds between folder-count refreshes (IDLE covers only the open folder)
 T = TypeVar("T")
+UNBOUND = "Key is not bound. Press ? for help."
+#: Requests whose success changes some folder's counts: the overview is asked for again right after their reply.
+CHANGES_COUNTS = (rq.Read, rq.SetFlags, rq.Move, rq.Copy, rq.Delete, rq.EmptyTrash, rq.DeleteFolder,
+                  rq.CreateFolder, rq.RenameFolder, rq.Send, rq.SaveDraft)  # fmt: skip
+NOT_KEYS = frozenset({"window resize", "begin paste", "end paste"})  # events urwid passes along, not key presses
 
 
 class Workspace(urwid.Widget):
@@ -94,16 +100,27 @@ class App:
         self.body = Workspace(self.pane)
         self.frame = urwid.Frame(self.body, header=urwid.AttrMap(self.hint, "hint"), footer=self.footer)
         self.exit_status = 0
-        self.filter_input = PasteFilter(self._takes_paste, self._paste_dropped)
+        self.paste_filter = PasteFilter(self._takes_paste, self._paste_dropped)
 
     # -- Host: work and messages ----------------------------------------------------------
     def post(self, request: Request[T], on_done: Callable[[T], None], *, slot: str = "",
              on_error: Callable[[AgentmailError], None] | None = None) -> int:  # fmt: skip
         if self.dispatcher is None:
             return 0
+        if isinstance(request, CHANGES_COUNTS) and not (isinstance(request, Read) and request.peek):
+            on_done = self._then_counts(on_done)
         req_id = self.dispatcher.post(request, on_done, slot=slot, on_error=on_error or self.fail)
         self.refresh_status()
         return req_id
+
+    def _then_counts(self, on_done: Callable[[T], None]) -> Callable[[T], None]:
+        """The reply's own callback, then fresh folder counts (this session's change shows in every folder)."""
+
+        def done(value: T) -> None:
+            on_done(value)
+            self.refresh_overview()
+
+        return done
 
     def notify(self, text: str, *, error: bool = False) -> None:
         self.line.show(("error" if error else "message", clean_line(text)), error=error)
@@ -294,10 +311,10 @@ class App:
 
     # -- global keys -------------------------------------------------------------------------
     def filter_input(self, keys: list[Any], _raw: list[int]) -> list[Any]:
-        """Every key clears the last message first (the key's own answer then shows)."""
-        if any(isinstance(key, str) for key in keys):
+        """A paste goes whole to a text field or nowhere; every key clears the last message first (its answer shows)."""
+        if not self.paste_filter.dropping and any(isinstance(k, str) and k not in NOT_KEYS for k in keys):
             self.line.clear()
-        return keys
+        return self.paste_filter(keys, _raw)
 
     def unhandled(self, key: str | tuple[Any, ...]) -> bool:
         """Keys no screen used: the "global" bindings of the key table."""
@@ -305,7 +322,9 @@ class App:
             return False
         action = keys.action_for("global", key)
         if action is None:
-            return False
+            if key not in NOT_KEYS:
+                self.notify(UNBOUND, error=True)
+            return key != "window resize"
         getattr(self, f"action_{action}")()
         return True
 

@@ -232,6 +232,11 @@ class PasteFilter:
         self._takes_paste, self._on_dropped = takes_paste, on_dropped
         self._dropping = False
 
+    @property
+    def dropping(self) -> bool:
+        """True between the start and the end of a paste being dropped (it may span several reads)."""
+        return self._dropping
+
     def __call__(self, keys_in: list[Any], _raw: list[int]) -> list[Any]:
         kept: list[Any] = []
         for key in keys_in:

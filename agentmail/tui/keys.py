@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SCREENS = ("global", "index", "pager", "composer", "editor", "sidebar")
+SCREENS = ("global", "index", "pager", "composer", "editor", "sidebar", "attachments", "part")
 
 #: Headings for the help screen and the man page, in display order.
 TITLES = {
@@ -20,6 +20,8 @@ TITLES = {
     "composer": "Writing a message",
     "editor": "Editing text (the composer's fields and every prompt)",
     "sidebar": "Folder list",
+    "attachments": "Attachments (v in the pager)",
+    "part": "Reading a text attachment",
 }
 
 
@@ -85,7 +87,7 @@ BINDINGS: tuple[Binding, ...] = (
     _b("pager", "delete", ["d"], "Move the message to Trash and show the next one (in Trash: asks first)", "Del"),
     _b("pager", "headers", ["h"], "Show or hide all headers", "Headers"),
     _b("pager", "raw", ["H"], "Show or hide the raw message source"),
-    _b("pager", "attachments", ["v"], "Show text attachments inline", "Attach"),
+    _b("pager", "attachments", ["v"], "List the parts; text and HTML ones open here (nothing is saved)", "Attach"),
     _b("pager", "wrap", ["w"], "Wrap long lines or cut them"),
     _b("pager", "search", ["/"], "Find text in this message (again: next match)", "Find"),
     _b("composer", "send", ["ctrl x"], "Send the message (asks to confirm)", "Send"),
@@ -118,6 +120,19 @@ BINDINGS: tuple[Binding, ...] = (
     _b("sidebar", "back", ["q", "esc"], "Close the folder list", "Back"),
     _b("sidebar", "empty_trash", ["E"], "Empty Trash: delete every message in it for good (asks first)", "Empty Trash"),
     _b("sidebar", "delete_folder", ["D"], "Delete the folder and its messages for good (asks first)"),
+    _b("sidebar", "create_folder", ["N"], "Create a new folder (asks for its name)", "New"),
+    _b("sidebar", "rename_folder", ["R"], "Rename the folder (asks for the new name)", "Rename"),
+    _b("attachments", "down", ["j", "down"], "Next part"),
+    _b("attachments", "up", ["k", "up"], "Previous part"),
+    _b("attachments", "open", ["enter"], "Show a text or HTML part as text (other parts cannot be saved here)", "View"),
+    _b("attachments", "back", ["q", "i", "esc"], "Back to the message", "Back"),
+    _b("part", "back", ["q", "i"], "Back to the list of parts", "Back"),
+    _b("part", "page_down", [" ", "page down"], "Next page"),
+    _b("part", "page_up", ["b", "page up", "-"], "Previous page"),
+    _b("part", "down", ["j", "down", "enter"], "Scroll down a line"),
+    _b("part", "up", ["k", "up"], "Scroll up a line"),
+    _b("part", "top", ["home"], "Top of the part"),
+    _b("part", "bottom", ["end"], "End of the part"),
 )
 
 

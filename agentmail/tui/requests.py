@@ -54,6 +54,23 @@ class DeleteFolder(Request[None]):
 
 
 @dataclass(frozen=True)
+class CreateFolder(Request[Folder]):
+    """Create (and subscribe) a folder."""
+
+    retry_safe = False
+    name: str
+
+
+@dataclass(frozen=True)
+class RenameFolder(Request[Folder]):
+    """Rename a folder (its messages go with it)."""
+
+    retry_safe = False
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
 class EmptyTrash(Request[int]):
     """Expunge every message in the Trash folder; answers how many went."""
 

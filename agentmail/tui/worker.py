@@ -84,6 +84,10 @@ def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
             return len(uids)
         case rq.DeleteFolder():
             return mb.delete_folder(request.name)
+        case rq.CreateFolder():
+            return mb.create_folder(request.name)
+        case rq.RenameFolder():
+            return mb.rename_folder(request.old, request.new)
         case rq.Send():
             return _send(mb, request)
         case rq.SaveDraft():

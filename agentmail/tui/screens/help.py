@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urwid
 
+from agentmail.mime import query
 from agentmail.mime.sanitize import clean_line
 from agentmail.tui import keys
 from agentmail.tui.screens.base import Host, Screen
@@ -21,7 +22,13 @@ def help_rows(webmail_url: str = "") -> list[urwid.Widget]:
         for b in keys.bindings_for(screen):
             shown = ", ".join(keys.display_key(k) for k in b.keys)
             rows.append(urwid.Columns([(18, urwid.Text(("help key", shown))), urwid.Text(b.help)], dividechars=1))
+    rows += [urwid.Divider(" "), urwid.Text(("help title", QUERY_TITLE))]
+    for form, meaning in query.describe():
+        rows.append(urwid.Pile([urwid.Text(("help key", form)), urwid.Padding(urwid.Text(meaning), left=4)]))
     return rows
+
+
+QUERY_TITLE = "Search queries (/ and S here, the search command for agents)"
 
 
 class HelpScreen(Screen):

@@ -8,17 +8,17 @@ from typing import Any
 import urwid
 
 from agentmail.mime.render import quote_level
-from agentmail.mime.sanitize import clean_filename, clean_line, clean_text
-from agentmail.model import AuthVerdict, Message, Part, Transfer, describe_verdict
-from agentmail.tui.requests import Delete, FetchPart, FetchRaw, Read
+from agentmail.mime.sanitize import clean_line, clean_text
+from agentmail.model import AuthVerdict, Message, Transfer, describe_verdict
+from agentmail.tui.requests import Delete, FetchRaw, Read
+from agentmail.tui.screens.attachments import AttachmentsScreen, part_label
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.theme import quote_attr
-from agentmail.tui.widgets import addr_list, fmt_size
+from agentmail.tui.widgets import addr_list
 
 # (uid, step) -> the uid step rows away in the index (or, from an all-folder search, its (folder, uid, uidvalidity)).
 Neighbour = Callable[[int, int], int | tuple[str, int, int] | None]
-MAX_INLINE_BYTES = 256 * 1024
 
 
 def _line(markup: Any, wrap: str) -> urwid.Text:
@@ -66,12 +66,6 @@ def _highlight(line: str, needle: str, attr: str) -> Any:
     return [piece for piece in out if piece[1]] or (attr, "")
 
 
-def part_line(part: Part) -> str:
-    """An attachment as listed under the body: name, type, size."""
-    name = clean_filename(part.filename) if part.filename else f"part {part.part_id}"
-    return f"[{part.part_id}] {name}  ({clean_line(part.content_type)}, {fmt_size(part.size)})"
-
-
 class PagerScreen(ReplyActions, Screen):
     """One message, scrolled like a pager; n/p walk the index it was opened from."""
 
@@ -87,7 +81,6 @@ class PagerScreen(ReplyActions, Screen):
         self.message: Message | None = None
         self.full_headers, self.wrap_lines = False, True
         self.raw_source: str | None = None
-        self.inline: list[tuple[Part, str]] = []
         self.needle = ""
         self.walker = urwid.SimpleFocusListWalker([urwid.Text(("note", "Loading the message…"))])
         self.listbox = urwid.ListBox(self.walker)
@@ -103,7 +96,7 @@ class PagerScreen(ReplyActions, Screen):
 
     def show(self, message: Message) -> None:
         """Display a message (called with the worker's reply, or directly by tests)."""
-        self.message, self.raw_source, self.inline, self.needle = message, None, [], ""
+        self.message, self.raw_source, self.needle = message, None, ""
         self.uid = message.uid
         self.rebuild()
         self.on_read(message)
@@ -130,15 +123,12 @@ class PagerScreen(ReplyActions, Screen):
         rows += [_line(("note", f"[{clean_line(note)}]"), wrap) for note in message.notes]
         rows.append(urwid.Divider("─"))
         rows += [_line(markup, wrap) for markup in body_markup(message.text, self.needle)]
-        for part, text in self.inline:
-            rows += [urwid.Divider("─"), _line(("attachment", part_line(part)), wrap)]
-            rows += [_line(markup, wrap) for markup in body_markup(text, self.needle)]
         if message.links:
             rows += [urwid.Divider(" "), _line(("note", "Links:"), wrap)]
             rows += [_line(("link", f"[{i}] {clean_line(url)}"), wrap) for i, url in enumerate(message.links, 1)]
         if message.attachments:
-            rows += [urwid.Divider(" "), _line(("note", "Attachments (v shows text ones here):"), wrap)]
-            rows += [_line(("attachment", part_line(p)), wrap) for p in message.attachments]
+            rows += [urwid.Divider(" "), _line(("note", "Attachments (v lists them; text ones open):"), wrap)]
+            rows += [_line(("attachment", part_label(p)), wrap) for p in message.attachments]
         return rows
 
     # -- actions --------------------------------------------------------------------------
@@ -230,20 +220,10 @@ class PagerScreen(ReplyActions, Screen):
         self.host.post(FetchRaw(self.folder, self.uid, self.uidvalidity), shown, slot="pager-raw")
 
     def action_attachments(self) -> None:
-        """Fetch the text attachments and show them below the body (others are only listed)."""
-        parts = [p for p in (self.message.attachments if self.message else ()) if p.content_type.startswith("text/")]
-        if not parts:
-            self.host.notify("No text attachments to show.")
+        """mutt's attachment view: every part listed; text and HTML ones open as text, none is saved."""
+        if self.message is None:
             return
-        self.inline = []
-        for part in parts:
-            request = FetchPart(self.folder, self.uid, self.uidvalidity, part.part_id, MAX_INLINE_BYTES)
-            self.host.post(request, self._part_arrived, slot=f"pager-part-{part.part_id}")
-
-    def _part_arrived(self, pair: tuple[Part, bytes]) -> None:
-        part, data = pair
-        self.inline.append((part, data.decode("utf-8", "replace")))
-        self.rebuild(self.listbox.focus_position)
+        self.host.push(AttachmentsScreen(self.host, self.folder, self.uid, self.uidvalidity, self.message.attachments))
 
     def action_wrap(self) -> None:
         self.wrap_lines = not self.wrap_lines

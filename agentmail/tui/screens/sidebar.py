@@ -14,7 +14,7 @@ import urwid
 
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Folder
-from agentmail.tui.requests import DeleteFolder, EmptyTrash, ListFolders
+from agentmail.tui.requests import CreateFolder, DeleteFolder, EmptyTrash, ListFolders, RenameFolder
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.theme import FOCUS_MAP
 from agentmail.tui.widgets import SelectableText
@@ -134,6 +134,45 @@ class SidebarScreen(Screen):
             self.host.post(DeleteFolder(name), done, slot="delete-folder", on_error=self.host.fail)
 
         self.host.confirm(f"Delete the folder {clean_line(name)} and its {folder.total} messages for good?", delete)
+
+    def action_create_folder(self) -> None:
+        """Ask for a name and create the folder; the server's refusal shows as one sentence."""
+        self.host.prompt("New folder name: ", self._create)
+
+    def _create(self, name: str) -> None:
+        name = name.strip()
+        if not name:
+            self.host.notify("No folder created: the name was empty.")
+            return
+
+        def done(folder: Folder) -> None:
+            self.host.notify(f"Created the folder {clean_line(folder.name)}.")
+            self.load()  # the app refreshes the counts after every change
+
+        self.host.post(CreateFolder(name), done, slot="create-folder", on_error=self.host.fail)
+
+    def action_rename_folder(self) -> None:
+        """Ask for the focused folder's new name (the old one to edit) and rename it."""
+        folder = self._focused()
+        if folder is None:
+            return
+        if folder.role or folder.name.upper() == "INBOX":
+            self.host.notify(f"{clean_line(folder.name)} is a special folder and cannot be renamed.", error=True)
+            return
+        old = folder.name
+        self.host.prompt(f"Rename {clean_line(old)} to: ", lambda new: self._rename(old, new.strip()), text=old)
+
+    def _rename(self, old: str, new: str) -> None:
+        if not new or new == old:
+            self.host.notify("The folder keeps its name.")
+            return
+
+        def done(folder: Folder) -> None:
+            self.host.notify(f"Renamed the folder {clean_line(old)} to {clean_line(folder.name)}.")
+            self.host.folder_gone(old)
+            self.load()
+
+        self.host.post(RenameFolder(old, new), done, slot="rename-folder", on_error=self.host.fail)
 
 
 class PaneRow(urwid.WidgetWrap):

@@ -48,3 +48,41 @@ def test_delete_folder_asks_first_and_special_folders_are_refused(host) -> None:
     assert host.requests[-1] == DeleteFolder("Projects")
     host.posted[-1].reply(None)
     assert ("gone Projects", False) in host.notes
+
+
+def test_create_folder_asks_for_a_name_then_posts_it(host) -> None:
+    from agentmail.errors import UsageError
+    from agentmail.tui.requests import CreateFolder, ListFolders
+
+    screen = _sidebar(host)
+    screen.keypress((60, 5), "N")
+    caption, answer = host.prompts[-1]
+    assert caption == "New folder name: " and not host.posted
+    answer("  Projects/2026 ")
+    assert host.requests == [CreateFolder("Projects/2026")]
+    host.posted[-1].reply(Folder("Projects/2026"))
+    assert host.notes[-1] == ("Created the folder Projects/2026.", False)
+    assert host.requests[-1] == ListFolders()
+
+    answer("Projects")
+    host.posted[-1].fail(UsageError("a folder named 'Projects' already exists"))
+    assert host.notes[-1] == ("a folder named 'Projects' already exists", True)
+    answer("")
+    assert host.requests[-1] == CreateFolder("Projects")  # nothing more was posted for an empty name
+
+
+def test_rename_folder_offers_the_old_name_and_refuses_special_folders(host) -> None:
+    from agentmail.tui.requests import RenameFolder
+
+    screen = _sidebar(host)
+    screen.keypress((60, 5), "R")  # INBOX
+    assert not host.prompts and host.notes[-1] == ("INBOX is a special folder and cannot be renamed.", True)
+    screen.keypress((60, 5), "j")
+    screen.keypress((60, 5), "j")
+    screen.keypress((60, 5), "R")
+    caption, answer = host.prompts[-1]
+    assert caption == "Rename Projects to: "
+    answer("Work")
+    assert host.requests == [RenameFolder("Projects", "Work")]
+    host.posted[-1].reply(Folder("Work"))
+    assert ("Renamed the folder Projects to Work.", False) in host.notes and ("gone Projects", False) in host.notes
