@@ -66,6 +66,38 @@ def _highlight(line: str, needle: str, attr: str) -> Any:
     return [piece for piece in out if piece[1]] or (attr, "")
 
 
+def _row_starts(widget: urwid.Widget, cols: int) -> list[int]:
+    """The character offset each screen row of a text line starts at, at this width."""
+    if not isinstance(widget, urwid.Text):
+        return [0]
+    starts = []
+    for row in widget.get_line_translation(cols):
+        offsets = [seg[1] for seg in row if len(seg) >= 2 and seg[1] is not None]
+        starts.append(int(offsets[0]) if offsets else (starts[-1] if starts else 0))
+    return starts or [0]
+
+
+def top_anchor(listbox: urwid.ListBox, size: tuple[int, int]) -> tuple[int, int] | None:
+    """(line, character) of the text at the top of the listbox as drawn at size."""
+    middle, top, _bottom = listbox.calculate_visible(size)
+    if middle is None or top is None:
+        return None
+    offset, focus_widget, focus_pos, _rows, _cursor = middle
+    trim, above = top
+    widget, pos, skipped = (above[-1][0], above[-1][1], trim) if above else (focus_widget, focus_pos, max(0, -offset))
+    starts = _row_starts(widget, size[0])
+    return int(pos), starts[min(skipped, len(starts) - 1)]
+
+
+def put_at_top(listbox: urwid.ListBox, size: tuple[int, int], pos: int, char: int) -> None:
+    """Scroll so the screen row holding character char of line pos is the top row."""
+    if pos >= len(listbox.body):
+        return
+    starts = _row_starts(listbox.body[pos], size[0])
+    row = max(i for i, start in enumerate(starts) if start <= char or i == 0)
+    listbox.change_focus(size, pos, offset_inset=-row)
+
+
 class PagerScreen(ReplyActions, Screen):
     """One message, scrolled like a pager; n/p walk the index it was opened from."""
 
@@ -84,6 +116,8 @@ class PagerScreen(ReplyActions, Screen):
         self.needle = ""
         self.walker = urwid.SimpleFocusListWalker([urwid.Text(("note", "Loading the message…"))])
         self.listbox = urwid.ListBox(self.walker)
+        self._drawn: tuple[int, int] | None = None  # the size last drawn at
+        self._anchor: tuple[int, int] | None = None  # (row, character) at the top when a resize began
         super().__init__(host, self.listbox)
 
     def title(self) -> str:
@@ -105,10 +139,26 @@ class PagerScreen(ReplyActions, Screen):
         """Lay the message out again (after a toggle, a search or attachments arriving)."""
         if self.message is None:
             return
+        self._anchor = None
         wrap = "space" if self.wrap_lines else "clip"
         rows = self._raw_rows(wrap) if self.raw_source is not None else self._message_rows(self.message, wrap)
         self.walker[:] = rows
         self.listbox.set_focus(min(focus, len(rows) - 1))
+
+    # -- keeping the reading position across resizes --------------------------------------
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        """A new size keeps the same line of text at the top (and a round trip of resizes returns exactly)."""
+        if self._drawn is not None and size != self._drawn and len(self.walker):
+            if self._anchor is None:  # remembered until the reader scrolls, so 80 -> 60 -> 80 comes back exactly
+                self._anchor = top_anchor(self.listbox, self._drawn)
+            if self._anchor is not None:
+                put_at_top(self.listbox, size, *self._anchor)
+        self._drawn = size
+        return super().render(size, focus)
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        self._anchor = None  # the reader moves: the next resize keeps the new position
+        return super().keypress(size, key)
 
     def _raw_rows(self, wrap: str) -> list[urwid.Widget]:
         return [_line(line, wrap) for line in clean_text(self.raw_source or "").expandtabs(8).split("\n")]
@@ -177,6 +227,7 @@ class PagerScreen(ReplyActions, Screen):
         return self.folder, self.uid, self.uidvalidity
 
     def on_wheel(self, step: int) -> None:
+        self._anchor = None
         for _ in range(3):
             self._scroll("down" if step > 0 else "up")
 

@@ -121,3 +121,26 @@ def test_forward_as_attachment_from_the_pager(host) -> None:
     assert host.requests[-1] == FetchOriginal("INBOX", 5, 7)
     host.posted[-1].reply(Original(_message(), raw))
     assert host.composed[-1].forward == raw
+
+
+def test_a_resize_to_60x15_and_back_keeps_the_line_at_the_top(host, text_of) -> None:
+    """Observed in issue 15 (16): the reading position moved after a resize and back."""
+    text = "\n".join(" ".join(f"L{n}.{i}" for i in range(25)) for n in range(200))  # each word names its line
+
+    def top_line(lines: list[str]) -> str:
+        return lines[0].split()[0].split(".")[0]
+
+    pager = PagerScreen(host, "INBOX", 5, 7)
+    pager.show(_message(text=text))
+    text_of(pager, (100, 30))
+    for key in [" "] * 3 + ["j"] * 5:
+        pager.keypress((100, 30), key)
+    before = text_of(pager, (100, 30)).splitlines()
+    assert top_line(before).startswith("L")
+    small = text_of(pager, (60, 15)).splitlines()
+    assert top_line(small) == top_line(before)
+    assert text_of(pager, (100, 30)).splitlines() == before  # and back exactly
+    pager.keypress((100, 30), "j")  # scrolling again, then resizing, keeps the new top
+    moved = text_of(pager, (100, 30)).splitlines()
+    assert moved != before
+    assert top_line(text_of(pager, (60, 15)).splitlines()) == top_line(moved)
