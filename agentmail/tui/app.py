@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ from agentmail.tui.widgets import ConfirmBar, LineInput, MessageLine
 
 log = logging.getLogger(__name__)
 MAX_SEEN_ADDRESSES = 500
+HANGUP_SAVE_SECONDS = 10.0  # the most a hang-up waits for a message being written to reach Drafts
 OVERVIEW_INTERVAL = 60.0  # seconds between folder-count refreshes (IDLE covers only the open folder)
 T = TypeVar("T")
 UNBOUND = "Key is not bound. Press ? for help."
@@ -367,6 +369,23 @@ class App:
     def _leave(self) -> None:
         raise urwid.ExitMainLoop
 
+    def save_before_exit(self, seconds: float = HANGUP_SAVE_SECONDS) -> bool:
+        """After a hang-up (the loop has stopped): save a changed message being written to Drafts, best effort.
+
+        Waits for the worker's reply at most ``seconds``; True when the message reached Drafts.
+        """
+        writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
+        if not writing or self.dispatcher is None:
+            return False
+        saved: list[bool] = []
+        writing[-1].action_postpone(after=lambda: saved.append(True))
+        deadline = time.monotonic() + seconds
+        while not saved and self.dispatcher.busy and (left := deadline - time.monotonic()) > 0:
+            self.dispatcher.wait(left)
+        if not saved:
+            log.warning("hang-up: the message being written could not be saved to Drafts in time")
+        return bool(saved)
+
     # -- bracketed paste ---------------------------------------------------------------------
     def _takes_paste(self) -> bool:
         """Whether a text field has the focus: a prompt, or the composer."""
@@ -420,9 +439,15 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
             loop.run()
     except KeyboardInterrupt:
         app.exit_status = 130
+    except OSError as exc:  # the terminal went away under the loop (a hang-up read or drew first)
+        log.info("the terminal is gone: %s", exc)
+        app.exit_status = 129
     finally:
+        if app.exit_status == 129:
+            app.save_before_exit()  # a dropped connection never loses a message being written
         if screen.started:
-            screen.stop()
+            with contextlib.suppress(OSError):  # a hung-up terminal cannot be written to
+                screen.stop()
         thread.stop()
         thread.join(timeout=3)
         with contextlib.suppress(OSError):

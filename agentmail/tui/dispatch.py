@@ -91,6 +91,14 @@ class Dispatcher:
                 return ran
             ran += self._apply(reply)
 
+    def wait(self, timeout: float) -> int:
+        """Block up to timeout for one reply and apply it: only for when the MainLoop no longer runs (a hang-up)."""
+        try:
+            reply = self.replies.get(timeout=max(0.0, timeout))
+        except queue.Empty:
+            return 0
+        return self._apply(reply)
+
     def _apply(self, reply: Reply) -> int:
         if reply.id == EVENTS_ID:
             self.on_events(reply)

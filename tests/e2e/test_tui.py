@@ -26,7 +26,7 @@ COLS, ROWS = 100, 30
 class Tui:
     """agentmail running on a pty; the screen is what pyte makes of the bytes it wrote."""
 
-    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+    def __init__(self, env: dict[str, str], tmp: Path, *, controlling_tty: bool = False) -> None:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
         self.log = (tmp / "tui-stderr.log").open("wb")
@@ -39,6 +39,8 @@ class Tui:
             cwd=REPO_ROOT,
             start_new_session=True,
             close_fds=True,
+            # the pty as the session's controlling terminal, so closing it is a real hang-up (SIGHUP from the kernel)
+            preexec_fn=(lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0)) if controlling_tty else None,
         )
         os.close(slave)
         self.master = master
@@ -80,14 +82,29 @@ class Tui:
     def wait_exit(self, timeout: float = 10.0) -> int:
         deadline = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < deadline:
-            self.pump(0.1)
+            if self.master >= 0:
+                self.pump(0.1)
+            else:
+                time.sleep(0.1)  # hung up: nothing to read, only the exit to wait for
         return self.proc.wait(timeout=1)
+
+    def resize(self, cols: int, rows: int) -> None:
+        """Change the window size as a terminal does (the kernel sends SIGWINCH); the emulator follows."""
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.screen.resize(rows, cols)
+        self.pump(0.2)
+
+    def hang_up(self) -> None:
+        """Close the terminal's master side, as sshd does when the connection drops."""
+        os.close(self.master)
+        self.master = -1
 
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()  # only the process this test started, by its own handle
             self.proc.wait(5)
-        os.close(self.master)
+        if self.master >= 0:
+            os.close(self.master)
         self.log.close()
 
 

@@ -104,3 +104,50 @@ def test_a_peek_changes_no_counts() -> None:
     app.post(Read("INBOX", 3, 7, peek=True), lambda _m: None)
     recorder.posted[-1][1](_message())
     assert recorder.requests == [Read("INBOX", 3, 7, peek=True)]
+
+
+def _writing_app() -> tuple[App, list[Request[Any]], Any]:
+    """An app with a real Dispatcher whose worker is the test: a composer open with text typed in it."""
+    import queue
+
+    from agentmail.model import Draft
+    from agentmail.tui.dispatch import Dispatcher
+
+    submitted: list[Request[Any]] = []
+
+    def submit(request: Any) -> int:
+        submitted.append(request)
+        return len(submitted)
+
+    replies: queue.Queue[Any] = queue.Queue()
+    app = App("alice@bbs.test", dispatcher=Dispatcher(submit, replies))
+    app.push(IndexScreen(app, "INBOX"))
+    app.compose(Draft())
+    for key in "bob@bbs.test":
+        app.frame.keypress((100, 24), key)
+    return app, submitted, replies
+
+
+def test_a_hang_up_saves_the_message_being_written_to_drafts() -> None:
+    from agentmail.tui.dispatch import Reply
+    from agentmail.tui.requests import SaveDraft
+
+    app, submitted, replies = _writing_app()
+    replies.put(Reply(1, value=("Drafts", 12)))  # the worker's answer to the first request, already on its way
+    assert app.save_before_exit(seconds=5) is True
+    (request,) = [r for r in submitted if isinstance(r, SaveDraft)]
+    assert [a.email for a in request.draft.to] == ["bob@bbs.test"]
+
+
+def test_a_hang_up_waits_only_so_long_for_the_server() -> None:
+    app, submitted, _replies = _writing_app()
+    assert app.save_before_exit(seconds=0.05) is False  # no reply ever comes: give up, never hang
+    assert len(submitted) == 1
+
+
+def test_a_hang_up_with_nothing_typed_saves_nothing() -> None:
+    from agentmail.model import Draft
+
+    app, recorder = _app()
+    app.compose(Draft())
+    assert app.save_before_exit(seconds=0.05) is False and recorder.requests == []
