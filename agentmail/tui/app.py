@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -413,6 +414,16 @@ def _signals_to(wake_fd: int) -> Iterator[None]:
             signal.signal(sig, previous)
 
 
+def _let_go_of_a_dead_terminal() -> None:
+    """After a hang-up: if the terminal is gone, send what is left for it to /dev/null, so exiting cannot fail."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
     """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
     app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
@@ -439,7 +450,7 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
             loop.run()
     except KeyboardInterrupt:
         app.exit_status = 130
-    except OSError as exc:  # the terminal went away under the loop (a hang-up read or drew first)
+    except (OSError, urwid.InputClosedError) as exc:  # the terminal went away (its end of file came first)
         log.info("the terminal is gone: %s", exc)
         app.exit_status = 129
     finally:
@@ -448,6 +459,8 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
         if screen.started:
             with contextlib.suppress(OSError):  # a hung-up terminal cannot be written to
                 screen.stop()
+        if app.exit_status == 129:
+            _let_go_of_a_dead_terminal()
         thread.stop()
         thread.join(timeout=3)
         with contextlib.suppress(OSError):
