@@ -42,13 +42,14 @@ def _list_status(client: imapclient.IMAPClient) -> list[Folder]:
         raise imaplib.IMAP4.error(f"LIST failed: {dat}")
     _, listing = imap._untagged_response(typ, dat, "LIST")
     statuses = imap.untagged_responses.pop("STATUS", [])
-    counts: dict[str, tuple[int, int]] = {}
+    merged: dict[str, dict[bytes, Any]] = {}
     for line in statuses:
         parsed = parse_response([line] if isinstance(line, bytes) else list(line))
         if len(parsed) >= 2:
             name = decode_folder(parsed[0] if isinstance(parsed[0], bytes) else str(parsed[0]).encode())
-            items = dict(zip(parsed[1][::2], parsed[1][1::2], strict=False))
-            counts[name] = (int(items.get(b"MESSAGES", 0)), int(items.get(b"UNSEEN", 0)))
+            # merged: a NOTIFY STATUS (RFC 5465) arriving meanwhile may carry only some items
+            merged.setdefault(name, {}).update(zip(parsed[1][::2], parsed[1][1::2], strict=False))
+    counts = {name: (int(i.get(b"MESSAGES", 0)), int(i.get(b"UNSEEN", 0))) for name, i in merged.items()}
     out = []
     for flags, delim, name in client._proc_folder_list(listing):
         total, unseen = counts.get(name, (0, 0))

@@ -6,30 +6,55 @@ other command, and re-enter it every few minutes so neither side times out.
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 
-from agentmail.errors import UnavailableError
+from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.imap.session import ImapSession
+
+log = logging.getLogger(__name__)
 
 #: Re-issue IDLE before Dovecot's (and NATs') 30-minute timeouts.
 IDLE_RENEW_SECONDS = 25 * 60
+#: RFC 5465: the selected folder's events as plain IDLE gives them (EXISTS, EXPUNGE, FETCH), and for every other
+#: folder of the member's a STATUS response (Dovecot 2.3 sends them while idling; no initial STATUS burst).
+NOTIFY_SET = b"SET (selected (MessageNew MessageExpunge FlagChange)) (personal (MessageNew MessageExpunge FlagChange))"
 
 
 class Idle:
     """IDLE state of one session; only the session's owner thread may use it."""
 
-    def __init__(self, session: ImapSession) -> None:
+    def __init__(self, session: ImapSession, *, other_folders: bool = False) -> None:
         self._session = session
         self.active = False
         self._since = 0.0
+        self._other_folders = other_folders
+        self._notified: object = None  # the connection NOTIFY was set on (a new one after a reconnect needs it again)
 
     def start(self) -> None:
         if self.active:
             return
+        if self._other_folders:
+            self._notify_other_folders()
         self._session.call(lambda c: c.idle())
         self.active = self._session.idling = True
         self._since = time.monotonic()
+
+    def _notify_other_folders(self) -> None:
+        """Ask for STATUS news of every other folder while idling (NOTIFY), once per connection; without it, none."""
+        client = self._session.client
+        if client is self._notified or not self._session.has("NOTIFY"):
+            return
+        try:
+            self._session.call(lambda c: c._raw_command(b"NOTIFY", [NOTIFY_SET], uid=False))
+        except UnavailableError:
+            raise
+        except AgentmailError as exc:  # refused: other folders' counts then follow only the periodic refresh
+            log.info("the server refused NOTIFY: %s", exc)
+            self._other_folders = False
+            return
+        self._notified = self._session.client
 
     def fileno(self) -> int:
         """The socket to poll while idling."""
@@ -74,3 +99,8 @@ def _at_eof(sock: socket.socket) -> bool:
 def _is_keepalive(response: object) -> bool:
     """Dovecot sends "* OK Still here" every few minutes while idling."""
     return isinstance(response, tuple) and len(response) >= 1 and response[0] == b"OK"
+
+
+def is_status(response: object) -> bool:
+    """A NOTIFY STATUS response: another folder changed (RFC 5465)."""
+    return isinstance(response, tuple) and len(response) >= 2 and response[0] == b"STATUS"

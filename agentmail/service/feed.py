@@ -111,11 +111,13 @@ def changes_page(
 class Watcher:
     """IDLE on the mailbox's one connection, turning server pushes into change events."""
 
-    def __init__(self, mailbox: Mailbox, folder: str = "INBOX") -> None:
+    def __init__(self, mailbox: Mailbox, folder: str = "INBOX", *, other_folders: bool = False) -> None:
         self.mailbox = mailbox
         self.folder = folder
         self.token = ""
-        self._idle = imap_idle.Idle(mailbox.session)
+        self.elsewhere = False  # set when another folder changed (NOTIFY); whoever reads it clears it
+        self._here = False  # the watched folder has news that collect() turns into events
+        self._idle = imap_idle.Idle(mailbox.session, other_folders=other_folders)
 
     def start(self, since: str | None = None) -> tuple[list[Event], str]:
         """Begin watching; with a token, first report what happened since it."""
@@ -130,8 +132,12 @@ class Watcher:
         return self._idle.fileno()
 
     def poll(self, timeout: float) -> bool:
-        """Wait up to timeout for the server; True when it said something worth a look."""
-        return bool(self._idle.check(timeout))
+        """Wait up to timeout for the server; True when it said something worth a look (here or elsewhere)."""
+        responses = self._idle.check(timeout)
+        here = [r for r in responses if not imap_idle.is_status(r)]
+        self.elsewhere = self.elsewhere or len(here) < len(responses)
+        self._here = self._here or bool(here)
+        return bool(responses)
 
     def pause(self) -> None:
         """Leave IDLE so the connection can serve a request."""
@@ -145,7 +151,13 @@ class Watcher:
         self._idle.start()
 
     def collect(self) -> list[Event]:
-        """Leave IDLE and compute what changed since the last token (the caller resumes)."""
+        """Leave IDLE and compute what changed since the last token (the caller resumes).
+
+        When only other folders changed (NOTIFY), IDLE goes on: there is nothing to compute here.
+        """
+        if not self._here and self.elsewhere:
+            return []
+        self._here = False
         self._idle.stop()
         events, self.token = changes(self.mailbox, self.folder, self.token or None)
         return events

@@ -267,6 +267,10 @@ class App:
             self.notify(f"Reconnecting to the mail server… (retry in {reply.value.retry_in}s)", error=True)
             self.refresh_status()
             return
+        if isinstance(reply.value, rq.FoldersChanged):
+            self.connection = "connected"
+            self.refresh_overview()  # changes made elsewhere to folders other than the open one
+            return
         if isinstance(reply.value, Reconnected):
             self.connection = "connected"
             self.notify("Reconnected to the mail server.")

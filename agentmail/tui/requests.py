@@ -238,3 +238,8 @@ class Reconnecting:
 @dataclass(frozen=True)
 class Reconnected:
     """The connection is back (the watched folder's changes follow as events)."""
+
+
+@dataclass(frozen=True)
+class FoldersChanged:
+    """Another folder changed (the server said so while idling, through NOTIFY): its counts are out of date."""

@@ -149,7 +149,7 @@ def idle_watcher(mailbox: Any, folder: str) -> WatcherLike:
     """IMAP IDLE through service.feed (imported late: a missing feed must not break the TUI)."""
     from agentmail.service.feed import Watcher
 
-    return Watcher(mailbox, folder)
+    return Watcher(mailbox, folder, other_folders=True)  # NOTIFY: other folders' counts follow changes elsewhere
 
 
 def backoff(first: float = FIRST_RETRY, cap: float = RETRY_CAP) -> Iterator[float]:
@@ -348,6 +348,10 @@ class Worker(threading.Thread):
             return
         if events:
             self._post(Reply(EVENTS_ID, value=events))
+        if getattr(self._watcher, "elsewhere", False):  # another folder changed (NOTIFY STATUS while idling)
+            self._watcher.elsewhere = False  # type: ignore[union-attr]
+            if not events:  # events already make the app refresh every count
+                self._post(Reply(EVENTS_ID, value=rq.FoldersChanged()))
 
     def _lost(self, exc: AgentmailError, *, may_reconnect: bool = True) -> None:
         """Watching failed: wait for the server to come back and watch again, or tell the UI and retry later."""

@@ -159,3 +159,20 @@ def test_a_hang_up_while_writing_saves_the_message_to_drafts(stack, member, run_
     assert t.wait_exit(timeout=20) == 129
     saved = stack.wait_for_message(who, "Drafts", match=subject, timeout=20)
     assert b"a thought the connection must not lose" in saved.raw
+
+
+def test_other_folders_counts_follow_changes_made_elsewhere(stack, member, run_tui) -> None:
+    """NOTIFY: mail arriving in a folder that is not open shows in the pane without waiting for the minute tick."""
+    who = member()
+    other = f"zz-{uuid.uuid4().hex[:6]}"
+    stack.deliver(who, _message("Already read"), folder=other, flags=["\\Seen"])
+    t = run_tui(who)
+    t.wait_for(other)
+    t.wait_for("connected")
+    assert _pane_count(t.text(), other) == ""
+    stack.deliver(who, _message("Filed by a rule"), folder=other)
+    for _ in range(100):  # until the pane shows it (the counts follow NOTIFY's STATUS news, not a timer)
+        if _pane_count(t.text(), other) == "1":
+            break
+        t.pump(0.1)
+    assert _pane_count(t.text(), other) == "1", t.text()

@@ -151,3 +151,12 @@ def test_a_hang_up_with_nothing_typed_saves_nothing() -> None:
     app, recorder = _app()
     app.compose(Draft())
     assert app.save_before_exit(seconds=0.05) is False and recorder.requests == []
+
+
+def test_news_of_other_folders_refreshes_every_count() -> None:
+    from agentmail.tui.dispatch import Reply
+    from agentmail.tui.requests import FoldersChanged
+
+    app, recorder = _app()
+    app.on_events(Reply(0, value=FoldersChanged()))
+    assert recorder.requests == [GetOverview()]

@@ -277,3 +277,36 @@ def test_every_request_type_is_served_in_the_one_dispatch_table() -> None:
         mutates = kind.__name__ in {"Send", "SaveDraft", "Move", "Copy", "Delete", "EmptyTrash", "DeleteFolder",
                                       "CreateFolder", "RenameFolder"}  # fmt: skip
         assert kind.retry_safe is not mutates, kind.__name__
+
+
+class ElsewhereWatcher(FakeWatcher):
+    """The server said only that another folder changed (a NOTIFY STATUS while idling)."""
+
+    elsewhere = False
+
+    def poll(self, timeout: float) -> bool:
+        found = super().poll(timeout)
+        self.elsewhere = self.elsewhere or found
+        return found
+
+    def collect(self) -> list[Event]:
+        os.read(self.r, 100)
+        return []
+
+
+def test_news_of_other_folders_arrives_as_folders_changed() -> None:
+    from agentmail.tui.requests import FoldersChanged
+
+    watchers: list[ElsewhereWatcher] = []
+
+    def factory(mb, folder):
+        watchers.append(ElsewhereWatcher(mb, folder))
+        return watchers[-1]
+
+    worker, dispatcher, _conn, wake_r, events, _errors = _setup(factory)
+    dispatcher.watch("INBOX")
+    _drain_until(dispatcher, wake_r, lambda: bool(watchers))
+    os.write(watchers[0].w, b"*")
+    _drain_until(dispatcher, wake_r, lambda: bool(events))
+    assert events[0].value == FoldersChanged() and not watchers[0].elsewhere
+    _finish(worker, dispatcher)
