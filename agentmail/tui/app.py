@@ -419,13 +419,14 @@ def _signals_to(wake_fd: int) -> Iterator[None]:
 
 
 def _let_go_of_a_dead_terminal() -> None:
-    """After a hang-up: if the terminal is gone, send what is left for it to /dev/null, so exiting cannot fail."""
+    """After a hang-up: if the terminal is gone, what is left for it goes nowhere, so exiting cannot fail (120)."""
     try:
         sys.stdout.flush()
     except OSError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        # stdout becomes a pipe nobody reads (its read end stays open until exit; the leftover is a few KiB)
+        _unread, sink = os.pipe()
+        os.dup2(sink, sys.stdout.fileno())
+        os.close(sink)
 
 
 def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
