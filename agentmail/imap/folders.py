@@ -109,6 +109,8 @@ def rename_folder(session: ImapSession, folders: list[Folder], old: str, new: st
     try:
         session.run(lambda c: (c.rename_folder(old, new), c.subscribe_folder(new)))
     except imaplib.IMAP4.error as exc:
+        if "already exists" in str(exc).lower():  # Dovecot: NO [ALREADYEXISTS] Mailbox already exists
+            raise UsageError(f"a folder named {new!r} already exists") from None
         raise ServerError(f"the folder {old!r} cannot be renamed: {exc}") from None
 
 

@@ -83,6 +83,10 @@ def test_folders_are_created_and_renamed_from_the_folder_list(stack, member, run
     t.press("j" * 20)  # the new folder sorts last
     t.press("R")
     t.wait_for(f"Rename {name} to:")
+    t.press(b"\x15Trash\r")  # onto an existing folder: one sentence, nothing renamed
+    assert _message_line(t.wait_for("already exists")) == "a folder named 'Trash' already exists"
+    t.press("R")
+    t.wait_for(f"Rename {name} to:")
     t.press(b"\x15" + f"{name}-renamed\r".encode())  # ^U clears the offered old name
     t.wait_for(f"Renamed the folder {name} to {name}-renamed.")
     with stack.imap(who) as client:
