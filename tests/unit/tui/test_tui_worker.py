@@ -310,35 +310,3 @@ def test_news_of_other_folders_arrives_as_folders_changed() -> None:
     _drain_until(dispatcher, wake_r, lambda: bool(events))
     assert events[0].value == FoldersChanged() and not watchers[0].elsewhere
     _finish(worker, dispatcher)
-
-
-class PendingWatcher(FakeWatcher):
-    """News of the watched folder came with a request's answer: resume() leaves it pending, no socket wakes."""
-
-    pending = False
-    news_left = 1
-
-    def resume(self) -> None:
-        if self.paused and self.news_left:
-            self.pending, self.news_left = True, 0
-
-    def collect(self) -> list[Event]:
-        self.pending = False
-        return [Event("new", folder=self.folder, uid=55)]
-
-
-def test_news_that_came_with_an_answer_is_collected_at_once() -> None:
-    watchers: list[PendingWatcher] = []
-
-    def factory(mb, folder):
-        watchers.append(PendingWatcher(mb, folder))
-        return watchers[-1]
-
-    worker, dispatcher, _conn, wake_r, events, _errors = _setup(factory)
-    dispatcher.watch("INBOX")
-    _drain_until(dispatcher, wake_r, lambda: bool(watchers))
-    got: list[int] = []
-    dispatcher.post(Echo(1), got.append)
-    _drain_until(dispatcher, wake_r, lambda: bool(got) and bool(events))
-    assert events[0].value[0].uid == 55 and not watchers[0].pending
-    _finish(worker, dispatcher)
