@@ -56,12 +56,6 @@ class Idle:
             return
         self._notified = self._session.client
 
-    def news_meanwhile(self) -> bool:
-        """Whether the selected folder reported changes while not idling (EXISTS, EXPUNGE or VANISHED that came
-        with some other command's answer); they are taken, so each is seen once."""
-        untagged = self._session.client._imap.untagged_responses
-        return any([untagged.pop(kind, None) for kind in ("EXISTS", "EXPUNGE", "VANISHED", "RECENT")])
-
     def fileno(self) -> int:
         """The socket to poll while idling."""
         return self._session.client.socket().fileno()

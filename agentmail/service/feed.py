@@ -108,14 +108,6 @@ def changes_page(
     return events, token, more
 
 
-def _uidnext(token: str) -> int:
-    """The UIDNEXT a token recorded (0 without one: nothing to compare)."""
-    try:
-        return decode_token(token).uidnext if token else 0
-    except UsageError:
-        return 0
-
-
 class Watcher:
     """IDLE on the mailbox's one connection, turning server pushes into change events."""
 
@@ -152,25 +144,11 @@ class Watcher:
         self._idle.stop()
 
     def resume(self) -> None:
-        """Re-enter IDLE on the watched folder (a request may have selected another).
-
-        News of the folder that came with a request's answer instead of during IDLE (mail arriving
-        while the folder list was fetched) makes ``pending`` true: the caller collects it at once.
-        """
+        """Re-enter IDLE on the watched folder (a request may have selected another)."""
         selected = self.mailbox.session.selected
         if selected is None or selected.name != self.folder:
-            self._idle.news_meanwhile()  # another folder's news; the token catches up on this one's
-            state = self.mailbox.select(self.folder)
-            self._idle.news_meanwhile()  # the SELECT's own EXISTS
-            self._here = self._here or state.uidnext > _uidnext(self.token)
-        elif not self._idle.active and self._idle.news_meanwhile():
-            self._here = True
+            self.mailbox.select(self.folder)
         self._idle.start()
-
-    @property
-    def pending(self) -> bool:
-        """The watched folder has news that arrived outside IDLE (see resume)."""
-        return self._here
 
     def collect(self) -> list[Event]:
         """Leave IDLE and compute what changed since the last token (the caller resumes).
@@ -182,5 +160,4 @@ class Watcher:
         self._here = False
         self._idle.stop()
         events, self.token = changes(self.mailbox, self.folder, self.token or None)
-        self._idle.news_meanwhile()  # what changes() just read; the token covers it
         return events

@@ -250,8 +250,6 @@ class Worker(threading.Thread):
                 continue
             self._answer(job)
         self._resume()
-        if getattr(self._watcher, "pending", False):  # news of the folder came with an answer, not in IDLE
-            self._collect()
 
     def _answer(self, job: Job) -> None:
         """Run one request and post exactly one reply for it."""
@@ -337,7 +335,7 @@ class Worker(threading.Thread):
             self._resume()
             return
         try:
-            if not self._watcher.poll(0) and not getattr(self._watcher, "pending", False):
+            if not self._watcher.poll(0):
                 return  # a keepalive: still idling
             events = self._watcher.collect()
             self._watcher.resume()

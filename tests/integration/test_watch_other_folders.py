@@ -51,21 +51,3 @@ def test_without_other_folders_the_watcher_hears_only_its_own(stack, member) -> 
         stack.deliver(who, _message("here"))
         assert _poll_until(watcher)
         assert not watcher.elsewhere and [e.kind for e in watcher.collect()] == ["new"]
-
-
-def test_mail_arriving_while_a_request_runs_is_not_missed(stack, member) -> None:
-    """The EXISTS came with another command's answer (the folder list), not during IDLE: resume still reports it."""
-    who = member()
-    with mailbox(stack, who) as mb:
-        mb.folders()
-        watcher = Watcher(mb, "INBOX", other_folders=True)
-        watcher.start()
-        watcher.pause()  # a request is served
-        stack.deliver(who, _message("during a request"))
-        mb.folders()
-        mb.folders()  # the server tells of the new message in an answer now
-        watcher.resume()
-        assert watcher.pending
-        assert [e.kind for e in watcher.collect()] == ["new"]
-        watcher.resume()
-        assert not watcher.pending
