@@ -11,7 +11,7 @@ import socket
 import time
 
 from agentmail.errors import AgentmailError, UnavailableError
-from agentmail.imap.session import ImapSession
+from agentmail.imap.session import ImapSession, decode_folder
 
 log = logging.getLogger(__name__)
 
@@ -104,3 +104,15 @@ def _is_keepalive(response: object) -> bool:
 def is_status(response: object) -> bool:
     """A NOTIFY STATUS response: another folder changed (RFC 5465)."""
     return isinstance(response, tuple) and len(response) >= 2 and response[0] == b"STATUS"
+
+
+def status_counts(response: object) -> tuple[str, dict[str, int]] | None:
+    """(folder, {"MESSAGES": n, "UNSEEN": n} as far as given) from a STATUS response; None when unreadable."""
+    if not is_status(response) or len(response) < 3:  # type: ignore[arg-type]
+        return None
+    _kind, raw_name, items = response[:3]  # type: ignore[index]
+    if not isinstance(raw_name, bytes | str) or not isinstance(items, tuple | list):
+        return None
+    pairs = dict(zip(items[::2], items[1::2], strict=False))
+    counts = {k.decode() if isinstance(k, bytes) else str(k): v for k, v in pairs.items()}
+    return decode_folder(raw_name), {k: int(v) for k, v in counts.items() if k in ("MESSAGES", "UNSEEN")}

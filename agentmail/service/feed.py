@@ -116,6 +116,7 @@ class Watcher:
         self.folder = folder
         self.token = ""
         self.elsewhere = False  # set when another folder changed (NOTIFY); whoever reads it clears it
+        self.statuses: dict[str, dict[str, int]] = {}  # the counts NOTIFY gave for them, since last cleared
         self._here = False  # the watched folder has news that collect() turns into events
         self._idle = imap_idle.Idle(mailbox.session, other_folders=other_folders)
 
@@ -135,6 +136,9 @@ class Watcher:
         """Wait up to timeout for the server; True when it said something worth a look (here or elsewhere)."""
         responses = self._idle.check(timeout)
         here = [r for r in responses if not imap_idle.is_status(r)]
+        for response in responses:
+            if (found := imap_idle.status_counts(response)) is not None:
+                self.statuses.setdefault(found[0], {}).update(found[1])
         self.elsewhere = self.elsewhere or len(here) < len(responses)
         self._here = self._here or bool(here)
         return bool(responses)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -269,7 +270,7 @@ class App:
             return
         if isinstance(reply.value, rq.FoldersChanged):
             self.connection = "connected"
-            self.refresh_overview()  # changes made elsewhere to folders other than the open one
+            self._apply_counts(reply.value)  # changes made elsewhere to folders other than the open one
             return
         if isinstance(reply.value, Reconnected):
             self.connection = "connected"
@@ -283,6 +284,22 @@ class App:
         if any(e.kind == "new" for e in reply.value):
             self.notify("New mail.")
         self.refresh_overview()
+
+    def _apply_counts(self, news: rq.FoldersChanged) -> None:
+        """Counts NOTIFY gave, applied as they are (no request: one now could swallow the open folder's news)."""
+        given = {name: (total, unseen) for name, total, unseen in news.counts}
+        folders = [
+            dataclasses.replace(f, total=given[f.name][0] if given[f.name][0] is not None else f.total,
+                                unseen=given[f.name][1] if given[f.name][1] is not None else f.unseen)
+            if f.name in given else f
+            for f in self.folders
+        ]  # fmt: skip
+        known = {f.name for f in folders}
+        folders += [Folder(name, None, total or 0, unseen or 0) for name, (total, unseen) in given.items()
+                    if name not in known]  # fmt: skip
+        self.folders = folders
+        self.pane.show(self.folders, self.current_folder())
+        self.refresh_status()
 
     def refresh_overview(self) -> None:
         """Ask for folder counts and the quota (for the status line and the sidebar)."""

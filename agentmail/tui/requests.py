@@ -242,4 +242,9 @@ class Reconnected:
 
 @dataclass(frozen=True)
 class FoldersChanged:
-    """Another folder changed (the server said so while idling, through NOTIFY): its counts are out of date."""
+    """Other folders changed (NOTIFY while idling): (folder, total, unseen) as the server gave them (None: not given).
+
+    Applied without asking the server again: a request then could take the news of the open folder with it.
+    """
+
+    counts: tuple[tuple[str, int | None, int | None], ...] = ()

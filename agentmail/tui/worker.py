@@ -349,9 +349,11 @@ class Worker(threading.Thread):
         if events:
             self._post(Reply(EVENTS_ID, value=events))
         if getattr(self._watcher, "elsewhere", False):  # another folder changed (NOTIFY STATUS while idling)
+            statuses: dict[str, dict[str, int]] = getattr(self._watcher, "statuses", {})
+            counts = tuple((name, c.get("MESSAGES"), c.get("UNSEEN")) for name, c in sorted(statuses.items()))
             self._watcher.elsewhere = False  # type: ignore[union-attr]
-            if not events:  # events already make the app refresh every count
-                self._post(Reply(EVENTS_ID, value=rq.FoldersChanged()))
+            statuses.clear()
+            self._post(Reply(EVENTS_ID, value=rq.FoldersChanged(counts)))
 
     def _lost(self, exc: AgentmailError, *, may_reconnect: bool = True) -> None:
         """Watching failed: wait for the server to come back and watch again, or tell the UI and retry later."""

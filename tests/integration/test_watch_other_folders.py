@@ -27,7 +27,7 @@ def test_another_folder_changing_wakes_the_watcher_without_events_here(stack, me
         watcher.start()
         stack.deliver(who, _message("elsewhere"), folder="Projects")
         assert _poll_until(watcher)
-        assert watcher.elsewhere
+        assert watcher.elsewhere and watcher.statuses["Projects"]["UNSEEN"] == 2
         assert watcher.collect() == []  # nothing changed here: IDLE goes on
         watcher.elsewhere = False
         stack.deliver(who, _message("here"))

@@ -153,10 +153,13 @@ def test_a_hang_up_with_nothing_typed_saves_nothing() -> None:
     assert app.save_before_exit(seconds=0.05) is False and recorder.requests == []
 
 
-def test_news_of_other_folders_refreshes_every_count() -> None:
+def test_news_of_other_folders_updates_their_counts_without_asking_again(text_of) -> None:
     from agentmail.tui.dispatch import Reply
-    from agentmail.tui.requests import FoldersChanged
+    from agentmail.tui.requests import FoldersChanged, Overview
 
     app, recorder = _app()
-    app.on_events(Reply(0, value=FoldersChanged()))
-    assert recorder.requests == [GetOverview()]
+    app._overview(Overview((Folder("INBOX", "inbox", 3, 1), Folder("Lists", None, 9, 0))))
+    app.on_events(Reply(0, value=FoldersChanged((("Lists", None, 4), ("New", 2, 2)))))
+    assert recorder.requests == []  # no request: it could take the open folder's news with its answer
+    counts = {f.name: (f.total, f.unseen) for f in app.folders}
+    assert counts == {"INBOX": (3, 1), "Lists": (9, 4), "New": (2, 2)}

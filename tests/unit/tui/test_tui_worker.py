@@ -287,6 +287,7 @@ class ElsewhereWatcher(FakeWatcher):
     def poll(self, timeout: float) -> bool:
         found = super().poll(timeout)
         self.elsewhere = self.elsewhere or found
+        self.statuses = {"Lists": {"UNSEEN": 4}}
         return found
 
     def collect(self) -> list[Event]:
@@ -308,5 +309,5 @@ def test_news_of_other_folders_arrives_as_folders_changed() -> None:
     _drain_until(dispatcher, wake_r, lambda: bool(watchers))
     os.write(watchers[0].w, b"*")
     _drain_until(dispatcher, wake_r, lambda: bool(events))
-    assert events[0].value == FoldersChanged() and not watchers[0].elsewhere
+    assert events[0].value == FoldersChanged((("Lists", None, 4),)) and not watchers[0].elsewhere
     _finish(worker, dispatcher)
