@@ -325,6 +325,14 @@ class Transfer:
 
 
 @dataclass(frozen=True, slots=True)
+class ViewPrefs:
+    """How a folder is shown in the reader: its sort order and whether threaded (remembered per folder)."""
+
+    sort: str = "arrival"
+    threads: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class View:
     """An ordered list of a folder's uids (with thread depth): the TUI pages summaries from it."""
 

@@ -23,6 +23,7 @@ from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import signature
+from agentmail.service import viewprefs
 from agentmail.mime.authres import TrustAnchors
 from agentmail.model import (
     Account,
@@ -36,6 +37,7 @@ from agentmail.model import (
     Transfer,
     UidPair,
     View,
+    ViewPrefs,
     delete_expunges,
 )
 
@@ -203,6 +205,14 @@ class Mailbox:
         if not reverse:
             uids.reverse()
         return View(folder, state.uidvalidity, tuple(uids))
+
+    def view_prefs(self, folder: str) -> ViewPrefs:
+        """How the member last had this folder shown (sort, threads), kept across sessions."""
+        return viewprefs.load(self.settings, self.member.name, folder)
+
+    def remember_view(self, folder: str, prefs: ViewPrefs) -> bool:
+        """Keep how this folder is shown for the member's next session (False: the state dir refused)."""
+        return viewprefs.save(self.settings, self.member.name, folder, prefs)
 
     def summaries(self, folder: str, uids: Sequence[int], uidvalidity: int | None = None) -> list[Summary]:
         """Summaries for exactly these uids (the rows on screen), in that order."""

@@ -1,6 +1,7 @@
 """Sending: send, reply, forward and drafts, with the guarantees members rely on.
 
-- The From and the SMTP envelope sender are always the member's address.
+- The From and the SMTP envelope sender are always the member's address; the display name is the member name
+  (server-given like the address: a member cannot present as someone else).
 - What is really sent carries agentmail's signature (mime/signature.py), the only evidence
   a reader accepts that a member of this host sent it; a dry run shows the message unsigned.
 - Every recipient is validated (no DNS) before anything is sent: no partial sends.
@@ -55,7 +56,7 @@ def send(mailbox: Mailbox, draft: Draft, *, idempotency_key: str | None = None, 
             folder, uid, uidvalidity = earlier
             return SendResult(message_id, len(recipients), 0, folder, uid, uidvalidity, duplicate=True)
     message = compose.build_message(
-        draft, sender=Address("", member.address), message_id=message_id, date=datetime.now(UTC)
+        draft, sender=Address(member.name, member.address), message_id=message_id, date=datetime.now(UTC)
     )
     if not dry_run:  # only what is really sent carries the signature that says "a member of this host"
         signature.sign(message, mailbox.signing_key, member.name, member.domain)
@@ -137,7 +138,7 @@ def save_draft(mailbox: Mailbox, draft: Draft, *, replace_uid: int | None = None
     folder = mailbox.folder_for("drafts")
     message_id = compose.make_message_id(mailbox.member.address, mailbox.settings.addr_domain)
     message = compose.build_message(
-        draft, sender=Address("", mailbox.member.address), message_id=message_id, date=datetime.now(UTC)
+        draft, sender=Address(mailbox.member.name, mailbox.member.address), message_id=message_id, date=datetime.now(UTC)
     )
     if draft.bcc:
         message["Bcc"] = _header_addresses(draft.bcc)

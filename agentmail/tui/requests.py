@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from agentmail.model import Draft, Folder, FolderRoles, Message, Page, Part, Quota, SendResult, Summary, Transfer, View
+from agentmail.model import Draft, Folder, FolderRoles, Message, Page, Part, Quota, SendResult, Summary, Transfer, View, ViewPrefs
 
 T = TypeVar("T")
 
@@ -136,6 +136,21 @@ class SearchAll(Request[list[Page]]):
 
     criteria: tuple[Any, ...]
     limit: int
+
+
+@dataclass(frozen=True)
+class GetViewPrefs(Request[ViewPrefs]):
+    """How the member last had this folder shown (sort order, threads), from an earlier session."""
+
+    folder: str
+
+
+@dataclass(frozen=True)
+class SaveViewPrefs(Request[bool]):
+    """Remember how this folder is shown, for the next folder switch and the next session."""
+
+    folder: str
+    prefs: ViewPrefs
 
 
 # -- changing -------------------------------------------------------------------------------------

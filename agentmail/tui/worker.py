@@ -68,6 +68,10 @@ def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
                                  uidvalidity=request.uidvalidity)  # fmt: skip
         case rq.SearchAll():
             return mb.search(request.criteria, folders=mb.searchable_folders(), limit=request.limit)
+        case rq.GetViewPrefs():
+            return mb.view_prefs(request.folder)
+        case rq.SaveViewPrefs():
+            return mb.remember_view(request.folder, request.prefs)
         case rq.SetFlags():
             return mb.set_flags(request.folder, request.uids, add=request.add, remove=request.remove,
                                 uidvalidity=request.uidvalidity)  # fmt: skip
