@@ -23,7 +23,6 @@ from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import signature
-from agentmail.service import viewprefs
 from agentmail.mime.authres import TrustAnchors
 from agentmail.model import (
     Account,
@@ -40,6 +39,7 @@ from agentmail.model import (
     ViewPrefs,
     delete_expunges,
 )
+from agentmail.service import viewprefs
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
 USED_EXTENSIONS = (

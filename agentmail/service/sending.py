@@ -138,7 +138,10 @@ def save_draft(mailbox: Mailbox, draft: Draft, *, replace_uid: int | None = None
     folder = mailbox.folder_for("drafts")
     message_id = compose.make_message_id(mailbox.member.address, mailbox.settings.addr_domain)
     message = compose.build_message(
-        draft, sender=Address(mailbox.member.name, mailbox.member.address), message_id=message_id, date=datetime.now(UTC)
+        draft,
+        sender=Address(mailbox.member.name, mailbox.member.address),
+        message_id=message_id,
+        date=datetime.now(UTC),
     )
     if draft.bcc:
         message["Bcc"] = _header_addresses(draft.bcc)

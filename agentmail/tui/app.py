@@ -145,7 +145,7 @@ class App:
         if self.dispatcher is not None:
             self.dispatcher.watch(folder)
         self.pane.show(self.folders, folder)
-        index.load()
+        index.open()  # its remembered sort and thread mode first
 
     def pane_clicked(self, folder: str) -> None:
         """A click on a folder in the pane opens it, unless a message is being written (never lose typing)."""

@@ -67,8 +67,14 @@ BINDINGS: tuple[Binding, ...] = (
     _b("index", "search", ["/"], "Search this folder (same query language as the search command)", "Search"),
     _b("index", "search_all", ["S"], "Search every folder (same query language)"),
     _b("index", "next_unread", ["tab"], "Jump to the next unread message"),
-    _b("index", "threads", ["t"], "Show or hide threads"),
-    _b("index", "sort", ["o"], "Change the sort order (arrival, date, from, subject, size)"),
+    _b("index", "threads", ["ctrl t"], "Show or hide threads (mutt: sort by threads; t tags, as in mutt)"),
+    _b("index", "collapse_thread", ["z", "meta v"], "Collapse or expand the current thread (mutt: Esc v)"),
+    _b("index", "collapse_all", ["Z", "meta V"], "Collapse or expand all threads (mutt: Esc V)"),
+    _b("index", "sort", ["o"], "Change the sort order (arrival, date, from, subject, size); remembered per folder"),
+    _b("index", "tag", ["t"], "Tag or untag the message (a * in its row) and go to the next"),
+    _b("index", "tag_pattern", ["T"], "Tag every message matching a query (the search language)"),
+    _b("index", "tag_prefix", [";"], "Apply the next key to every tagged message: d, s, C, F or N"),
+    _b("index", "limit", ["l"], "Show only messages matching a query (empty: all again)"),
     _b("pager", "back", ["q", "i"], "Back to the message list", "Back"),
     _b("pager", "page_down", [" ", "page down"], "Next page"),
     _b("pager", "page_up", ["b", "page up", "-"], "Previous page"),
@@ -138,6 +144,8 @@ def display_key(key: str) -> str:
     """How a key is written for people: "ctrl x" -> "^X", " " -> "Space"."""
     names = {" ": "Space", "enter": "Enter", "esc": "Esc", "tab": "Tab", "page down": "PgDn", "page up": "PgUp",
              "home": "Home", "end": "End", "up": "Up", "down": "Down"}  # fmt: skip
+    if key.startswith("meta "):
+        return "Esc " + key[5:]  # how mutt writes it (Esc-v): the terminal sends Esc, then the key
     if key.startswith("ctrl "):
         rest = key[5:]
         return "^" + names.get(rest, rest.upper())  # "ctrl home" -> "^Home"

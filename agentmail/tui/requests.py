@@ -11,7 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from agentmail.model import Draft, Folder, FolderRoles, Message, Page, Part, Quota, SendResult, Summary, Transfer, View, ViewPrefs
+from agentmail.model import (
+    Draft,
+    Folder,
+    FolderRoles,
+    Message,
+    Page,
+    Part,
+    Quota,
+    SendResult,
+    Summary,
+    Transfer,
+    View,
+    ViewPrefs,
+)
 
 T = TypeVar("T")
 
