@@ -11,7 +11,7 @@ from agentmail.model import View, ViewPrefs
 from agentmail.tui.requests import SaveViewPrefs
 from agentmail.tui.screens.base import Host
 from agentmail.tui.screens.rows import LazyRows
-from agentmail.tui.threadfold import fold, root_of, roots_with_replies, threads
+from agentmail.tui.threadfold import fold, root_of, roots_with_replies, threads as thread_spans
 
 SORTS = ("arrival", "date", "from", "subject", "size")
 
@@ -72,7 +72,7 @@ class ThreadActions:
     def _hidden_uids(self) -> set[int]:
         """The uids inside collapsed threads (not rows now, but still in the folder)."""
         hidden: set[int] = set()
-        for start, size in threads(self.full_view):
+        for start, size in thread_spans(self.full_view):
             if self.full_view.uids[start] in self.items.hidden:
                 hidden.update(self.full_view.uids[start : start + size])
         return hidden
