@@ -11,7 +11,8 @@ from agentmail.model import View, ViewPrefs
 from agentmail.tui.requests import SaveViewPrefs
 from agentmail.tui.screens.base import Host
 from agentmail.tui.screens.rows import LazyRows
-from agentmail.tui.threadfold import fold, root_of, roots_with_replies, threads as thread_spans
+from agentmail.tui.threadfold import fold, root_of, roots_with_replies
+from agentmail.tui.threadfold import threads as thread_spans
 
 SORTS = ("arrival", "date", "from", "subject", "size")
 

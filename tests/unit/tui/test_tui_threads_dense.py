@@ -16,8 +16,8 @@ def _threaded(host, make_summary):
     screen = IndexScreen(host, "INBOX")
     screen.threads = True
     screen.show_view(THREADED)
-    screen.show_summaries(7, [make_summary(10, "Lunch"), make_summary(11, "Re: Lunch"), make_summary(12, "RE: lunch"),
-                              make_summary(20, "Alone"), make_summary(30, "Trip"), make_summary(31, "Re: Budget")])  # fmt: skip
+    subjects = {10: "Lunch", 11: "Re: Lunch", 12: "RE: lunch", 20: "Alone", 30: "Trip", 31: "Re: Budget"}
+    screen.show_summaries(7, [make_summary(uid, subject) for uid, subject in subjects.items()])
     return screen
 
 
