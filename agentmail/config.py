@@ -42,7 +42,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTMAIL_MAX_ANSWER_BYTES": ("65536", "default cap on body text in one agent answer"),
     "AGENTMAIL_SEND_PER_HOUR": ("100", "messages a member may send per hour (0: no limit)"),
     "AGENTMAIL_SEND_PER_DAY": ("500", "messages a member may send per day (0: no limit)"),
-    "AGENTMAIL_STATE_DIR": ("/var/lib/agentmail", "where shared rate-limit state is kept"),
+    "AGENTMAIL_STATE_DIR": ("/var/lib/agentmail", "where shared state is kept: send limits, remembered folder views"),
 }
 
 SECRETS = frozenset({"AGENTBBS_MAIL_MASTER_PASS", "AGENTBBS_MAIL_API_TOKEN", "AGENTMAIL_SIGNING_KEY"})

@@ -66,8 +66,9 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         return super().keypress(size, key)
 
     def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
-        if (size[0] >= WIDE) != self.items.wide:
-            self.items.wide = size[0] >= WIDE
+        wide, recipient = size[0] >= WIDE, self.host.role_of(self.folder) in ("sent", "drafts")
+        if (wide, recipient) != (self.items.wide, self.items.recipient):  # resized, or the folder roles arrived
+            self.items.wide, self.items.recipient = wide, recipient
             self.items.redraw()
         return super().render(size, focus)
 
@@ -118,7 +119,6 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         self.generation += 1
         if view.uidvalidity != self.items.view.uidvalidity:
             self.items.tagged = set()  # the folder was re-created: old uids mean other messages now
-        self.items.recipient = self.host.role_of(self.folder) in ("sent", "drafts")
         self.items.set_view(self.folded(view), keep_uid)
         if view.uids:
             self._holder.original_widget = self.listbox
