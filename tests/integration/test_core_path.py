@@ -50,7 +50,7 @@ def test_mail_to_an_outside_domain_lands_in_the_capture_sink(stack, alice, run_a
     assert result.returncode == 0, result.stdout
     captured = stack.captured(timeout=20, match=subject)
     assert captured, "the outside message did not reach the capture sink"
-    assert b"From: alice@bbs.test" in captured[0]
+    assert b"From: alice <alice@bbs.test>" in captured[0]  # the member name is the display name (issue 15, 9)
 
 
 @pytest.mark.parametrize(
