@@ -123,3 +123,19 @@ def test_sort_and_thread_mode_are_remembered_across_a_restart(stack, member, run
     again = run_tui(who)
     again.wait_for("Anything")
     again.wait_for("threads sort:date")
+
+
+def test_sent_shows_the_recipient_and_mail_to_me_is_marked(stack, member, run_tui) -> None:
+    who = member()
+    mine = _message("Sent one", sender=f"{who}@bbs.test", to="Bob Smith <bob@bbs.test>")
+    stack.deliver(who, mine, folder="Sent")
+    stack.deliver(who, _message("For me", to=f"{who}@bbs.test"))
+    t = run_tui(who)
+    screen = t.wait_for("For me")
+    t.wait_for("| connected")
+    assert "+" in _row(screen, "For me")[:8], "mutt's + for mail to me alone"
+    t.press("c")
+    t.wait_for("Change to which")
+    t.press("jj\r")  # INBOX, Drafts, Sent
+    row = _row(t.wait_for("Sent one"), "Sent one")
+    assert "To Bob Smith" in row and who not in row

@@ -19,7 +19,7 @@ from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import LazyRows
 
 __all__ = ["SORTS", "IndexScreen"]
-WIDE = 80  # index columns from which rows show sizes
+WIDE = 72  # index columns from which rows show sizes
 
 
 class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
@@ -158,7 +158,6 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
                 self._show_new(event.summary)
             elif event.kind == "expunged" and event.uid is not None:
                 self.items.remove(event.uid)
-                self.items.tagged.discard(event.uid)
             elif event.kind == "flags" and event.uid is not None:
                 self.items.update(event.uid, flags=event.flags)
             elif event.kind in ("new", "resync_required"):

@@ -215,6 +215,7 @@ class LazyRows(urwid.ListWalker):
 
     def remove(self, uid: int) -> None:
         """A message left the folder (deleted here or expunged elsewhere)."""
+        self.tagged.discard(uid)  # a gone message is no longer tagged (; must not act on it)
         if uid not in self.view.uids:
             return
         index = self.view.uids.index(uid)

@@ -139,3 +139,14 @@ def test_a_limit_with_no_matches_says_so_and_keys_still_work(host, text_of) -> N
     assert "No matches." in text_of(screen)
     _press(screen, "l")
     assert host.prompts[-1][0].startswith("Limit to")
+
+
+def test_a_tagged_message_that_leaves_the_folder_is_no_longer_tagged(host) -> None:
+    from agentmail.model import Event
+
+    screen = _index(host, [3, 2, 1])
+    _press(screen, "t", "t")
+    screen.on_events([Event("expunged", folder="INBOX", uid=3)])  # deleted in another session
+    screen.deleted(Transfer("INBOX", "Trash", (UidPair(2, 9),)))  # deleted from the pager
+    _press(screen, ";")
+    assert "No tagged messages" in host.notes[-1][0]
