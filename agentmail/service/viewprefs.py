@@ -1,11 +1,12 @@
 """How each folder was last shown (sort order, thread view), remembered per member across sessions.
 
 IMAP METADATA would keep it in the mailbox, but the test Dovecot does not enable it
-(``imap_metadata``) and the host's cannot be assumed to, so the choice is kept in the state directory: one small JSON file per member under
-``AGENTMAIL_STATE_DIR/views``, rewritten under an exclusive ``flock`` so two sessions of
-one member never lose each other's changes.  Failing to save is logged, never an error:
-a view not remembered loses nothing.  The file is ours, but it is still read
-defensively: anything unexpected in it means "the defaults".
+(``imap_metadata``) and the host's cannot be assumed to, so it is kept in the state
+directory: one small JSON file per member under ``AGENTMAIL_STATE_DIR/views``,
+rewritten under an exclusive ``flock`` so two sessions of one member never lose each
+other's changes.  Failing to save is logged, never an error: a view not remembered
+loses nothing.  The file is ours, but it is still read defensively: anything
+unexpected in it means "the defaults".
 """
 
 from __future__ import annotations
