@@ -16,11 +16,12 @@ from typing import Any
 from agentmail.agent.draft_input import DRAFT_FIELDS, draft_from_json
 from agentmail.agent.shape import json_size, shape_message, within_budget
 from agentmail.config import Settings
-from agentmail.errors import NotFoundError, UsageError
+from agentmail.errors import ForbiddenError, NotFoundError, UsageError
 from agentmail.identity import Member
 from agentmail.mime import query as mime_query
 from agentmail.model import Draft, Page, to_json
 from agentmail.service.mailbox import Mailbox
+from agentmail.service.scope import FULL, Grant
 
 
 @dataclass
@@ -32,12 +33,15 @@ class Context:
     read_only: bool = False
     read_stdin: Callable[[], Any] | None = None  # returns the parsed JSON object from stdin
     mailbox_factory: Callable[[], Mailbox] | None = None
+    grant: Grant = FULL  # the key line's scope, agent and allow-list (service/scope.py)
     _mailbox: Mailbox | None = field(default=None, repr=False)
 
     @property
     def mailbox(self) -> Mailbox:
         if self._mailbox is None:
-            factory = self.mailbox_factory or (lambda: Mailbox(self.settings, self.member, read_only=self.read_only))
+            factory = self.mailbox_factory or (
+                lambda: Mailbox(self.settings, self.member, read_only=self.read_only, grant=self.grant)
+            )
             self._mailbox = factory()
         return self._mailbox
 
@@ -49,30 +53,33 @@ class Context:
 
 # -- meta ---------------------------------------------------------------------------
 def help_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    from agentmail.agent import commands, schema
+    from agentmail.agent import commands, schema, scoped
 
-    chosen = commands.COMMANDS
+    chosen = scoped.visible(commands.COMMANDS, ctx.grant)
     if args.get("command"):
         cmd = commands.find(args["command"])
         if cmd is None:
             raise UsageError(f"there is no command {args['command'][:40]!r}")
-        chosen = (cmd,)
-    return {"commands": [schema.describe(c) for c in chosen], "draft_fields": DRAFT_FIELDS}
+        if cmd not in chosen:
+            raise ForbiddenError(f"this key's scope is {ctx.grant.scope!r}, which does not offer {cmd.name}")
+        chosen = [cmd]
+    return {"commands": [schema.describe(c, ctx.grant) for c in chosen], "draft_fields": DRAFT_FIELDS}
 
 
 def schema_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     from agentmail.agent import schema
 
-    return {"schema": schema.full_schema()}
+    return {"schema": schema.full_schema(ctx.grant)}
 
 
 # -- account and folders ---------------------------------------------------------------
 def whoami(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    from agentmail.agent import commands
+    from agentmail.agent import commands, scoped
 
     s = ctx.settings
     out = to_json(ctx.mailbox.whoami())
-    out["commands"] = [c.name for c in commands.COMMANDS]
+    out["commands"] = [c.name for c in scoped.visible(commands.COMMANDS, ctx.grant)]
+    out["scope"] = ctx.grant.to_json()
     out["limits"] = {
         "max_recipients": s.max_recipients,
         "max_message_bytes": s.max_message_bytes,

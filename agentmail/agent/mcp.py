@@ -20,6 +20,8 @@ from agentmail import __version__
 from agentmail.agent import commands, schema
 from agentmail.agent.handlers import Context
 from agentmail.agent.run import dumps, execute
+from agentmail.agent.scoped import read_only_under, visible
+from agentmail.service.scope import FULL, Grant
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +80,8 @@ def with_defs(root: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     return {**root, "$defs": dict(sorted(needed.items()))} if needed else dict(root)
 
 
-def tool(cmd: commands.Command, defs: dict[str, Any]) -> dict[str, Any]:
-    """One command as an MCP tool: its request and answer schemas and its safety marks."""
+def tool(cmd: commands.Command, defs: dict[str, Any], grant: Grant = FULL) -> dict[str, Any]:
+    """One command as an MCP tool: its request and answer schemas and its safety marks (under this key's scope)."""
     title = cmd.words[:1].upper() + cmd.words[1:]
     return {
         "name": cmd.name,
@@ -89,7 +91,7 @@ def tool(cmd: commands.Command, defs: dict[str, Any]) -> dict[str, Any]:
         "outputSchema": with_defs(schema.answer_schema(cmd), defs),
         "annotations": {
             "title": title,
-            "readOnlyHint": cmd.read_only,
+            "readOnlyHint": read_only_under(cmd, grant),
             "destructiveHint": cmd.destructive,
             "idempotentHint": cmd.idempotent,
             "openWorldHint": False,  # only this member's mailbox; sending is to the addresses given
@@ -97,10 +99,10 @@ def tool(cmd: commands.Command, defs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def tools() -> list[dict[str, Any]]:
-    """Every command the table offers to MCP, in table order."""
+def tools(grant: Grant = FULL) -> list[dict[str, Any]]:
+    """Every command the table offers to MCP that this key's scope can use, in table order."""
     defs = schema.definitions()
-    return [tool(c, defs) for c in commands.COMMANDS if c.mcp]
+    return [tool(c, defs, grant) for c in visible(commands.COMMANDS, grant) if c.mcp]
 
 
 def _error(ident: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
@@ -116,8 +118,9 @@ class Server:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.version: str | None = None  # set by initialize; modern requests carry their own
-        self.tools = tools()
-        self.by_name = {t["name"]: t for t in self.tools}
+        self.tools = tools(ctx.grant)
+        # A tool the scope hides is still callable, so the service answers it with forbidden, naming the scope.
+        self.by_name = {c.name: c for c in commands.COMMANDS if c.mcp}
 
     def receive(self, line: bytes) -> Any:
         """Answer one line: a message, or a batch (2025-03-26 allows them); None when nothing is owed."""

@@ -15,6 +15,7 @@ from typing import Any
 from agentmail import model
 from agentmail.agent.args import Arg
 from agentmail.errors import ERROR_CLASSES
+from agentmail.service.scope import FULL, SCOPES, Grant
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -133,6 +134,16 @@ RESULTS: dict[str, dict[str, Any]] = {
             **dataclass_schema(model.Account)["properties"],
             "commands": {"type": "array", "items": _STR},
             "limits": {"type": "object", "additionalProperties": _INT},
+            "scope": _obj(
+                {
+                    "scope": {"enum": list(SCOPES), "description": "what this SSH key may do (see the man page)"},
+                    "agent": {"anyOf": [_STR, {"type": "null"}], "description": "the key line's agent name"},
+                    "allow_to": {
+                        "anyOf": [{"type": "array", "items": _STR}, {"type": "null"}],
+                        "description": "the only recipients this key may send to (null: no list)",
+                    },
+                }
+            ),
         }
     ),
     "folders": _obj({"folders": {"type": "array", "items": _ref("Folder")}}),
@@ -245,8 +256,10 @@ def answer_schema(cmd: Any) -> dict[str, Any]:
     }
 
 
-def describe(cmd: Any) -> dict[str, Any]:
-    """One command for ``help``: words, arguments and safety marks."""
+def describe(cmd: Any, grant: Grant = FULL) -> dict[str, Any]:
+    """One command for ``help``: words, arguments and safety marks (as this key's scope makes them)."""
+    from agentmail.agent.scoped import read_only_under
+
     return {
         "name": cmd.name,
         "usage": usage(cmd),
@@ -264,7 +277,7 @@ def describe(cmd: Any) -> dict[str, Any]:
             }
             for a in cmd.args
         ],
-        "read_only": cmd.read_only,
+        "read_only": read_only_under(cmd, grant),
         "destructive": cmd.destructive,
         "idempotent": cmd.idempotent,
         "streaming": cmd.streaming,
@@ -290,14 +303,17 @@ def definitions() -> dict[str, Any]:
     return {cls.__name__: dataclass_schema(cls) for cls in MODEL_TYPES}
 
 
-def full_schema() -> dict[str, Any]:
-    """Everything: model definitions, and per command its request and answer."""
+def full_schema(grant: Grant = FULL) -> dict[str, Any]:
+    """Everything: model definitions, and per command (those this key's scope can use) its request and answer."""
     from agentmail.agent.commands import COMMANDS
+    from agentmail.agent.scoped import visible
 
     return {
         "$schema": DIALECT,
         "api_version": model.API_VERSION,
         "$defs": definitions(),
         "error": ERROR_ANSWER,
-        "commands": {c.name: {"request": request_schema(c), "answer": answer_schema(c)} for c in COMMANDS},
+        "commands": {
+            c.name: {"request": request_schema(c), "answer": answer_schema(c)} for c in visible(COMMANDS, grant)
+        },
     }

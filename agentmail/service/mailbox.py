@@ -25,6 +25,8 @@ from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import signature
 from agentmail.mime.authres import TrustAnchors
 from agentmail.model import Account, Folder, Message, Page, Part, Quota, Summary, Transfer, UidPair, View
+from agentmail.service import audit
+from agentmail.service.scope import FULL, Grant
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
 USED_EXTENSIONS = (
@@ -58,11 +60,15 @@ class Mailbox:
     """One member's mailbox for one session (agent process or TUI worker)."""
 
     def __init__(
-        self, settings: Settings, member: Member, *, read_only: bool = False, interactive: bool = False
-    ) -> None:
+        self, settings: Settings, member: Member, *, read_only: bool = False, interactive: bool = False,
+        grant: Grant = FULL
+    ) -> None:  # fmt: skip
         self.settings = settings
         self.member = member
-        self.read_only = read_only
+        # The key's scope (service/scope.py): every changing method below asks it first.  A `read` key is
+        # read-only all the way down: folders are EXAMINEd and reading never sets \\Seen.
+        self.grant = grant
+        self.read_only = read_only or grant.read_only
         # A mail reader opens folders read-write (SELECT) from the start, as mutt does: reading and flagging
         # then never switch EXAMINE to SELECT, which re-opens the folder (75 ms and more on 100,000 messages).
         # Agents keep EXAMINE, so a read-only command never touches the folder's state.
@@ -132,15 +138,21 @@ class Mailbox:
         raise NotFoundError(f"this mailbox has no {role} folder", details={"role": role})
 
     def create_folder(self, name: str) -> Folder:
+        self.grant.require("folder_create")
         imap_folders.create_folder(self.session, name)
+        self._audit("folder_create", name, 0)
         return next((f for f in self.folders() if f.name == name), Folder(name))
 
     def rename_folder(self, old: str, new: str) -> Folder:
+        self.grant.require("folder_rename")
         imap_folders.rename_folder(self.session, self.folders(), old, new)
+        self._audit("folder_rename", old, 0)
         return next((f for f in self.folders() if f.name == new), Folder(new))
 
     def delete_folder(self, name: str) -> None:
+        self.grant.require("folder_delete")
         imap_folders.delete_folder(self.session, self.folders(), name)
+        self._audit("folder_delete", name, 0)
         self._folders = None
 
     def quota(self) -> Quota | None:
@@ -274,7 +286,7 @@ class Mailbox:
     # -- reading ------------------------------------------------------------------
     def read(self, folder: str, uid: int, *, peek: bool = False, uidvalidity: int | None = None) -> Message:
         """Decode a message; mark it \\Seen unless peeking or read-only."""
-        mark = not peek and not self.read_only
+        mark = not peek and not self.read_only and self.grant.allows("mark_seen")
         # Selected read-write up front when it may mark \\Seen: one SELECT, not EXAMINE then SELECT (each costs
         # tens of milliseconds on a 100,000-message folder).
         state = self.select(folder, uidvalidity, writable=mark, reuse=True)
@@ -305,6 +317,7 @@ class Mailbox:
         remove: Sequence[str] = (),
         uidvalidity: int | None = None,
     ) -> list[int]:
+        self.grant.require("flag")
         self._writable()
         self.select(folder, uidvalidity, writable=True, reuse=True)
         found = imap_changes.require_uids(self.session, folder, uids)
@@ -312,16 +325,20 @@ class Mailbox:
             imap_changes.add_flags(self.session, found, add)
         if remove:
             imap_changes.remove_flags(self.session, found, remove)
+        self._audit("flags", folder, len(found))
         return found
 
     def move(self, folder: str, uids: Sequence[int], target: str, *, uidvalidity: int | None = None) -> Transfer:
+        self.grant.require("move")
         return self._transfer(folder, uids, target, uidvalidity, move=True)
 
     def copy(self, folder: str, uids: Sequence[int], target: str, *, uidvalidity: int | None = None) -> Transfer:
+        self.grant.require("copy")
         return self._transfer(folder, uids, target, uidvalidity, move=False)
 
     def delete(self, folder: str, uids: Sequence[int], *, uidvalidity: int | None = None) -> Transfer:
         """Move to Trash; in Trash (or with no Trash) expunge for good."""
+        self.grant.require("trash")
         self._writable()
         trash = self._optional_role("trash")
         if trash is not None and folder != trash:
@@ -330,11 +347,20 @@ class Mailbox:
 
     def expunge(self, folder: str, uids: Sequence[int], *, uidvalidity: int | None = None) -> Transfer:
         """Remove messages for good (only these: UID EXPUNGE, never other \\Deleted ones)."""
+        self.grant.require("expunge")
+        return self._expunge(folder, uids, uidvalidity)
+
+    def discard_sent_draft(self, folder: str, uid: int, *, uidvalidity: int | None = None) -> Transfer:
+        """A draft that was just sent leaves Drafts for good: part of the send, so any scope that sent it may."""
+        return self._expunge(folder, [uid], uidvalidity)
+
+    def _expunge(self, folder: str, uids: Sequence[int], uidvalidity: int | None) -> Transfer:
         self._writable()
         self.select(folder, uidvalidity, writable=True, reuse=True)
         found = imap_changes.require_uids(self.session, folder, uids)
         imap_changes.add_flags(self.session, found, ["\\Deleted"])
         imap_changes.expunge_uids(self.session, found)
+        self._audit("expunge", folder, len(found))
         state = self.session.selected
         return Transfer(
             folder,
@@ -346,6 +372,7 @@ class Mailbox:
 
     def restore(self, uids: Sequence[int], target: str = "INBOX", *, uidvalidity: int | None = None) -> Transfer:
         """Move messages out of Trash (back to INBOX unless another folder is named)."""
+        self.grant.require("restore")
         return self._transfer(self.folder_for("trash"), uids, target, uidvalidity, move=True)
 
     def _transfer(
@@ -363,6 +390,7 @@ class Mailbox:
         else:
             copied = imap_changes.copy_messages(self.session, found, target)
         pairs = tuple(UidPair(u, copied.uids.get(u)) for u in found)
+        self._audit("move" if move else "copy", folder, len(found))
         return Transfer(folder, target, pairs, uidvalidity=state.uidvalidity, target_uidvalidity=copied.uidvalidity)
 
     def _optional_role(self, role: str) -> str | None:
@@ -370,6 +398,11 @@ class Mailbox:
             return self.folder_for(role)
         except NotFoundError:
             return None
+
+    def _audit(self, action: str, folder: str, count: int) -> None:
+        """An agent's changes are audited under its name (its sends are audited by sending.py)."""
+        if self.grant.agent:
+            audit.record_change(self.member.address, self.grant.agent, action, folder, count)
 
     def _writable(self) -> None:
         if self.read_only:

@@ -33,10 +33,12 @@ from agentmail.mime.drafts import draft_from_bytes
 from agentmail.model import Address, Draft, SendResult
 from agentmail.service import audit, policy
 from agentmail.service.mailbox import Mailbox
+from agentmail.service.scope import refuse_send
 
 
 def send(mailbox: Mailbox, draft: Draft, *, idempotency_key: str | None = None, dry_run: bool = False) -> SendResult:
     """Validate, build and submit a draft; append the Sent copy."""
+    _check_may_send(mailbox, dry_run)
     _check_writable(mailbox)
     settings, member = mailbox.settings, mailbox.member
     recipients = draft.recipients
@@ -49,6 +51,11 @@ def send(mailbox: Mailbox, draft: Draft, *, idempotency_key: str | None = None, 
         )
     compose.validate_addresses(recipients, local_domains=mailbox.local_domains)
     message_id = compose.make_message_id(member.address, settings.addr_domain, idempotency_key)
+    agent = mailbox.grant.agent
+    decision = mailbox.grant.send_decision(a.email for a in recipients)
+    if not dry_run and not decision.allowed:  # where a later release stores a proposal instead
+        audit.record_send(member.address, message_id, len(recipients), 0, "refused:forbidden", agent=agent)
+        refuse_send(decision)
     if idempotency_key and not dry_run:
         earlier = find_sent(mailbox, message_id)
         if earlier is not None:
@@ -71,19 +78,19 @@ def send(mailbox: Mailbox, draft: Draft, *, idempotency_key: str | None = None, 
     try:
         reservation = limiter.reserve()
     except AgentmailError as exc:
-        audit.record_send(member.address, message_id, len(recipients), len(raw), f"refused:{exc.code}")
+        audit.record_send(member.address, message_id, len(recipients), len(raw), f"refused:{exc.code}", agent=agent)
         raise
     try:
         smtp.submit(settings, member.address, [a.email for a in recipients], raw)
     except AgentmailError as exc:
         limiter.release(reservation)
-        audit.record_send(member.address, message_id, len(recipients), len(raw), f"failed:{exc.code}")
+        audit.record_send(member.address, message_id, len(recipients), len(raw), f"failed:{exc.code}", agent=agent)
         kept = _keep_draft(mailbox, draft)
         if kept is None:
             raise
         details = {**exc.details, "draft_folder": kept[0], "draft_uid": kept[1]}
         raise type(exc)(f"{exc}; the message was kept in {kept[0]}", code=exc.code, details=details) from None
-    audit.record_send(member.address, message_id, len(recipients), len(raw), "sent")
+    audit.record_send(member.address, message_id, len(recipients), len(raw), "sent", agent=agent)
     sent_folder, sent_uid, sent_uidvalidity = _append_sent(mailbox, message, draft.bcc)
     return SendResult(message_id, len(recipients), len(raw), sent_folder, sent_uid, sent_uidvalidity)
 
@@ -100,6 +107,7 @@ def reply(
     dry_run: bool = False,
 ) -> SendResult:
     """Reply (or reply-all, never to oneself) with threading headers and the original quoted."""
+    _check_may_send(mailbox, dry_run)
     original = mailbox.read(folder, uid, peek=True, uidvalidity=uidvalidity)
     base = compose.reply_draft(original, member_address=mailbox.member.address, reply_all=reply_all, text=extra.text)
     draft = _merge(base, extra)
@@ -121,6 +129,7 @@ def forward(
     dry_run: bool = False,
 ) -> SendResult:
     """Forward inline (quoted) or as an attached message/rfc822."""
+    _check_may_send(mailbox, dry_run)
     original = mailbox.read(folder, uid, peek=True, uidvalidity=uidvalidity)
     raw = mailbox.raw(folder, uid, uidvalidity=original.uidvalidity) if as_attachment else b""
     base = compose.forward_draft(original, raw, as_attachment=as_attachment, text=extra.text)
@@ -133,6 +142,7 @@ def forward(
 
 def save_draft(mailbox: Mailbox, draft: Draft, *, replace_uid: int | None = None) -> tuple[str, int | None]:
     """Store a draft in Drafts (Bcc kept, so it can be sent later); replace an older version."""
+    mailbox.grant.require("draft")
     _check_writable(mailbox)
     folder = mailbox.folder_for("drafts")
     message_id = compose.make_message_id(mailbox.member.address, mailbox.settings.addr_domain)
@@ -157,13 +167,14 @@ def send_draft(
     dry_run: bool = False,
 ) -> SendResult:
     """Send a stored draft, then remove it from Drafts."""
+    _check_may_send(mailbox, dry_run)
     folder = mailbox.folder_for("drafts")
     raw = mailbox.raw(folder, uid, uidvalidity=uidvalidity)
     held = mailbox.session.selected  # the Drafts uidvalidity the uid belongs to
     draft = draft_from_bytes(raw)
     result = send(mailbox, draft, idempotency_key=idempotency_key, dry_run=dry_run)
     if not dry_run:
-        mailbox.expunge(folder, [uid], uidvalidity=held.uidvalidity if held else uidvalidity)
+        mailbox.discard_sent_draft(folder, uid, uidvalidity=held.uidvalidity if held else uidvalidity)
     return result
 
 
@@ -226,6 +237,13 @@ def _unique(addresses: tuple[Address, ...]) -> tuple[Address, ...]:
             seen.add(a.email.lower())
             out.append(a)
     return tuple(out)
+
+
+def _check_may_send(mailbox: Mailbox, dry_run: bool) -> None:
+    """Refuse at once, before anything is read, a key whose scope cannot even compose (read, organize)."""
+    grant = mailbox.grant
+    if not grant.allows("draft"):
+        grant.require("draft" if dry_run else "send")
 
 
 def _check_writable(mailbox: Mailbox) -> None:

@@ -339,7 +339,7 @@ def _signals_to(wake_fd: int) -> Iterator[None]:
             signal.signal(sig, previous)
 
 
-def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
+def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -> int:
     """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
     app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
     screen = urwid.display.raw.Screen()
@@ -347,7 +347,7 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
     loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
                           unhandled_input=app.unhandled)  # fmt: skip
     wake_fd = loop.watch_pipe(app.on_wake)
-    thread = worker.Worker(worker.new_mailbox(settings, member, read_only=read_only), wake_fd,
+    thread = worker.Worker(worker.new_mailbox(settings, member, read_only=read_only, grant=grant), wake_fd,
                            watcher_factory=worker.idle_watcher)  # fmt: skip
     app.dispatcher = worker.Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
     thread.start()

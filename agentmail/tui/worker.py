@@ -25,6 +25,7 @@ from agentmail.errors import AgentmailError, InternalError
 from agentmail.model import Draft, Event, SendResult
 from agentmail.service import sending
 from agentmail.service.mailbox import Mailbox
+from agentmail.service.scope import FULL
 
 log = logging.getLogger(__name__)
 
@@ -364,6 +365,7 @@ def overview_call() -> Call:
     return call
 
 
-def new_mailbox(settings: Any, member: Any, *, read_only: bool) -> Mailbox:
+def new_mailbox(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -> Mailbox:
     """The Mailbox the worker will own (not connected yet: the worker's first request connects)."""
-    return Mailbox(settings, member, read_only=read_only, interactive=True)
+    # The key line's scope: the service enforces it in the reader too.
+    return Mailbox(settings, member, read_only=read_only, interactive=True, grant=grant or FULL)
