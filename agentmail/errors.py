@@ -47,7 +47,7 @@ class IdentityError(AgentmailError):
 
 
 class ForbiddenError(AgentmailError):
-    """The request is not allowed here (an operator-only option over SSH, a read-only session)."""
+    """The request is not allowed here (an operator-only option over SSH, a read-only session, the key's scope)."""
 
     code = "forbidden"
     exit_status = 77  # EX_NOPERM

@@ -245,7 +245,11 @@ def test_draft_key_saves_drafts_and_its_sends_are_refused_for_approval(stack: St
 
 
 def test_send_key_sends_inside_its_allow_list_only(stack: Stack, box: Box, bob: str, run_agentmail) -> None:
-    scope = {"AGENTMAIL_SCOPE": "send", "AGENTMAIL_AGENT": "mailer", "AGENTMAIL_ALLOW_TO": "*@bbs.test,boss@example.org"}
+    scope = {
+        "AGENTMAIL_SCOPE": "send",
+        "AGENTMAIL_AGENT": "mailer",
+        "AGENTMAIL_ALLOW_TO": "*@bbs.test,boss@example.org",
+    }
     inside = f"inside the list {uuid.uuid4().hex[:8]}"
     sent = _scoped(run_agentmail, box.name, "send", scope, _draft(stack.address(bob), inside))
     assert sent.returncode == 0, sent

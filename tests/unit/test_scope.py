@@ -139,3 +139,18 @@ def test_help_and_schema_show_only_what_the_scope_allows() -> None:
     assert "move" in schema and "send" not in schema
     full = execute(Context(None, None), "schema")["schema"]["commands"]  # type: ignore[arg-type]
     assert "send" in full
+
+
+def test_permit_user_environment_lists_the_key_line_names_everywhere() -> None:
+    """The man page, the README and the test sshd carry the same PermitUserEnvironment line, naming every variable."""
+    from pathlib import Path
+
+    from agentmail.service.scope import KEY_LINE_VARIABLES
+    from tests.stack.sshd import sshd_config
+
+    line = "PermitUserEnvironment " + ",".join(KEY_LINE_VARIABLES)
+    root = Path(__file__).resolve().parents[2]
+    assert line in (root / "man" / "agentmail.1").read_text().splitlines()
+    assert "    " + line in (root / "README.rst").read_text().splitlines()
+    paths = {name: Path("/x") for name in ("host_key", "pid_file", "keys_file", "config")}
+    assert line in sshd_config(port=1, user="u", command="c", **paths).splitlines()
