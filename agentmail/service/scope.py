@@ -56,6 +56,7 @@ KEY_LINE_VARIABLES = ("AGENTMAIL_MEMBER", ENV_SCOPE, ENV_AGENT, ENV_ALLOW_TO)
 MAX_ALLOW_ENTRIES = 100
 _AGENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _LOCAL_RE = re.compile(r"[A-Za-z0-9!#$%&'+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'+/=?^_`{|}~-]+)*")
+_PLAIN_LOCAL_RE = re.compile(r"[a-z0-9_+=-]+(?:\.[a-z0-9_+=-]+)*")
 _DOMAIN_RE = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 )
@@ -117,10 +118,18 @@ class Grant:
         return SendDecision(True)
 
     def allowed_recipient(self, address: str) -> bool:
+        """On the list by exact address, or by domain when the local part is a plain one.
+
+        A domain entry never admits a routing trick the relay might honour (``carol%example.org@bbs.test``,
+        ``example.org!carol@bbs.test``, a quoted local part): those must be listed exactly.
+        """
         if self.allow_to is None:
             return True
-        local, _, domain = address.lower().rpartition("@")
-        return any(entry == f"{local}@{domain}" or entry == f"*@{domain}" for entry in self.allow_to) and bool(local)
+        address = address.lower()
+        if address in self.allow_to:
+            return True
+        local, _, domain = address.rpartition("@")
+        return f"*@{domain}" in self.allow_to and bool(_PLAIN_LOCAL_RE.fullmatch(local))
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -82,6 +82,9 @@ def test_the_allow_list_matches_whole_addresses_or_whole_domains() -> None:
     assert not grant.allowed_recipient("bob@evil.bbs.test")
     assert not grant.allowed_recipient("bob@bbs.test.evil.example")
     assert not grant.allowed_recipient("bbs.test")
+    for trick in ("carol%example.org@bbs.test", "example.org!carol@bbs.test", '"carol@example.org"@bbs.test'):
+        assert not grant.allowed_recipient(trick), trick  # the relay might route these elsewhere
+    assert Grant("send", allow_to=("carol%example.org@bbs.test",)).allowed_recipient("carol%example.org@bbs.test")
     decision = grant.send_decision(["bob@bbs.test", "eve@example.org"])
     assert not decision.allowed and decision.outside == ("eve@example.org",)
     assert grant.send_decision(["bob@bbs.test", "boss@corp.example"]).allowed
