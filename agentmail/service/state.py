@@ -105,6 +105,19 @@ class StateDir:
         finally:
             os.close(fd)  # closing the last descriptor releases the lock
 
+    def try_lock(self, *parts: str) -> LockedFile | None:
+        """Take an exclusive flock without waiting (None when another process holds it); close() releases it.
+
+        For slots held as long as a session lives (a lock dies with its process, so a crash frees the slot).
+        """
+        fd = self.open(*parts)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return LockedFile(fd)
+
     def read(self, *parts: str) -> bytes | None:
         """The whole file, or None when it does not exist."""
         try:
@@ -193,6 +206,12 @@ class LockedFile:
         while chunk := os.read(self.fd, 65536):
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def close(self) -> None:
+        """Release the lock (closing the descriptor)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
     def write(self, data: bytes) -> None:
         os.lseek(self.fd, 0, os.SEEK_SET)

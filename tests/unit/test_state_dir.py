@@ -107,3 +107,14 @@ def test_the_lock_excludes_another_open_of_the_same_file(tmp_path: Path) -> None
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released with the block
     finally:
         os.close(fd)
+
+
+def test_try_lock_does_not_wait_and_a_released_slot_is_free(tmp_path: Path) -> None:
+    sd = StateDir(_settings(tmp_path))
+    held = sd.try_lock("sessions", "carol", "slot-0")
+    assert held is not None
+    assert sd.try_lock("sessions", "carol", "slot-0") is None
+    held.close()
+    again = sd.try_lock("sessions", "carol", "slot-0")
+    assert again is not None
+    again.close()
