@@ -64,7 +64,7 @@ def environment_section() -> str:
         "The member this session acts for; set per SSH key by sshd, never by the client.",
         ".TP",
         ".B AGENTMAIL_CONFIG",
-        "An extra config file read after /etc/agentmail/agentmail.env.",
+        "The config file to read instead of /etc/agentmail/agentmail.env (the system file is then not read).",
     ]
     return "\n".join(lines)
 

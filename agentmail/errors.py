@@ -150,6 +150,13 @@ class SendError(AgentmailError):
     exit_status = 69  # EX_UNAVAILABLE
 
 
+class IdempotencyConflictError(AgentmailError):
+    """The idempotency key was used for a different message, or its earlier send may have gone out; nothing was sent."""
+
+    code = "idempotency_conflict"
+    exit_status = 65  # EX_DATAERR
+
+
 class InternalError(AgentmailError):
     """A bug: something failed that we did not expect; the details go to the log only."""
 
@@ -183,5 +190,6 @@ ERROR_CLASSES: tuple[type[AgentmailError], ...] = (
     ProvisionError,
     ServerError,
     SendError,
+    IdempotencyConflictError,
     InternalError,
 )

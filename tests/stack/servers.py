@@ -329,8 +329,16 @@ class Stack:
             "AGENTBBS_MAIL_MASTER_USER": MASTER_USER,
             "AGENTBBS_MAIL_MASTER_PASS": self.master_password,
             "AGENTMAIL_STATE_DIR": str(state),
-            "AGENTMAIL_CONFIG": str(lay.base / "agentmail.conf"),
+            "AGENTMAIL_SSH_USER": pwd.getpwuid(os.geteuid()).pw_name,  # the state directory's owner here
         }
+        # Every run names its own config file, so the host's /etc/agentmail/agentmail.env is never read.
+        config = lay.base / "agentmail.conf"
+        if not config.is_file():
+            tmp = config.with_suffix(".tmp")
+            tmp.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+            tmp.chmod(0o600)
+            tmp.replace(config)
+        env["AGENTMAIL_CONFIG"] = str(config)
         if member is not None:
             env["AGENTMAIL_MEMBER"] = member
         return env
