@@ -40,6 +40,10 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTMAIL_SEND_PER_HOUR": ("100", "messages a member may send per hour (0: no limit)"),
     "AGENTMAIL_SEND_PER_DAY": ("500", "messages a member may send per day (0: no limit)"),
     "AGENTMAIL_STATE_DIR": ("/var/lib/agentmail", "where shared rate-limit state is kept"),
+    "AGENTMAIL_MAX_LINE_BYTES": ("41943040", "longest request line batch and mcp accept, in bytes"),
+    "AGENTMAIL_IDLE_TIMEOUT": ("900", "seconds batch and mcp wait for a request before they end"),
+    "AGENTMAIL_MAX_SESSIONS": ("10", "agentmail sessions one member may have open at once (0: no limit)"),
+    "AGENTMAIL_RECONNECT_WINDOW": ("120", "seconds long-lived sessions keep retrying a lost IMAP server"),
 }
 
 SECRETS = frozenset({"AGENTBBS_MAIL_MASTER_PASS", "AGENTBBS_MAIL_API_TOKEN"})
@@ -74,6 +78,10 @@ class Settings:
     send_per_hour: int = 100
     send_per_day: int = 500
     state_dir: Path = SYSTEM_CONFIG.parent
+    max_line_bytes: int = 40 * 1024 * 1024
+    idle_timeout: float = 900.0
+    max_sessions: int = 10
+    reconnect_window: float = 120.0
     sources: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def require_mailbox_access(self) -> None:
@@ -157,6 +165,10 @@ def load_settings(environ: Mapping[str, str], env_files: Sequence[Path] | None =
         send_per_hour=_number("AGENTMAIL_SEND_PER_HOUR", values, minimum=0),
         send_per_day=_number("AGENTMAIL_SEND_PER_DAY", values, minimum=0),
         state_dir=Path(values["AGENTMAIL_STATE_DIR"]),
+        max_line_bytes=_number("AGENTMAIL_MAX_LINE_BYTES", values, minimum=1024),
+        idle_timeout=_number("AGENTMAIL_IDLE_TIMEOUT", values, minimum=1, cast=float),
+        max_sessions=_number("AGENTMAIL_MAX_SESSIONS", values, minimum=0),
+        reconnect_window=_number("AGENTMAIL_RECONNECT_WINDOW", values, minimum=0, cast=float),
         sources=sources,
     )
 
