@@ -31,6 +31,7 @@ from agentmail.errors import (
     StaleUidError,
     TooManyConnectionsError,
     UnavailableError,
+    UsageError,
 )
 from agentmail.identity import Member
 
@@ -245,6 +246,8 @@ class ImapSession:
         return self._do_select(self.selected.name, self.selected.read_only)
 
     def _do_select(self, folder: str, readonly: bool) -> FolderState:
+        check_folder_name(folder)
+
         def op(c: imapclient.IMAPClient) -> dict[bytes, Any]:
             return c.select_folder(folder, readonly=readonly)
 
@@ -281,8 +284,15 @@ class ImapSession:
         return self.call(op)
 
 
+def check_folder_name(name: str) -> None:
+    """Refuse a folder name with a control character before it reaches the IMAP stream (CR/LF would end a command)."""
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in "\u2028\u2029" for ch in name):
+        raise UsageError("a folder name cannot contain control characters")
+
+
 def encode_folder(name: str) -> bytes:
     """Folder name to the quoted modified UTF-7 form a raw command needs."""
+    check_folder_name(name)
     encoded = utf7_encode(name)
     return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
 
