@@ -243,6 +243,7 @@ def _run_agent(inv: Invocation, settings: object, member: object) -> int:
         read_only=inv.read_only,  # type: ignore[arg-type]
         read_stdin=agent_run.stdin_json_reader(sys.stdin.buffer),
     )
+    ctx.long_lived = command in ("batch", "mcp", "watch")
     try:
         if command == "batch":
             ctx.read_stdin = None

@@ -179,6 +179,18 @@ class Stack:
         if pid:
             kill_pid(pid)
 
+    @contextmanager
+    def dovecot_stopped(self) -> Iterator[None]:
+        """Dovecot down for the block (every IMAP session ends), then started again and answering.
+
+        Other tests share the stack: it is always restarted, on the same port, before the block's exception is seen.
+        """
+        self.stop_dovecot()
+        try:
+            yield
+        finally:
+            self.start_dovecot()
+
     def doveadm(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run doveadm against this stack's config; raise with its output when it fails and check is set."""
         proc = subprocess.run(
