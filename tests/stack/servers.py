@@ -402,6 +402,13 @@ class Stack:
             self.doveadm("flags", "add", "-u", addr, " ".join(keywords), "mailbox", folder, "uid", str(uid))
         return uid
 
+    def deliver_offline(self, member: str, raw: bytes, folder: str = "INBOX") -> None:
+        """Put one message into an existing folder's Maildir without Dovecot (it may be down); it finds it on sync."""
+        target = self.maildir_path(self.address(member), folder)
+        if not (target / "cur").is_dir():
+            raise StackError(f"folder {folder!r} of {member} has no Maildir yet")
+        maildir.write_messages(target, [raw], "", self.mail_uid, self.mail_gid, time.time())
+
     @contextmanager
     def imap(self, member: str) -> Iterator[IMAPClient]:
         """A plain imapclient master-login session (test helper, not agentmail's code)."""
