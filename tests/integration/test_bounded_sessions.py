@@ -48,7 +48,7 @@ def _batch(run_agentmail: RunAgentmail, member: str, lines: list[str | bytes], *
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
-# -- the line cap ------------------------------------------------------------------------------------------------------
+# -- the line cap --------------------------------------------------------------------------------------------------
 #: Runs agentmail as its child and prints the child's peak RSS (KiB) on stderr's last line.
 _MEASURE = (
     "import resource, subprocess, sys\n"
@@ -91,7 +91,7 @@ def test_mcp_line_over_the_cap_is_a_json_rpc_error(run_agentmail: RunAgentmail, 
     assert second == {"jsonrpc": "2.0", "id": 1, "result": {}}
 
 
-# -- the idle timeout --------------------------------------------------------------------------------------------------
+# -- the idle timeout ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("front_end", ["batch", "mcp"])
 def test_an_idle_session_ends_with_a_final_json_line(stack: Stack, member: Callable[..., str], front_end: str) -> None:
     """With stdin left open and silent, the session ends by itself after the idle timeout, saying why."""
@@ -133,7 +133,7 @@ def test_idle_time_counts_only_while_waiting(stack: Stack, member: Callable[...,
     proc.stdin.close()
 
 
-# -- nesting, digits, folder names --------------------------------------------------------------------------------------
+# -- nesting, digits, folder names ----------------------------------------------------------------------------------
 def test_deep_nesting_is_a_usage_error_in_batch(run_agentmail: RunAgentmail, member: Callable[..., str]) -> None:
     """JSON nested 100,000 deep is a usage error (no RecursionError); the session answers the next line."""
     name = member()
@@ -182,7 +182,7 @@ def test_control_characters_in_a_folder_are_refused(
     assert answer["error"]["code"] == "usage" and "folder" in answer["error"]["message"]
 
 
-# -- search values -------------------------------------------------------------------------------------------------------
+# -- search values ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("subject", "query"),
     [
@@ -206,7 +206,7 @@ def test_search_values_are_quoted(
     assert subjects == [subject]
 
 
-# -- the per-member session cap --------------------------------------------------------------------------------------
+# -- the per-member session cap ----------------------------------------------------------------------------------
 def test_session_cap_holds_when_sessions_start_at_the_same_moment(stack: Stack, member: Callable[..., str]) -> None:
     """8 batch sessions started at once with a cap of 3: exactly 3 run, 5 are refused too_many_sessions;
     a slot held by a killed session is free again at once."""
@@ -261,7 +261,9 @@ def test_session_cap_holds_when_sessions_start_at_the_same_moment(stack: Stack, 
                         stream.close()
 
 
-def test_session_cap_covers_one_shot_commands(stack: Stack, run_agentmail: RunAgentmail, member: Callable[..., str]) -> None:
+def test_session_cap_covers_one_shot_commands(
+    stack: Stack, run_agentmail: RunAgentmail, member: Callable[..., str]
+) -> None:
     """A member at the cap (a batch session holds the only slot) gets too_many_sessions from a one-shot command."""
     name = member()
     holder = _spawn(stack, name, "batch", AGENTMAIL_MAX_SESSIONS="1")

@@ -134,7 +134,7 @@ def test_watch_rides_out_dovecot_restarts_and_reports_mail_delivered_meanwhile_o
 def test_a_request_during_a_restart_waits_and_is_answered(
     stack: Stack, member: Callable[..., str], front_end: str
 ) -> None:
-    """A batch/mcp request that hits the outage waits (logging the retry on stderr) and is answered when Dovecot is back."""
+    """A batch/mcp request hitting the outage waits (a retry warning on stderr) and is answered once Dovecot is back."""
     name = member()
     stack.deliver(name, _message("before"))
 
@@ -166,7 +166,9 @@ def test_a_request_during_a_restart_waits_and_is_answered(
             assert total(out.until(lambda line: True)[0]) == round_ + 2
 
 
-def test_one_shot_commands_still_fail_fast(stack: Stack, run_agentmail: RunAgentmail, member: Callable[..., str]) -> None:
+def test_one_shot_commands_still_fail_fast(
+    stack: Stack, run_agentmail: RunAgentmail, member: Callable[..., str]
+) -> None:
     """With Dovecot down, a one-shot command answers unavailable at once, whatever the reconnect window."""
     name = member()
     with stack.dovecot_stopped():

@@ -84,7 +84,7 @@ def test_folder_arguments_refuse_control_characters(folder: str) -> None:
         ("from:bob", [b"FROM", b'"bob"']),
         ("uid:1:5 is:unread", [b"UID", b"1:5", b"UNSEEN"]),
         ("larger:1k", [b"LARGER", b"1024"]),
-        ("(from:a to:b) OR cc:c", [b"OR", b'(FROM', b'"a"', b"TO", b'"b")', b"CC", b'"c"']),
+        ("(from:a to:b) OR cc:c", [b"OR", b"(FROM", b'"a"', b"TO", b'"b")', b"CC", b'"c"']),
     ],
 )
 def test_every_value_goes_out_quoted(query: str, wire: list[bytes]) -> None:
@@ -103,7 +103,7 @@ def test_our_own_words_stay_atoms_and_odd_ones_are_quoted() -> None:
     assert args == [b"HEADER", b"Message-ID", b'"<a\\"b@x>"', b"SINCE", b"2-Jan-2024"]
 
 
-# -- backoff ------------------------------------------------------------------------------------------------------------
+# -- backoff --------------------------------------------------------------------------------------------------------
 class _Clock:
     def __init__(self) -> None:
         self.now = 0.0

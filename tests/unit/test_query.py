@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from agentmail.errors import UsageError
-from agentmail.mime.query import SearchValue, HAS_ATTACHMENT, parse_query
+from agentmail.mime.query import HAS_ATTACHMENT, SearchValue, parse_query
 
 TODAY = date(2024, 6, 10)
 
