@@ -37,15 +37,22 @@ def acquire_slot(settings: Settings, member: Member) -> SessionSlot:
         return SessionSlot(-1)
     folder = settings.state_dir / "sessions" / member.name
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for path in (folder.parent, folder):
+            if not path.is_dir():
+                path.mkdir(exist_ok=True, mode=0o700)
+                _owned_like_state_dir(settings, path)
     except OSError as exc:
         raise ConfigError(
             f"AGENTMAIL_STATE_DIR ({settings.state_dir}) is not writable, so sessions cannot be counted "
             f"({exc.strerror})"
         ) from None
     for index in range(cap):
+        path = folder / f"slot-{index}"
         try:
-            fd = os.open(folder / f"slot-{index}", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            created = not path.exists()
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            if created:
+                _owned_like_state_dir(settings, path)
         except OSError as exc:
             raise ConfigError(f"a session slot file in {folder} cannot be opened ({exc.strerror})") from None
         try:
@@ -58,3 +65,11 @@ def acquire_slot(settings: Settings, member: Member) -> SessionSlot:
         f"{member.address} already has {cap} agentmail sessions open (the limit); close one and try again",
         details={"max_sessions": cap},
     )
+
+
+def _owned_like_state_dir(settings: Settings, path: os.PathLike[str]) -> None:
+    """A root run (an operator's --member) leaves what it creates to the state directory's owner, the forced-command
+    user, so that user's sessions can still take the slots."""
+    if os.geteuid() == 0:
+        owner = os.stat(settings.state_dir)
+        os.chown(path, owner.st_uid, owner.st_gid)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +176,24 @@ def test_a_zero_window_fails_at_once() -> None:
     with pytest.raises(UnavailableError):
         backoff.retry(down, _backoff(clock, 0))
     assert clock.waits == []
+
+
+# -- session slots -----------------------------------------------------------------------------------------------------
+def test_slots_are_taken_once_and_released(tmp_path: Path) -> None:
+    from agentmail.config import load_settings
+    from agentmail.errors import TooManySessionsError
+    from agentmail.identity import member_for
+    from agentmail.service.slots import acquire_slot
+
+    env = {"AGENTBBS_MAIL_ADDR_DOMAIN": "bbs.example.test", "AGENTMAIL_STATE_DIR": str(tmp_path)}
+    settings = load_settings({**env, "AGENTMAIL_MAX_SESSIONS": "2"}, env_files=[])
+    member = member_for("carol", settings)
+    first, second = acquire_slot(settings, member), acquire_slot(settings, member)
+    assert {first.index, second.index} == {0, 1}
+    with pytest.raises(TooManySessionsError) as info:
+        acquire_slot(settings, member)
+    assert info.value.code == "too_many_sessions"
+    first.close()
+    assert acquire_slot(settings, member).index == 0
+    unlimited = load_settings({**env, "AGENTMAIL_MAX_SESSIONS": "0"}, env_files=[])
+    assert acquire_slot(unlimited, member).index == -1
