@@ -122,15 +122,24 @@ def test_an_idle_session_ends_with_a_final_json_line(stack: Stack, member: Calla
 def test_idle_time_counts_only_while_waiting(stack: Stack, member: Callable[..., str]) -> None:
     """Requests keep a session alive: each is answered, and the timeout ends the session only after the last."""
     proc = _spawn(stack, member(), "batch", AGENTMAIL_IDLE_TIMEOUT="2")
-    assert proc.stdin is not None and proc.stdout is not None
-    for ident in range(3):
-        proc.stdin.write(json.dumps({"id": ident, "cmd": "help"}).encode() + b"\n")
-        proc.stdin.flush()
-        assert json.loads(proc.stdout.readline())["id"] == ident
-    final = json.loads(proc.stdout.readline())
-    assert final["error"]["code"] == "idle_timeout"
-    proc.wait(timeout=30)
-    proc.stdin.close()
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    guard = threading.Timer(60, proc.kill)  # a session that never times out fails the test instead of hanging it
+    guard.start()
+    try:
+        for ident in range(3):
+            proc.stdin.write(json.dumps({"id": ident, "cmd": "help"}).encode() + b"\n")
+            proc.stdin.flush()
+            assert json.loads(proc.stdout.readline())["id"] == ident
+        final = proc.stdout.readline()
+        assert final, "the session did not end with a final line"
+        assert json.loads(final)["error"]["code"] == "idle_timeout"
+        proc.wait(timeout=30)
+    finally:
+        guard.cancel()
+        proc.kill()
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            stream.close()
 
 
 # -- nesting, digits, folder names ----------------------------------------------------------------------------------
