@@ -24,6 +24,7 @@ FILE_ACCESS_ALLOWED = {
     "docs.py",  # the man page, a developer tool
     "ops/doctor.py",  # the operator's config files and AGENTMAIL_STATE_DIR
     "service/policy.py",  # per-member send stamps under AGENTMAIL_STATE_DIR
+    "service/slots.py",  # per-member session slot locks under AGENTMAIL_STATE_DIR
 }
 
 
