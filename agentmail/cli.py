@@ -207,11 +207,17 @@ def _dispatch(inv: Invocation) -> int:
     raw_member = inv.member_override if inv.member_override is not None else inv.env.get("AGENTMAIL_MEMBER")
     member = member_for(raw_member, settings)
     settings.require_mailbox_access()
-    if inv.command is None or inv.command == "tui":
-        from agentmail.tui.app import run_tui
+    from agentmail.service.slots import acquire_slot
 
-        return run_tui(settings, member, read_only=inv.read_only)
-    return _run_agent(inv, settings, member)
+    slot = acquire_slot(settings, member)  # held until this process ends, whichever front end runs
+    try:
+        if inv.command is None or inv.command == "tui":
+            from agentmail.tui.app import run_tui
+
+            return run_tui(settings, member, read_only=inv.read_only)
+        return _run_agent(inv, settings, member)
+    finally:
+        slot.close()
 
 
 def _settings_env(inv: Invocation) -> dict[str, str]:
@@ -237,6 +243,7 @@ def _run_agent(inv: Invocation, settings: object, member: object) -> int:
         read_only=inv.read_only,  # type: ignore[arg-type]
         read_stdin=agent_run.stdin_json_reader(sys.stdin.buffer),
     )
+    ctx.long_lived = command in ("batch", "mcp", "watch")
     try:
         if command == "batch":
             ctx.read_stdin = None

@@ -47,6 +47,9 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTMAIL_SEND_PER_DAY": ("500", "messages a member may send per day (0: no limit)"),
     "AGENTMAIL_STATE_DIR": ("/var/lib/agentmail", "where shared state (send limits, idempotency keys) is kept"),
     "AGENTMAIL_SSH_USER": ("mail", "the forced-command user: owner of the state directory, checked by doctor"),
+    "AGENTMAIL_MAX_LINE_BYTES": ("41943040", "longest request line batch and mcp accept, in bytes"),
+    "AGENTMAIL_IDLE_TIMEOUT": ("900", "seconds batch and mcp wait for a request before they end"),
+    "AGENTMAIL_MAX_SESSIONS": ("10", "agentmail sessions one member may have open at once (0: no limit)"),
 }
 
 SECRETS = frozenset({"AGENTBBS_MAIL_MASTER_PASS", "AGENTBBS_MAIL_API_TOKEN", "AGENTMAIL_SIGNING_KEY"})
@@ -87,6 +90,9 @@ class Settings:
     send_per_day: int = 500
     state_dir: Path = Path("/var/lib/agentmail")
     ssh_user: str = "mail"
+    max_line_bytes: int = 40 * 1024 * 1024
+    idle_timeout: float = 900.0
+    max_sessions: int = 10
     sources: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def require_mailbox_access(self) -> None:
@@ -170,7 +176,6 @@ def load_settings(
         mta_hostname=_mta_hostname(values, mail_domain),
         signing_key=_signing_key(values),
         timeout=_number("AGENTMAIL_TIMEOUT", values, minimum=1, cast=float),
-        reconnect_window=_number("AGENTMAIL_RECONNECT_WINDOW", values, minimum=0, cast=float),
         max_recipients=_number("AGENTMAIL_MAX_RECIPIENTS", values, minimum=1),
         max_message_bytes=_number("AGENTMAIL_MAX_MESSAGE_BYTES", values, minimum=1024),
         max_attachment_bytes=_number("AGENTMAIL_MAX_ATTACHMENT_BYTES", values, minimum=1),
@@ -179,6 +184,9 @@ def load_settings(
         send_per_day=_number("AGENTMAIL_SEND_PER_DAY", values, minimum=0),
         state_dir=Path(values["AGENTMAIL_STATE_DIR"]),
         ssh_user=_user_name("AGENTMAIL_SSH_USER", values),
+        max_line_bytes=_number("AGENTMAIL_MAX_LINE_BYTES", values, minimum=1024),
+        idle_timeout=_number("AGENTMAIL_IDLE_TIMEOUT", values, minimum=1, cast=float),
+        max_sessions=_number("AGENTMAIL_MAX_SESSIONS", values, minimum=0),
         sources=sources,
     )
 

@@ -94,6 +94,24 @@ class RateLimitedError(LimitError):
     code = "rate_limited"
 
 
+class LineTooLongError(LimitError):
+    """A batch or mcp request line was longer than AGENTMAIL_MAX_LINE_BYTES; it was skipped unread."""
+
+    code = "line_too_long"
+
+
+class IdleTimeoutError(LimitError):
+    """A batch or mcp session received no request for AGENTMAIL_IDLE_TIMEOUT seconds and ended."""
+
+    code = "idle_timeout"
+
+
+class TooManySessionsError(LimitError):
+    """The member already has AGENTMAIL_MAX_SESSIONS agentmail sessions open; close one and try again."""
+
+    code = "too_many_sessions"
+
+
 class AuthError(AgentmailError):
     """The master login was refused (wrong master user or password)."""
 
@@ -182,6 +200,9 @@ ERROR_CLASSES: tuple[type[AgentmailError], ...] = (
     InvalidMessageError,
     LimitError,
     RateLimitedError,
+    LineTooLongError,
+    IdleTimeoutError,
+    TooManySessionsError,
     AuthError,
     NoMailboxError,
     UnavailableError,

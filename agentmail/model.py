@@ -12,7 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 #: Version of the JSON contract; a rename or removal of a field or command bumps it.
 API_VERSION = 1
@@ -281,11 +281,15 @@ class Quota:
     message_limit: int | None = None
 
 
+#: What an event reports; ``reconnecting``: watch lost the server and waits to retry (it resumes from the token).
+EventKind = Literal["new", "expunged", "flags", "resync_required", "ready", "heartbeat", "reconnecting"]
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One change in a folder, as ``watch`` and ``changes`` report it."""
 
-    kind: str  # "new" | "expunged" | "flags" | "resync_required" | "heartbeat"
+    kind: EventKind
     folder: str = ""
     uid: int | None = None
     flags: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ Schema and the MCP tool input schemas.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,14 @@ from typing import Any
 from agentmail.errors import UsageError
 
 KINDS = ("string", "integer", "boolean", "uids", "object")
+#: A number is ASCII digits only (str.isdigit also accepts '²' and other digits int() refuses), at most 18.
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_control(text: str) -> bool:
+    """True when text holds a C0/C1 control, DEL or a line/paragraph separator."""
+    return _CONTROL.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,7 @@ class Arg:
     maximum: int | None = None
     stdin: bool = False  # an object read as JSON from standard input on the command line
     rest: bool = False  # a positional string that takes every remaining word (a search query)
+    folder: bool = False  # a folder name: control characters are refused before any IMAP command
 
     @property
     def option(self) -> str:
@@ -111,6 +121,8 @@ def _coerce(arg: Arg, value: Any) -> Any:
             raise UsageError(f"{label} must be one of: {', '.join(arg.choices)}")
         if len(value) > 4096:
             raise UsageError(f"{label} is too long")
+        if arg.folder and has_control(value):
+            raise UsageError(f"{label} contains a control character; a folder name cannot")
         return value
     if arg.kind == "integer":
         number = _int(value, label)
@@ -150,6 +162,6 @@ def _int(value: Any, label: str) -> int:
         raise UsageError(f"{label} must be a whole number")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value) < 19:
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         return int(value)
     raise UsageError(f"{label} must be a whole number, not {str(value)[:40]!r}")

@@ -38,7 +38,15 @@ class Command:
 
 
 def _folder(required: bool = True, default: str | None = None) -> Arg:
-    return Arg("folder", "string", "the folder (INBOX, Sent, ...)", positional=True, required=required, default=default)
+    return Arg(
+        "folder",
+        "string",
+        "the folder (INBOX, Sent, ...)",
+        positional=True,
+        required=required,
+        default=default,
+        folder=True,
+    )
 
 
 _UID = Arg("uid", "integer", "the message uid in that folder", positional=True, required=True, minimum=1)
@@ -89,7 +97,7 @@ COMMANDS: tuple[Command, ...] = (
         "folder_create",
         "Create a folder.",
         h.folder_create,
-        (Arg("name", "string", "the new folder's name", positional=True, required=True),),
+        (Arg("name", "string", "the new folder's name", positional=True, required=True, folder=True),),
         "folder",
         read_only=False,
         idempotent=False,
@@ -99,8 +107,8 @@ COMMANDS: tuple[Command, ...] = (
         "Rename a folder (special-use folders are protected).",
         h.folder_rename,
         (
-            Arg("name", "string", "the folder", positional=True, required=True),
-            Arg("new_name", "string", "its new name", positional=True, required=True),
+            Arg("name", "string", "the folder", positional=True, required=True, folder=True),
+            Arg("new_name", "string", "its new name", positional=True, required=True, folder=True),
         ),
         "folder",
         read_only=False,
@@ -110,7 +118,7 @@ COMMANDS: tuple[Command, ...] = (
         "folder_delete",
         "Delete a folder and the messages in it (special-use folders are protected).",
         h.folder_delete,
-        (Arg("name", "string", "the folder", positional=True, required=True),),
+        (Arg("name", "string", "the folder", positional=True, required=True, folder=True),),
         "deleted",
         read_only=False,
         destructive=True,
@@ -178,7 +186,7 @@ COMMANDS: tuple[Command, ...] = (
                 required=True,
                 rest=True,
             ),
-            Arg("folder", "string", "search this folder (default INBOX)"),
+            Arg("folder", "string", "search this folder (default INBOX)", folder=True),
             Arg("all_folders", "boolean", "search every folder", default=False),
             _LIMIT,
         ),
@@ -263,7 +271,7 @@ COMMANDS: tuple[Command, ...] = (
         "move",
         "Move messages to another folder; answers their new uids.",
         h.move,
-        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True), _UIDVALIDITY),
+        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True, folder=True), _UIDVALIDITY),
         "transfer",
         read_only=False,
         idempotent=False,
@@ -272,7 +280,7 @@ COMMANDS: tuple[Command, ...] = (
         "copy",
         "Copy messages to another folder; answers the new uids.",
         h.copy,
-        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True), _UIDVALIDITY),
+        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True, folder=True), _UIDVALIDITY),
         "transfer",
         read_only=False,
         idempotent=False,
@@ -291,7 +299,7 @@ COMMANDS: tuple[Command, ...] = (
         "restore",
         "Move messages from Trash back to INBOX (or --target).",
         h.restore,
-        (_UIDS, Arg("target", "string", "where to put them", default="INBOX"), _UIDVALIDITY),
+        (_UIDS, Arg("target", "string", "where to put them", default="INBOX", folder=True), _UIDVALIDITY),
         "transfer",
         read_only=False,
         idempotent=False,

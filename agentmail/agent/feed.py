@@ -1,7 +1,10 @@
 """``watch``: JSON lines of change events while IDLE runs, heartbeats, clean ends.
 
 It ends cleanly on stdin EOF, SIGINT or SIGTERM; each line carries the token after
-it, so an agent that loses the connection resumes with ``changes --since``.
+it, so an agent that loses the connection resumes with ``changes --since``.  When the
+IMAP server goes away (a restart), watch retries with backoff for the reconnect window,
+printing a ``reconnecting`` line before each wait, then reports everything that happened
+since its last token, so no event is lost or repeated.
 """
 
 from __future__ import annotations
@@ -57,6 +60,12 @@ def run_watch(ctx: Context, words: Sequence[str], out: IO[str]) -> int:
 
 def _watch_loop(ctx: Context, args: dict[str, Any], out: IO[str]) -> int:
     watcher = Watcher(ctx.mailbox, args["folder"])
+
+    def reconnecting(attempt: int, wait: float, reason: str) -> None:
+        # The server is gone (a restart): say so; the token in the line is where watch resumes from.
+        _emit(out, [Event("reconnecting", folder=args["folder"], token=watcher.token)])
+
+    ctx.mailbox.session.on_reconnecting = reconnecting
     events, token = watcher.start(args["since"])
     _emit(out, [*events, Event("ready", folder=args["folder"], token=token)])
     heartbeat = float(args["heartbeat"])

@@ -32,14 +32,19 @@ class Context:
     read_only: bool = False
     read_stdin: Callable[[], Any] | None = None  # returns the parsed JSON object from stdin
     mailbox_factory: Callable[[], Mailbox] | None = None
+    long_lived: bool = False  # batch, mcp, watch: ride out a server restart instead of failing fast
     _mailbox: Mailbox | None = field(default=None, repr=False)
 
     @property
     def mailbox(self) -> Mailbox:
         if self._mailbox is None:
-            factory = self.mailbox_factory or (lambda: Mailbox(self.settings, self.member, read_only=self.read_only))
+            factory = self.mailbox_factory or self._open_mailbox
             self._mailbox = factory()
         return self._mailbox
+
+    def _open_mailbox(self) -> Mailbox:
+        window = self.settings.reconnect_window if self.long_lived else 0.0
+        return Mailbox(self.settings, self.member, read_only=self.read_only, reconnect_window=window)
 
     def close(self) -> None:
         if self._mailbox is not None:

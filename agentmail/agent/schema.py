@@ -22,6 +22,8 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def type_schema(tp: Any) -> dict[str, Any]:
     """Schema of one Python type as model.to_json renders it."""
     origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        return {"type": "string", "enum": list(typing.get_args(tp))}
     if origin in (typing.Union, types.UnionType):
         options = [type_schema(a) for a in typing.get_args(tp)]
         return {"anyOf": options}

@@ -10,7 +10,10 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+from imapclient.response_parser import parse_message_list, parse_response
+
 from agentmail.errors import UsageError
+from agentmail.imap import criteria as criteria_args
 from agentmail.imap.session import ImapSession
 from agentmail.mime.parse import parse_summary
 from agentmail.model import Summary
@@ -44,17 +47,21 @@ def parse_sequence_set(text: str) -> list[int]:
 
 
 def search_uids(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> list[int]:
-    """UIDs matching criteria, ascending; compact ESEARCH (RETURN (ALL)) when offered."""
-    crit = list(criteria) or ["ALL"]
-    if session.has("ESEARCH") and all(isinstance(c, str) and c.isascii() and " " not in c for c in crit):
-        lines = session.raw_untagged(b"SEARCH", [b"RETURN", b"(ALL)", *(c.encode() for c in crit)], "ESEARCH")
+    """UIDs matching criteria, ascending; compact ESEARCH (RETURN (ALL)) when offered.
+
+    Every value goes out quoted or as a literal (imap/criteria.py), on both paths.
+    """
+    args, utf8 = criteria_args.encode(criteria)
+    charset = [b"CHARSET", b"UTF-8"] if utf8 else []
+    if session.has("ESEARCH"):
+        lines = session.raw_untagged(b"SEARCH", [b"RETURN", b"(ALL)", *charset, *args], "ESEARCH")
         for line in lines:
             text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
             tokens = text.split()
             if "ALL" in tokens:
                 return parse_sequence_set(tokens[tokens.index("ALL") + 1])
         return []
-    return sorted(session.call(lambda c: c.search(crit, charset="UTF-8" if _needs_charset(crit) else None)))
+    return sorted(parse_message_list(session.raw_untagged(b"SEARCH", [*charset, *args], "SEARCH")))
 
 
 def newest_uids(session: ImapSession, exists: int, limit: int) -> list[int]:
@@ -74,7 +81,9 @@ def sorted_uids(session: ImapSession, sort: str, criteria: Sequence[Any] = ("ALL
     crit = list(criteria) or ["ALL"]
     if not session.has("SORT"):
         return search_uids(session, criteria)
-    return list(session.call(lambda c: c.sort([key], crit, charset="UTF-8")))
+    args, _ = criteria_args.encode(crit)
+    (line,) = session.raw_untagged(b"SORT", [f"({key})".encode(), b"UTF-8", *args], "SORT")[:1] or [b""]
+    return [int(i) for i in (line or b"").split()]
 
 
 def thread_rows(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> list[tuple[int, int]]:
@@ -82,7 +91,8 @@ def thread_rows(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> lis
     crit = list(criteria) or ["ALL"]
     if not session.has("THREAD=REFERENCES"):
         return [(uid, 0) for uid in reversed(search_uids(session, crit))]
-    threads = session.call(lambda c: c.thread("REFERENCES", crit, charset="UTF-8"))
+    args, _ = criteria_args.encode(crit)
+    threads = parse_response(session.raw_untagged(b"THREAD", [b"REFERENCES", b"UTF-8", *args], "THREAD"))
     groups = []
     for thread in threads:
         rows = list(_flatten(thread, 0))
@@ -144,15 +154,3 @@ def summary_from_fetch(uid: int, data: dict[bytes, Any]) -> Summary:
 
 def _flag_text(flag: Any) -> str:
     return flag.decode("utf-8", "replace") if isinstance(flag, bytes) else str(flag)
-
-
-def _needs_charset(criteria: Sequence[Any]) -> bool:
-    return any(isinstance(c, str) and not c.isascii() for c in _walk(criteria))
-
-
-def _walk(criteria: Any) -> Any:
-    for c in criteria:
-        if isinstance(c, list | tuple):
-            yield from _walk(c)
-        else:
-            yield c

@@ -21,6 +21,7 @@ from agentmail.imap import changes as imap_changes
 from agentmail.imap import fetch as imap_fetch
 from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
+from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import signature
 from agentmail.mime.authres import TrustAnchors
@@ -71,8 +72,16 @@ class Mailbox:
     """One member's mailbox for one session (agent process or TUI worker)."""
 
     def __init__(
-        self, settings: Settings, member: Member, *, read_only: bool = False, interactive: bool = False
+        self,
+        settings: Settings,
+        member: Member,
+        *,
+        read_only: bool = False,
+        interactive: bool = False,
+        reconnect_window: float = 0.0,
+        on_reconnecting: OnWait | None = None,
     ) -> None:
+        """``reconnect_window``: seconds a long-lived session retries a lost server (0: fail fast, one-shot)."""
         self.settings = settings
         self.member = member
         self.read_only = read_only
@@ -80,7 +89,14 @@ class Mailbox:
         # then never switch EXAMINE to SELECT, which re-opens the folder (75 ms and more on 100,000 messages).
         # Agents keep EXAMINE, so a read-only command never touches the folder's state.
         self.interactive = interactive
-        self.session = ImapSession(settings, member, read_only=read_only, on_no_mailbox=self._provision)
+        self.session = ImapSession(
+            settings,
+            member,
+            read_only=read_only,
+            on_no_mailbox=self._provision,
+            reconnect_window=reconnect_window,
+            on_reconnecting=on_reconnecting,
+        )
         self._folders: list[Folder] | None = None
 
     @property

@@ -30,7 +30,9 @@ Session = Any  # ClientSession or Client: both have list_tools and call_tool
 # A server that needs no mailbox (only `help` works), to check the handshake without the stack.
 NO_MAILBOX_SERVER = (
     "import sys; from agentmail.agent.mcp import serve; from agentmail.agent.handlers import Context; "
-    "sys.exit(serve(Context(None, None), sys.stdin.buffer, sys.stdout))"
+    "from agentmail.config import load_settings; "
+    "settings = load_settings({'AGENTBBS_MAIL_ADDR_DOMAIN': 'bbs.example.test'}, env_files=[]); "
+    "sys.exit(serve(Context(settings, None), sys.stdin.buffer, sys.stdout))"
 )
 
 

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from agentmail.agent.commands import COMMANDS
 from agentmail.agent.handlers import Context
 from agentmail.agent.mcp import HANDSHAKE_VERSIONS, MODERN_VERSIONS, VERSION_KEY, serve
+from agentmail.config import Settings, load_settings
 
 MCP_COMMANDS = {c.name: c for c in COMMANDS if c.mcp}
 IDENTITY_WORDS = {"member", "config", "path"}
@@ -32,13 +33,17 @@ def _req(ident: int, method: str, params: dict[str, Any] | None = None) -> dict[
     return msg
 
 
-def _session(*messages: dict[str, Any] | str, handshake: bool = True) -> list[Any]:
+def _settings(**environ: str) -> Settings:
+    return load_settings({"AGENTBBS_MAIL_ADDR_DOMAIN": "bbs.example.test", **environ}, env_files=[])
+
+
+def _session(*messages: dict[str, Any] | str, handshake: bool = True, settings: Settings | None = None) -> list[Any]:
     """Run serve() over these lines (after initialize unless told not to) and return every line it wrote."""
     lines = [json.dumps(_init()), json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})]
     lines = lines if handshake else []
     lines += [m if isinstance(m, str) else json.dumps(m) for m in messages]
     out = io.StringIO()
-    ctx = Context(settings=None, member=None)  # type: ignore[arg-type]
+    ctx = Context(settings=settings or _settings(), member=None)  # type: ignore[arg-type]
     status = serve(ctx, io.BytesIO("".join(line + "\n" for line in lines).encode()), out)
     assert status == 0
     assert ctx._mailbox is None  # nothing logged in
@@ -243,12 +248,24 @@ def test_results_match_the_sdk_wire_types_of_each_version() -> None:
     methods.validate_server_result("tools/call", modern, call["result"])
 
 
-def test_a_huge_line_is_refused_and_the_session_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A line over the size cap is a parse error; the next request is still answered."""
-    monkeypatch.setattr("agentmail.agent.mcp.MAX_LINE_BYTES", 64)
-    answers = _session("x" * 500, _req(1, "ping"), handshake=False)
+def test_a_huge_line_is_refused_and_the_session_goes_on() -> None:
+    """A line over the size cap is a parse error naming line_too_long; the next request is still answered."""
+    settings = _settings(AGENTMAIL_MAX_LINE_BYTES="1024")
+    answers = _session("x" * 500_000, _req(1, "ping"), handshake=False, settings=settings)
     assert answers[0]["error"]["code"] == -32700
+    assert answers[0]["error"]["data"]["code"] == "line_too_long"
     assert answers[1]["result"] == {}
+
+
+def test_deep_nesting_is_an_invalid_request_and_the_session_goes_on() -> None:
+    """JSON nested 100,000 deep is answered as valid JSON-RPC (not a RecursionError), then the next request."""
+    deep = "[" * 100_000 + "]" * 100_000
+    nested = json.dumps(_req(2, "tools/call", {"name": "help", "arguments": {"x": 1}})).replace("1}}", deep + "}}")
+    answers = _session(deep, nested, _req(1, "ping"), handshake=False)
+    assert [a.get("jsonrpc") for a in answers] == ["2.0"] * 3
+    assert answers[0]["error"]["code"] == -32600
+    assert answers[1]["error"]["code"] == -32600 and answers[1]["error"]["data"]["code"] == "usage"
+    assert answers[2]["result"] == {}
 
 
 def test_a_stray_print_goes_to_stderr_not_into_the_protocol(
