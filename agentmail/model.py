@@ -188,6 +188,10 @@ class SendResult:
     duplicate: bool = False  # an earlier send with the same idempotency key already went out
     dry_run: bool = False
     raw: str = ""  # the built message, for --dry-run only
+    # The final recipients as bare addr-specs (validated dot-atom@domain, no display names): who it went to.
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +215,7 @@ class Event:
     flags: tuple[str, ...] = ()
     summary: Summary | None = None
     token: str = ""
+    uidvalidity: int | None = None  # the folder's UIDVALIDITY the uid belongs to
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ Schema and the MCP tool input schemas.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from agentmail.errors import UsageError
 
 KINDS = ("string", "integer", "boolean", "uids", "object")
+#: A JSON object given as an option value (--draft) travels in argv: keep it to what a command line holds.
+MAX_OPTION_JSON = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -139,10 +142,21 @@ def _coerce(arg: Arg, value: Any) -> Any:
             raise UsageError(f"{label} takes 1 to 1000 positive message uids")
         return uids
     if arg.kind == "object":
+        if isinstance(value, str) and not arg.positional:  # --draft '{"to": ...}' on a command line
+            value = _json_object(value, label)
         if not isinstance(value, dict):
             raise UsageError(f"{label} must be a JSON object")
         return value
     raise UsageError(f"{label} has an unknown kind")
+
+
+def _json_object(text: str, label: str) -> Any:
+    if len(text) > MAX_OPTION_JSON:
+        raise UsageError(f"{label} is longer than {MAX_OPTION_JSON} bytes; give it on standard input instead")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise UsageError(f"{label} is not valid JSON") from None
 
 
 def _int(value: Any, label: str) -> int:

@@ -70,7 +70,15 @@ COMMANDS: tuple[Command, ...] = (
         "help",
         "List the commands with their arguments.",
         h.help_cmd,
-        (Arg("command", "string", "show only this command", positional=True),),
+        (
+            Arg(
+                "command",
+                "string",
+                "show only this command, or a group of them (help draft, help folder create)",
+                positional=True,
+                rest=True,
+            ),
+        ),
         "help",
         needs_mailbox=False,
     ),

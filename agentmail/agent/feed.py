@@ -6,6 +6,7 @@ it, so an agent that loses the connection resumes with ``changes --since``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import select
 import signal
@@ -20,7 +21,7 @@ from agentmail.agent.handlers import Context
 from agentmail.agent.run import dumps, failure, ok
 from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.model import Event, to_json
-from agentmail.service.feed import Watcher
+from agentmail.service.feed import Watcher, decode_token
 
 
 class _Stop(Exception):
@@ -28,6 +29,8 @@ class _Stop(Exception):
 
 
 def event_line(event: Event) -> dict[str, Any]:
+    if event.uidvalidity is None and event.token:  # ready and heartbeat: the folder's, from the token
+        event = dataclasses.replace(event, uidvalidity=decode_token(event.token).uidvalidity)
     return ok("watch", {"event": to_json(event), "token": event.token})
 
 

@@ -53,10 +53,12 @@ def help_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
     chosen = commands.COMMANDS
     if args.get("command"):
-        cmd = commands.find(args["command"])
-        if cmd is None:
-            raise UsageError(f"there is no command {args['command'][:40]!r}")
-        chosen = (cmd,)
+        name = "_".join(args["command"].split()).replace("-", "_")
+        cmd = commands.find(name)
+        # A group word (draft, folder) shows every command of the group.
+        chosen = (cmd,) if cmd is not None else tuple(c for c in commands.COMMANDS if c.name.startswith(name + "_"))
+        if not chosen:
+            raise UsageError(f"there is no command {args['command'][:40]!r}; help lists them all")
     return {"commands": [schema.describe(c) for c in chosen], "draft_fields": DRAFT_FIELDS}
 
 
@@ -305,8 +307,8 @@ def draft_save(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     from agentmail.service import sending  # lazily: only these commands need it
 
     draft = _draft_arg(ctx, args, required=True)
-    folder, uid = sending.save_draft(ctx.mailbox, draft, replace_uid=args["replace"])
-    return {"folder": folder, "uid": uid}
+    folder, uid, uidvalidity = sending.store_draft(ctx.mailbox, draft, replace_uid=args["replace"])
+    return {"folder": folder, "uid": uid, "uidvalidity": uidvalidity}
 
 
 def draft_list(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:

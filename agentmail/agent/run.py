@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024
+#: batch's exit status when any request failed (each failure is its own answer line with an error code).
+BATCH_FAILED_STATUS = 1
 
 
 def dumps(answer: dict[str, Any], *, pretty: bool = False) -> str:
@@ -127,7 +129,7 @@ def run_batch(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
             failures += 1
         out.write(dumps({"id": request_id, **answer}) + "\n")
         out.flush()
-    return 0 if failures == 0 else 1
+    return 0 if failures == 0 else BATCH_FAILED_STATUS
 
 
 def write_answer(answer: dict[str, Any], out: IO[str] | None = None) -> None:

@@ -6,6 +6,7 @@ sender-written fields under ``content``, ``sender`` as ``from``, tuples as array
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import types
 import typing
@@ -108,6 +109,20 @@ def _capped(schema: dict[str, Any]) -> dict[str, Any]:
 
 _NULLABLE_INT = {"anyOf": [_INT, {"type": "null"}]}
 
+
+def read_message_schema() -> dict[str, Any]:
+    """read's message: the Message, plus fields only read adds (fenced reply_text, html_truncated)."""
+    base = copy.deepcopy(dataclass_schema(model.Message))
+    base["description"] = "content.text, reply_text and html are fenced"
+    base["properties"]["html_truncated"] = {**_BOOL, "description": "with --html: the HTML was cut to --max-bytes"}
+    content = base["properties"]["content"]
+    content["properties"]["reply_text"] = {
+        **_STR,
+        "description": "fenced: the newest part of the body, without quoted history and signature",
+    }
+    return base
+
+
 RESULTS: dict[str, dict[str, Any]] = {
     "help": _obj({"commands": {"type": "array", "items": {"type": "object"}}, "draft_fields": {"type": "object"}}),
     "schema": _obj({"schema": {"type": "object"}}),
@@ -132,7 +147,7 @@ RESULTS: dict[str, dict[str, Any]] = {
             "text_window": _obj(
                 {"offset": _INT, "length": _INT, "total_length": _INT, "truncated": _BOOL, "next_offset": _NULLABLE_INT}
             ),
-            "message": {"allOf": [_ref("Message")], "description": "content.text, reply_text and html are fenced"},
+            "message": read_message_schema(),
             "raw": _STR,
             "raw_truncated": _BOOL,
             "html_truncated": _BOOL,
@@ -153,7 +168,7 @@ RESULTS: dict[str, dict[str, Any]] = {
         **dataclass_schema(model.SendResult),
         "required": sorted(f.name for f in dataclasses.fields(model.SendResult) if f.name != "raw"),
     },
-    "draft": _obj({"folder": _STR, "uid": _NULLABLE_INT}),
+    "draft": _obj({"folder": _STR, "uid": _NULLABLE_INT, "uidvalidity": _NULLABLE_INT}),
     "transfer": dataclass_schema(model.Transfer),
     "flags": _obj({"folder": _STR, "uidvalidity": _NULLABLE_INT, "uids": {"type": "array", "items": _INT}}),
     "quota": _obj({"quota": {"anyOf": [_ref("Quota"), {"type": "null"}]}}),

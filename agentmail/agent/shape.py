@@ -91,7 +91,7 @@ def shape_message(
     else:
         html, html_info = window(message.html, 0, max_bytes)
         content["html"] = fence_text(html, marker) if html else ""
-        data["html_truncated"] = html_info["truncated"]
+        data["html_truncated"] = html_info["truncated"]  # kept where it always was; also at the top level
     if part != "headers":
         content["headers"] = []
     answer: dict[str, Any] = {
@@ -102,6 +102,8 @@ def shape_message(
         "text_window": info,
         "message": data,
     }
+    if "html_truncated" in data:
+        answer["html_truncated"] = data["html_truncated"]
     if args.get("raw") or part == "raw":
         source = load_raw()
         raw_text, raw_info = window(source.decode("utf-8", "replace"), 0, max_bytes)

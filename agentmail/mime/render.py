@@ -7,6 +7,7 @@ The pager wraps lines, so nothing here wraps.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 _LINK_SCHEMES = ("http:", "https:", "ftp:", "mailto:", "tel:")
@@ -24,6 +25,27 @@ _HISTORY_START = re.compile(
     r"^\s*(?:-{3,}\s*Original Message\s*-{3,}|-{5,}\s*Forwarded message\s*-{5,}|_{20,})\s*$", re.IGNORECASE
 )
 _MAX_ATTRIBUTION_LINES = 3
+# Elements a browser never shows: a hidden attribute, or an inline style with display:none or visibility:hidden.
+_HIDDEN_STYLE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!\s*important\s*)?(?:;|$)", re.I
+)
+_VOID_TAGS = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr")
+)
+HIDDEN_NOTE = "text the HTML hides from view (display:none, visibility:hidden or hidden) was left out"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """HTML rendered as text: the text, its numbered link targets, and how many hidden elements were dropped."""
+
+    text: str
+    links: tuple[str, ...]
+    hidden: int = 0
+
+
+def _is_hidden(attrs: dict[str, str | None]) -> bool:
+    return "hidden" in attrs or bool(_HIDDEN_STYLE.search(attrs.get("style") or ""))
 
 
 def _clean_markdown(text: str) -> str:
@@ -35,12 +57,35 @@ def _clean_markdown(text: str) -> str:
 
 def html_to_text(html: str, *, first_link: int = 1) -> tuple[str, tuple[str, ...]]:
     """Render HTML as readable text; links become ``[n]`` and their URLs are returned in order."""
+    rendered = render_html(html, first_link=first_link)
+    return rendered.text, rendered.links
+
+
+def render_html(html: str, *, first_link: int = 1) -> Rendered:
+    """Render HTML as a reader sees it: hidden elements dropped (and counted), links numbered."""
     import html2text  # lazily: the agent path must start fast and rarely renders HTML
 
     links: list[str] = []
     stack: list[str | None] = []
+    open_tags: list[tuple[str, bool]] = []  # (tag, hidden) for every open non-void element
+    hidden = 0
 
     def on_tag(parser: Any, tag: str, attrs: dict[str, str | None], start: bool) -> bool:
+        nonlocal hidden
+        if start and _is_hidden(attrs):
+            hidden += 1
+            if tag not in _VOID_TAGS:
+                open_tags.append((tag, True))
+                parser.quiet += 1
+            return True
+        if not start and tag not in _VOID_TAGS:
+            closed_hidden = _close(parser, tag)
+            if closed_hidden:
+                return True
+        elif start and tag not in _VOID_TAGS:
+            open_tags.append((tag, False))
+        if any(h for _, h in open_tags):
+            return tag in ("a", "img")  # nothing of a hidden link or image is shown or numbered
         if tag == "a":
             if start:
                 href = (attrs.get("href") or "").strip()
@@ -56,6 +101,16 @@ def html_to_text(html: str, *, first_link: int = 1) -> tuple[str, tuple[str, ...
             return True
         return False
 
+    def _close(parser: Any, tag: str) -> bool:
+        """Close the innermost open element named tag (and any left open inside it); True if it was hidden."""
+        for index in range(len(open_tags) - 1, -1, -1):
+            if open_tags[index][0] == tag:
+                closed = open_tags[index:]
+                del open_tags[index:]
+                parser.quiet -= sum(1 for _, h in closed if h)
+                return closed[0][1]
+        return False
+
     converter = html2text.HTML2Text()
     converter.body_width = 0
     converter.ignore_emphasis = True
@@ -65,7 +120,7 @@ def html_to_text(html: str, *, first_link: int = 1) -> tuple[str, tuple[str, ...
     converter.tag_callback = on_tag
     text = converter.handle(html)
     converter.close()
-    return _clean_markdown(text), tuple(links)
+    return Rendered(_clean_markdown(text), tuple(links), hidden)
 
 
 def quote_level(line: str) -> int:

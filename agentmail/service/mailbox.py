@@ -255,8 +255,9 @@ class Mailbox:
         return pages
 
     def searchable_folders(self) -> list[str]:
-        """Every selectable folder, for searches across all of them."""
-        return [f.name for f in self.folders() if "\\noselect" not in (x.lower() for x in f.flags)]
+        """Every selectable folder, for searches across all of them (not \\Noselect or \\NonExistent parents)."""
+        unselectable = {"\\noselect", "\\nonexistent"}
+        return [f.name for f in self.folders() if not unselectable.intersection(x.lower() for x in f.flags)]
 
     # -- reading ------------------------------------------------------------------
     def read(self, folder: str, uid: int, *, peek: bool = False, uidvalidity: int | None = None) -> Message:
