@@ -68,6 +68,7 @@ class Summary:
     cc: tuple[Address, ...] = sender_field(())
     subject: str = sender_field("")
     snippet: str = sender_field("")
+    preview: str = sender_field("")  # with --preview N: up to N characters of the new text ("" otherwise)
 
     @property
     def is_unread(self) -> bool:

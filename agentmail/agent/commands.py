@@ -63,7 +63,16 @@ _EXTRA = Arg(
 _IDEMPOTENCY = Arg("idempotency_key", "string", "a key of yours: a retry with the same key never sends twice")
 _DRY_RUN = Arg("dry_run", "boolean", "build the message and return it without sending", default=False)
 _LIMIT = Arg("limit", "integer", "how many summaries (1-500)", default=50, minimum=1, maximum=500)
-_MAX_BYTES = Arg("max_bytes", "integer", "cap on the body text in this answer, in UTF-8 bytes", minimum=256)
+_MAX_BYTES = Arg(
+    "max_bytes", "integer", "cap on this whole answer, in bytes of JSON; truncated says what was cut", minimum=256
+)
+_PREVIEW = Arg(
+    "preview",
+    "integer",
+    "give each item up to this many characters of its new text (content.preview)",
+    minimum=1,
+    maximum=2000,
+)
 
 COMMANDS: tuple[Command, ...] = (
     Command(
@@ -138,6 +147,8 @@ COMMANDS: tuple[Command, ...] = (
             Arg("reverse", "boolean", "oldest first", default=False),
             Arg("threads", "boolean", "group by conversation (THREAD=REFERENCES)", default=False),
             _UIDVALIDITY,
+            _PREVIEW,
+            _MAX_BYTES,
         ),
         "page",
     ),
@@ -172,7 +183,13 @@ COMMANDS: tuple[Command, ...] = (
         ),
         "attachment",
     ),
-    Command("thread", "The whole conversation around a message.", h.thread, (_folder(), _UID, _UIDVALIDITY), "thread"),
+    Command(
+        "thread",
+        "The whole conversation around a message.",
+        h.thread,
+        (_folder(), _UID, _UIDVALIDITY, _PREVIEW, _MAX_BYTES),
+        "thread",
+    ),
     Command(
         "search",
         "Search on the server with the query language (see the man page).",
@@ -189,6 +206,8 @@ COMMANDS: tuple[Command, ...] = (
             Arg("folder", "string", "search this folder (default INBOX)"),
             Arg("all_folders", "boolean", "search every folder", default=False),
             _LIMIT,
+            _PREVIEW,
+            _MAX_BYTES,
         ),
         "search",
     ),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentmail.agent.draft_input import DRAFT_FIELDS, draft_from_json
-from agentmail.agent.shape import json_size, shape_message, within_budget
+from agentmail.agent.shape import cut_items, json_size, shape_message, within_budget
 from agentmail.config import Settings
 from agentmail.errors import NotFoundError, UsageError
 from agentmail.identity import Member
@@ -121,10 +121,16 @@ def list_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
             reverse=args["reverse"],
             threads=args["threads"],
             uidvalidity=args["uidvalidity"],
+            preview=args["preview"] or 0,
         )
         return to_json(page)
 
-    return within_budget(page_of, args["limit"], ctx.settings.max_answer_bytes)
+    return within_budget(page_of, args["limit"], _budget(ctx, args))
+
+
+def _budget(ctx: Context, args: dict[str, Any]) -> int:
+    """The byte cap on a whole answer: --max-bytes, never above the configured answer limit."""
+    return min(args.get("max_bytes") or ctx.settings.max_answer_bytes, ctx.settings.max_answer_bytes)
 
 
 def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -168,10 +174,10 @@ def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         end += 1
     uids = list(view.uids[start:end])
     depth_of = dict(zip(view.uids, depths, strict=False))
-    items = mb.summaries(args["folder"], uids, view.uidvalidity)
+    items = mb.summaries(args["folder"], uids, view.uidvalidity, preview=args["preview"] or 0)
     items = [dataclasses.replace(s, depth=depth_of.get(s.uid, 0)) for s in items]
-    page = Page(args["folder"], view.uidvalidity, len(items), tuple(items))
-    return to_json(page)
+    page = to_json(Page(args["folder"], view.uidvalidity, len(items), tuple(items)))
+    return cut_items(page, _budget(ctx, args))
 
 
 def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -179,16 +185,16 @@ def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     mb = ctx.mailbox
     folders_list = mb.searchable_folders() if args["all_folders"] else [args["folder"] or "INBOX"]
     limit = args["limit"]
+    budget = _budget(ctx, args)
     while True:
-        pages = mb.search(criteria, folders=folders_list, limit=limit)
+        pages = mb.search(criteria, folders=folders_list, limit=limit, preview=args["preview"] or 0)
         answer = {"query": args["query"], "total": sum(p.total for p in pages), "results": to_json(pages)}
         shown = sum(len(p.items) for p in pages)
-        if json_size(answer) <= ctx.settings.max_answer_bytes or limit == 1 or shown <= 1:
+        if json_size(answer) <= budget or limit == 1 or shown <= 1:
             break
         limit = max(1, limit // 2)
-        answer["capped"] = True
     if limit < args["limit"]:
-        answer["capped"] = True
+        answer["capped"] = answer["truncated"] = True
     return answer
 
 

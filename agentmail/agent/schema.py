@@ -103,8 +103,8 @@ _INT, _STR, _BOOL = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
 
 
 def _capped(schema: dict[str, Any]) -> dict[str, Any]:
-    """An answer that may carry ``capped: true`` when it was cut to the answer budget."""
-    return {**schema, "properties": {**schema["properties"], "capped": _BOOL}}
+    """An answer that may carry ``capped``/``truncated: true`` when it was cut to the answer budget."""
+    return {**schema, "properties": {**schema["properties"], "capped": _BOOL, "truncated": _BOOL}}
 
 
 _NULLABLE_INT = {"anyOf": [_INT, {"type": "null"}]}
@@ -137,7 +137,7 @@ RESULTS: dict[str, dict[str, Any]] = {
     "folder": _obj({"folder": _ref("Folder")}),
     "deleted": _obj({"deleted": _STR}),
     "page": _capped(dataclass_schema(model.Page)),
-    "thread": dataclass_schema(model.Page),
+    "thread": _capped(dataclass_schema(model.Page)),
     "read": _obj(
         {
             "folder": _STR,

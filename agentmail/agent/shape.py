@@ -5,7 +5,6 @@ Pure functions over JSON-ready data; the handlers call them.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -61,17 +60,34 @@ def within_budget(make: Callable[[int], dict[str, Any]], limit: int, budget: int
     items = answer.get("items") or []
     if size <= budget or len(items) <= 1:
         return answer
-    per_item = max(1, size // len(items))
     while size > budget and limit > 1:
+        per_item = max(1, size // max(1, len(answer.get("items") or [])))
         limit = max(1, min(limit - 1, budget // per_item - 1))
         answer = make(limit)
         size = json_size(answer)
-    answer["capped"] = True
+    answer["capped"] = answer["truncated"] = True
     return answer
 
 
+def cut_items(page: dict[str, Any], budget: int) -> dict[str, Any]:
+    """Drop a page's last items until its JSON fits the budget (an answer without a cursor: thread)."""
+    items = list(page.get("items") or [])
+    if json_size(page) <= budget:
+        return page
+    while len(items) > 1 and json_size({**page, "items": items}) > budget:
+        items.pop()
+    return {**page, "items": items, "capped": True, "truncated": True}
+
+
+#: Room for the answer's envelope (ok, api_version, command, a batch id) around a handler's fields.
+ENVELOPE_BYTES = 120
+
+
 def json_size(answer: dict[str, Any]) -> int:
-    return len(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
+    """Bytes of the answer as it is printed (controls escaped), plus its envelope."""
+    from agentmail.agent.run import dumps  # lazily: run imports the handlers, which import this module
+
+    return len(dumps(answer).encode("utf-8")) + ENVELOPE_BYTES
 
 
 def shape_message(

@@ -10,21 +10,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agentmail.mime.newtext import new_text
+
 _LINK_SCHEMES = ("http:", "https:", "ftp:", "mailto:", "tel:")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _QUOTE_PREFIX = re.compile(r"^(?:[ \t]?>)+[ \t]?")
 _FLOWED_QUOTE = re.compile(r"^>+")  # RFC 3676 4.5: quote marks start in column 0, no spaces between
-_ATTRIBUTION = re.compile(
-    r"^\s*(?:On\b.{0,300}\bwrote|Le\b.{0,300}\ba écrit|Am\b.{0,300}\bschrieb|El\b.{0,300}\bescribió"
-    r"|Op\b.{0,300}\bschreef|Il\b.{0,300}\bha scritto)\s*:\s*$",
-    re.IGNORECASE,
-)
-_HISTORY_START = re.compile(
-    r"^\s*(?:-{3,}\s*Original Message\s*-{3,}|-{5,}\s*Forwarded message\s*-{5,}|_{20,})\s*$", re.IGNORECASE
-)
-_MAX_ATTRIBUTION_LINES = 3
 # Elements a browser never shows: a hidden attribute, or an inline style with display:none or visibility:hidden.
 _HIDDEN_STYLE = re.compile(
     r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!\s*important\s*)?(?:;|$)", re.I
@@ -162,31 +155,5 @@ def _with_quote(body: str, depth: int) -> str:
 
 
 def reply_text(text: str) -> str:
-    """The newest part of a message: quoted blocks, attribution lines and the signature removed."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    kept: list[str] = []
-    for index, line in enumerate(lines):
-        if line.rstrip(" ") == "--" or _HISTORY_START.match(line):
-            break
-        if quote_level(line):
-            continue
-        if _is_attribution(lines, index):
-            continue
-        kept.append(line)
-    while kept and not kept[-1].strip():
-        kept.pop()
-    while kept and not kept[0].strip():
-        kept.pop(0)
-    return "\n".join(kept)
-
-
-def _is_attribution(lines: list[str], index: int) -> bool:
-    """An "On <date>, <name> wrote:" line, possibly wrapped over a few lines, before a quote."""
-    for span in range(1, _MAX_ATTRIBUTION_LINES + 1):
-        for start in range(max(0, index - span + 1), index + 1):
-            chunk = lines[start : start + span]
-            if len(chunk) == span and index < start + span and _ATTRIBUTION.match(" ".join(chunk)):
-                following = lines[start + span : start + span + 2]
-                if any(quote_level(f) for f in following) or not any(f.strip() for f in following):
-                    return True
-    return False
+    """The newest part of a message: quoted blocks, attribution lines, history and the signature removed."""
+    return new_text(text)

@@ -168,10 +168,12 @@ class Mailbox:
             uids.reverse()
         return View(folder, state.uidvalidity, tuple(uids))
 
-    def summaries(self, folder: str, uids: Sequence[int], uidvalidity: int | None = None) -> list[Summary]:
+    def summaries(
+        self, folder: str, uids: Sequence[int], uidvalidity: int | None = None, *, preview: int = 0
+    ) -> list[Summary]:
         """Summaries for exactly these uids (the rows on screen), in that order."""
         self.session.select(folder, expect_uidvalidity=uidvalidity, reuse=True)
-        return listing.fetch_summaries(self.session, uids)
+        return listing.fetch_summaries(self.session, uids, preview=preview)
 
     def list(
         self,
@@ -187,6 +189,7 @@ class Mailbox:
         threads: bool = False,
         uidvalidity: int | None = None,
         criteria: Sequence[Any] | None = None,
+        preview: int = 0,
     ) -> Page:
         """One page of summaries, newest first; ``next_cursor`` continues where it ends."""
         limit = _check_limit(limit)
@@ -205,7 +208,7 @@ class Mailbox:
             resume_after = state.get("k")
             before_uid = state.get("fb", before_uid)
         if not cursor and before_uid is None and not crit and sort == "arrival" and not threads and not reverse:
-            return self._newest_page(folder, limit, uidvalidity, _shape_key(shape))
+            return self._newest_page(folder, limit, uidvalidity, _shape_key(shape), preview)
         view = self.view(
             folder, sort=sort, reverse=reverse, threads=threads, criteria=crit or ["ALL"], uidvalidity=uidvalidity
         )
@@ -217,7 +220,7 @@ class Mailbox:
         if resume_after is not None and by_uid:
             uids = [u for u in uids if (u > resume_after if reverse else u < resume_after)]
         window = uids[offset : offset + limit]
-        items = listing.fetch_summaries(self.session, window, depths)
+        items = listing.fetch_summaries(self.session, window, depths, preview=preview)
         next_cursor = None
         if offset + limit < len(uids):
             token: dict[str, Any] = {"uv": view.uidvalidity, "shape": _shape_key(shape), "fb": before_uid}
@@ -228,7 +231,7 @@ class Mailbox:
             next_cursor = _encode_cursor(token)
         return Page(folder, view.uidvalidity, len(view.uids), tuple(items), next_cursor)
 
-    def _newest_page(self, folder: str, limit: int, uidvalidity: int | None, shape: str) -> Page:
+    def _newest_page(self, folder: str, limit: int, uidvalidity: int | None, shape: str, preview: int = 0) -> Page:
         """The first page of a plain listing: the newest `limit` by sequence number, never the whole uid list.
 
         On a 100,000-message folder this skips a SEARCH ALL and a 100,000-int list (the agent's common call).
@@ -236,13 +239,15 @@ class Mailbox:
         state = self.select(folder, uidvalidity)
         uids = listing.newest_uids(self.session, state.exists, limit)
         uids.reverse()
-        items = listing.fetch_summaries(self.session, uids)
+        items = listing.fetch_summaries(self.session, uids, preview=preview)
         next_cursor = None
         if uids and state.exists > limit:  # the same token list() gives: resume below the last uid shown
             next_cursor = _encode_cursor({"uv": state.uidvalidity, "shape": shape, "fb": None, "k": uids[-1]})
         return Page(folder, state.uidvalidity, state.exists, tuple(items), next_cursor)
 
-    def search(self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50) -> list[Page]:
+    def search(
+        self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50, preview: int = 0
+    ) -> list[Page]:
         """Server-side SEARCH in each folder; newest matches first."""
         limit = _check_limit(limit)
         pages = []
@@ -250,7 +255,7 @@ class Mailbox:
             state = self.select(folder)
             uids = [] if state.exists == 0 else listing.search_uids(self.session, criteria)
             uids.reverse()
-            items = listing.fetch_summaries(self.session, uids[:limit])
+            items = listing.fetch_summaries(self.session, uids[:limit], preview=preview)
             pages.append(Page(folder, state.uidvalidity, len(uids), tuple(items)))
         return pages
 
