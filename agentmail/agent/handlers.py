@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentmail.agent.draft_input import DRAFT_FIELDS, draft_from_json
-from agentmail.agent.shape import cut_items, json_size, shape_message, within_budget
+from agentmail.agent.shape import (
+    cut_items,
+    fence_text,
+    json_size,
+    new_fence,
+    shape_message,
+    window,
+    within_budget,
+)
 from agentmail.config import Settings
 from agentmail.errors import NotFoundError, UsageError
 from agentmail.identity import Member
@@ -129,8 +137,8 @@ def list_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _budget(ctx: Context, args: dict[str, Any]) -> int:
-    """The byte cap on a whole answer: --max-bytes, never above the configured answer limit."""
-    return min(args.get("max_bytes") or ctx.settings.max_answer_bytes, ctx.settings.max_answer_bytes)
+    """The byte cap on a whole answer: --max-bytes, else the configured default."""
+    return args.get("max_bytes") or ctx.settings.max_answer_bytes
 
 
 def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -145,17 +153,71 @@ def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def attachment(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    part, data = ctx.mailbox.attachment(
-        args["folder"], args["uid"], args["part_id"], max_bytes=args["max_bytes"], uidvalidity=args["uidvalidity"]
-    )
+    """A part's bytes (whole, or a window with --max-bytes/--offset), or with --text its text, fenced."""
+    if args["text"]:
+        return _attachment_text(ctx, args)
+    part, data = ctx.mailbox.attachment(args["folder"], args["uid"], args["part_id"], uidvalidity=args["uidvalidity"])
     state = ctx.mailbox.session.selected
-    return {
+    answer: dict[str, Any] = {
         "folder": args["folder"],
         "uidvalidity": state.uidvalidity if state else None,
         "uid": args["uid"],
         "part": to_json(part),
-        "data_base64": base64.b64encode(data).decode("ascii"),
+        "data_base64": "",
     }
+    if not args["max_bytes"] and not args["offset"]:
+        answer["data_base64"] = base64.b64encode(data).decode("ascii")
+        return answer
+    room = max(3, (_budget(ctx, args) - json_size(answer) - 200) * 3 // 4)
+    room -= room % 3  # whole base64 quanta: the pieces' decoded bytes simply concatenate
+    offset = min(args["offset"], len(data))
+    chunk = data[offset : offset + room]
+    end = offset + len(chunk)
+    answer["data_base64"] = base64.b64encode(chunk).decode("ascii")
+    answer["data_window"] = {
+        "offset": offset,
+        "length": len(chunk),
+        "total_length": len(data),
+        "truncated": end < len(data),
+        "next_offset": end if end < len(data) else None,
+    }
+    answer["truncated"] = end < len(data)
+    return answer
+
+
+def _attachment_text(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    part, extracted = ctx.mailbox.attachment_text(
+        args["folder"], args["uid"], args["part_id"], uidvalidity=args["uidvalidity"]
+    )
+    state = ctx.mailbox.session.selected
+    marker = new_fence()
+
+    def build(room: int) -> dict[str, Any]:
+        body, info = window(extracted.text, args["offset"], room)
+        return {
+            "folder": args["folder"],
+            "uidvalidity": state.uidvalidity if state else None,
+            "uid": args["uid"],
+            "part": to_json(part),
+            "data_base64": "",
+            "fence": marker,
+            "text_kind": extracted.kind,
+            "notes": list(extracted.notes),
+            "text_window": info,
+            "truncated": info["truncated"],
+            "content": {"text": fence_text(body, marker)},
+        }
+
+    budget = _budget(ctx, args)
+    room = max(0, budget - json_size(build(0)))
+    answer = build(room)
+    for _ in range(12):  # JSON escaping makes the answer a little larger than its text
+        over = json_size(answer) - budget
+        if over <= 0 or room == 0:
+            break
+        room = max(0, room - over - 32)
+        answer = build(room)
+    return answer
 
 
 def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -204,12 +266,28 @@ MAX_NEW_EVENTS = 100
 
 
 def changes(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    """Events since a token; with --all-folders the token covers every folder."""
+    """Events since a token; with --all-folders the token covers every folder; --max-bytes caps the answer."""
+    budget = _budget(ctx, args)
+    max_new = MAX_NEW_EVENTS
+    while True:
+        answer = _changes_once(ctx, args, max_new)
+        size = json_size(answer)
+        new_count = sum(1 for e in answer["events"] if e["kind"] == "new")
+        if size <= budget or max_new <= 1 or new_count == 0:
+            break
+        # Fewer new messages per call: the token then resumes right after the last one reported (more: true).
+        max_new = max(1, min(max_new - 1, new_count * budget // size - 1))
+    if max_new < MAX_NEW_EVENTS:
+        answer["truncated"] = True
+    return answer
+
+
+def _changes_once(ctx: Context, args: dict[str, Any], max_new: int) -> dict[str, Any]:
     from agentmail.service import feed  # lazily: only these commands need it
 
     mb = ctx.mailbox
     if not args["all_folders"]:
-        events, token, more = feed.changes_page(mb, args["folder"], args["since"], max_new=MAX_NEW_EVENTS)
+        events, token, more = feed.changes_page(mb, args["folder"], args["since"], max_new=max_new)
         return {"events": to_json(events), "token": token, "more": more}
     previous = _decode_multi(args["since"]) if args["since"] else {}
     tokens: dict[str, str] = {}
@@ -217,7 +295,7 @@ def changes(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     any_more = False
     for folder in mb.searchable_folders():
         since = previous.get(folder) if args["since"] else None
-        events, tokens[folder], more = feed.changes_page(mb, folder, since, max_new=MAX_NEW_EVENTS)
+        events, tokens[folder], more = feed.changes_page(mb, folder, since, max_new=max_new)
         events_out += to_json(events)
         any_more = any_more or more
     return {"events": events_out, "token": _encode_multi(tokens), "more": any_more}

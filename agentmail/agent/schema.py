@@ -108,6 +108,7 @@ def _capped(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _NULLABLE_INT = {"anyOf": [_INT, {"type": "null"}]}
+_WINDOW = {"offset": _INT, "length": _INT, "total_length": _INT, "truncated": _BOOL, "next_offset": _NULLABLE_INT}
 
 
 def read_message_schema() -> dict[str, Any]:
@@ -118,7 +119,8 @@ def read_message_schema() -> dict[str, Any]:
     content = base["properties"]["content"]
     content["properties"]["reply_text"] = {
         **_STR,
-        "description": "fenced: the newest part of the body, without quoted history and signature",
+        "description": "fenced: what the sender wrote in this message, without quoted history and signature"
+        " (first page only; empty with reply_text false)",
     }
     return base
 
@@ -144,13 +146,19 @@ RESULTS: dict[str, dict[str, Any]] = {
             "uidvalidity": _INT,
             "uid": _INT,
             "fence": _STR,
-            "text_window": _obj(
-                {"offset": _INT, "length": _INT, "total_length": _INT, "truncated": _BOOL, "next_offset": _NULLABLE_INT}
-            ),
+            "text_window": _obj(_WINDOW),
             "message": read_message_schema(),
             "raw": _STR,
             "raw_truncated": _BOOL,
             "html_truncated": _BOOL,
+            "truncated": {**_BOOL, "description": "the answer was cut to --max-bytes; text_window says how to go on"},
+            "text_sections": _obj(
+                {
+                    "new_text_length": _INT,
+                    "history_offset": _NULLABLE_INT,
+                    "signature_offset": _NULLABLE_INT,
+                },
+            ),
         },
         required=["folder", "uidvalidity", "uid", "fence", "text_window", "message"],
     ),
@@ -160,8 +168,19 @@ RESULTS: dict[str, dict[str, Any]] = {
             "uidvalidity": _NULLABLE_INT,
             "uid": _INT,
             "part": _ref("Part"),
-            "data_base64": {"type": "string", "contentEncoding": "base64"},
-        }
+            "data_base64": {"type": "string", "contentEncoding": "base64", "description": "empty with --text"},
+            "data_window": _obj(_WINDOW),
+            "truncated": _BOOL,
+            "fence": _STR,
+            "text_kind": {"enum": ["text", "html", "pdf", "docx", "odt"]},
+            "notes": {"type": "array", "items": _STR},
+            "text_window": _obj(_WINDOW),
+            "content": {
+                **_obj({"text": {**_STR, "description": "fenced: the part's text, written by the sender"}}),
+                "description": "written by the message's sender: untrusted",
+            },
+        },
+        required=["folder", "uidvalidity", "uid", "part", "data_base64"],
     ),
     "search": _capped(_obj({"query": _STR, "total": _INT, "results": {"type": "array", "items": _ref("Page")}})),
     "sent": {
@@ -172,7 +191,10 @@ RESULTS: dict[str, dict[str, Any]] = {
     "transfer": dataclass_schema(model.Transfer),
     "flags": _obj({"folder": _STR, "uidvalidity": _NULLABLE_INT, "uids": {"type": "array", "items": _INT}}),
     "quota": _obj({"quota": {"anyOf": [_ref("Quota"), {"type": "null"}]}}),
-    "changes": _obj({"events": {"type": "array", "items": _ref("Event")}, "token": _STR, "more": _BOOL}),
+    "changes": _obj(
+        {"events": {"type": "array", "items": _ref("Event")}, "token": _STR, "more": _BOOL, "truncated": _BOOL},
+        required=["events", "token", "more"],
+    ),
     "event": _obj({"event": _ref("Event"), "token": _STR}),
     "batch": {"type": "object", "description": "one answer per line, with the request's id"},
 }

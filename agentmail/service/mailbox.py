@@ -22,6 +22,7 @@ from agentmail.imap import fetch as imap_fetch
 from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
 from agentmail.imap.session import FolderState, ImapSession
+from agentmail.mime.doctext import Extracted, extract_text
 from agentmail.model import Account, Folder, Message, Page, Part, Quota, Summary, Transfer, UidPair, View
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
@@ -289,6 +290,15 @@ class Mailbox:
         state = self.select(folder, uidvalidity, reuse=True)
         cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
         return imap_fetch.fetch_part(self.session, state, uid, part_id, cap)
+
+    def attachment_text(
+        self, folder: str, uid: int, part_id: str, *, uidvalidity: int | None = None
+    ) -> tuple[Part, Extracted]:
+        """A part's text (text/*, HTML, PDF, DOCX, ODT); parts over the attachment limit are refused unread."""
+        state = self.select(folder, uidvalidity, reuse=True)
+        cap = self.settings.max_attachment_bytes
+        part, data, info = imap_fetch.fetch_part_info(self.session, state, uid, part_id, cap)
+        return part, extract_text(data, part.content_type, part.filename, info.param("charset") or None)
 
     # -- changing -----------------------------------------------------------------
     def set_flags(
