@@ -34,6 +34,9 @@ class Arg:
     maximum: int | None = None
     stdin: bool = False  # an object read as JSON from standard input on the command line
     rest: bool = False  # a positional string that takes every remaining word (a search query)
+    json_help: str = ""  # the help for JSON callers (batch, MCP) when the command-line wording does not fit
+    json_self_evident: bool = False  # the JSON name says it all (folder, uid): no description in the schema
+    schema_ref: str = ""  # an object argument's schema in $defs (DraftInput)
 
     @property
     def option(self) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from agentmail.agent import handlers as h
 from agentmail.agent.args import Arg
+from agentmail.mime.query import QUERY_SUMMARY
 
 Handler = Callable[["h.Context", dict[str, Any]], dict[str, Any]]
 
@@ -31,6 +32,7 @@ class Command:
     needs_mailbox: bool = True
     streaming: bool = False  # answers with JSON lines until stopped (watch)
     mcp: bool = True  # offered as an MCP tool
+    open_world: bool = False  # reaches beyond this mailbox (sends mail to others)
 
     @property
     def words(self) -> str:
@@ -38,38 +40,83 @@ class Command:
 
 
 def _folder(required: bool = True, default: str | None = None) -> Arg:
-    return Arg("folder", "string", "the folder (INBOX, Sent, ...)", positional=True, required=required, default=default)
+    return Arg(
+        "folder",
+        "string",
+        "the folder (INBOX, Sent, ...)",
+        positional=True,
+        required=required,
+        default=default,
+        json_self_evident=True,
+    )
 
 
-_UID = Arg("uid", "integer", "the message uid in that folder", positional=True, required=True, minimum=1)
-_UIDS = Arg("uids", "uids", "one or more message uids (space or comma separated)", positional=True, required=True)
+_UID = Arg(
+    "uid",
+    "integer",
+    "the message uid in that folder",
+    positional=True,
+    required=True,
+    minimum=1,
+    json_self_evident=True,
+)
+_UIDS = Arg(
+    "uids",
+    "uids",
+    "one or more message uids (space or comma separated)",
+    positional=True,
+    required=True,
+    json_self_evident=True,
+)
 _UIDVALIDITY = Arg(
-    "uidvalidity", "integer", "the folder's UIDVALIDITY you hold; a mismatch fails with stale_uid", minimum=0
+    "uidvalidity",
+    "integer",
+    "the folder's UIDVALIDITY you hold; a mismatch fails with stale_uid",
+    minimum=0,
+    json_help="expected; else stale_uid",
 )
 _DRAFT = Arg(
     "draft",
     "object",
-    "the message as JSON (fields: see help draft); on a command line, read from stdin",
+    "the message as JSON (fields: see help draft); on a command line, read from stdin or given as --draft",
     required=True,
     stdin=True,
+    json_help="the message",
+    schema_ref="DraftInput",
 )
 _EXTRA = Arg(
     "draft",
     "object",
     "extra fields as JSON: text, html, attachments, subject; to replaces the computed recipients, cc and bcc add to"
-    " them; on a command line, read from stdin",
+    " them; on a command line, read from stdin or given as --draft",
     stdin=True,
+    json_help="extra fields; to replaces the computed recipients, cc and bcc add to them",
+    schema_ref="DraftInput",
 )
-_IDEMPOTENCY = Arg("idempotency_key", "string", "a key of yours: a retry with the same key never sends twice")
-_DRY_RUN = Arg("dry_run", "boolean", "build the message and return it without sending", default=False)
-_LIMIT = Arg("limit", "integer", "how many summaries (1-500)", default=50, minimum=1, maximum=500)
+_IDEMPOTENCY = Arg(
+    "idempotency_key",
+    "string",
+    "a key of yours: a retry with the same key never sends twice",
+    json_help="retries with this key send once",
+)
+_DRY_RUN = Arg(
+    "dry_run", "boolean", "build the message and return it without sending", default=False, json_help="build only"
+)
+_LIMIT = Arg(
+    "limit", "integer", "how many summaries (1-500)", default=50, minimum=1, maximum=500, json_self_evident=True
+)
 _MAX_BYTES = Arg(
-    "max_bytes", "integer", "cap on this whole answer, in bytes of JSON; truncated says what was cut", minimum=256
+    "max_bytes",
+    "integer",
+    "cap on this whole answer, in bytes of JSON; truncated says what was cut",
+    minimum=256,
+    json_help="cap on the whole answer, bytes",
 )
 _PREVIEW = Arg(
     "preview",
     "integer",
     "give each item up to this many characters of its new text (content.preview)",
+    json_help="characters of new text per item (content.preview)",
     minimum=1,
     maximum=2000,
 )
@@ -125,7 +172,8 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "folder_delete",
-        "Delete a folder and the messages in it (special-use folders are protected).",
+        "Delete a folder and the messages in it (special-use folders are protected); one already gone answers"
+        " already_absent.",
         h.folder_delete,
         (Arg("name", "string", "the folder", positional=True, required=True),),
         "deleted",
@@ -162,7 +210,13 @@ COMMANDS: tuple[Command, ...] = (
             Arg("peek", "boolean", "do not mark it read", default=False),
             Arg("part", "string", "what to include", default="text", choices=("text", "html", "headers", "raw")),
             Arg("html", "boolean", "include the HTML part as well", default=False),
-            Arg("raw", "boolean", "include the message source (same as --part raw)", default=False),
+            Arg(
+                "raw",
+                "boolean",
+                "include the message source (same as --part raw)",
+                default=False,
+                json_help="include the source",
+            ),
             _MAX_BYTES,
             Arg("offset", "integer", "start the body text at this character", default=0, minimum=0),
             Arg(
@@ -171,6 +225,7 @@ COMMANDS: tuple[Command, ...] = (
                 "include content.reply_text, the new text without quoted history (first page only; counts"
                 " against --max-bytes); --reply-text=false leaves it empty",
                 default=True,
+                json_help="include content.reply_text (first page only)",
             ),
             _UIDVALIDITY,
         ),
@@ -212,7 +267,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "search",
-        "Search on the server with the query language (see the man page).",
+        "Search on the server. " + QUERY_SUMMARY,
         h.search,
         (
             Arg(
@@ -233,16 +288,17 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "send",
-        "Send a new message (JSON draft on stdin); a copy goes to Sent.",
+        "Send a new message (the draft); a copy goes to Sent.",
         h.send,
         (_DRAFT, _IDEMPOTENCY, _DRY_RUN),
         "sent",
         read_only=False,
         idempotent=False,
+        open_world=True,
     ),
     Command(
         "reply",
-        "Reply with threading headers and the original quoted; --all never includes you.",
+        "Reply with threading headers and the original quoted; all (reply-all) never includes you.",
         h.reply,
         (
             _folder(),
@@ -256,6 +312,7 @@ COMMANDS: tuple[Command, ...] = (
         "sent",
         read_only=False,
         idempotent=False,
+        open_world=True,
     ),
     Command(
         "forward",
@@ -273,6 +330,7 @@ COMMANDS: tuple[Command, ...] = (
         "sent",
         read_only=False,
         idempotent=False,
+        open_world=True,
     ),
     Command(
         "draft_save",
@@ -292,6 +350,7 @@ COMMANDS: tuple[Command, ...] = (
         "sent",
         read_only=False,
         idempotent=False,
+        open_world=True,
     ),
     Command(
         "draft_delete",
@@ -301,6 +360,7 @@ COMMANDS: tuple[Command, ...] = (
         "transfer",
         read_only=False,
         destructive=True,
+        idempotent=False,  # deleting a draft that is already gone answers not_found
     ),
     Command("flag", "Mark messages flagged.", h.flag, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
     Command("unflag", "Clear the flag.", h.unflag, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),

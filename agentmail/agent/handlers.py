@@ -107,8 +107,11 @@ def folder_rename(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def folder_delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    """Idempotent: a folder that is already gone answers ok with already_absent."""
+    if args["name"] not in {f.name for f in ctx.mailbox.folders()}:
+        return {"deleted": args["name"], "already_absent": True}
     ctx.mailbox.delete_folder(args["name"])
-    return {"deleted": args["name"]}
+    return {"deleted": args["name"], "already_absent": False}
 
 
 def quota(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:

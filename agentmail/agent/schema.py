@@ -137,7 +137,7 @@ RESULTS: dict[str, dict[str, Any]] = {
     ),
     "folders": _obj({"folders": {"type": "array", "items": _ref("Folder")}}),
     "folder": _obj({"folder": _ref("Folder")}),
-    "deleted": _obj({"deleted": _STR}),
+    "deleted": _obj({"deleted": _STR, "already_absent": _BOOL}, required=["deleted"]),
     "page": _capped(dataclass_schema(model.Page)),
     "thread": _capped(dataclass_schema(model.Page)),
     "read": _obj(
@@ -223,7 +223,7 @@ def arg_schema(arg: Arg) -> dict[str, Any]:
     if arg.kind == "uids":
         base = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 1000}
     elif arg.kind == "object":
-        base = {"type": "object"}
+        base = {"$ref": f"#/$defs/{arg.schema_ref}"} if arg.schema_ref else {"type": "object"}
     else:
         base = {"type": arg.kind}
     if arg.choices:
@@ -232,9 +232,10 @@ def arg_schema(arg: Arg) -> dict[str, Any]:
         base["minimum"] = arg.minimum
     if arg.maximum is not None:
         base["maximum"] = arg.maximum
-    if arg.default is not None:
+    if arg.default is not None and arg.default is not False:  # an absent flag is false: no need to say it
         base["default"] = arg.default
-    base["description"] = arg.help
+    if not arg.json_self_evident:
+        base["description"] = arg.json_help or arg.help
     return base
 
 
@@ -242,7 +243,10 @@ def request_schema(cmd: Any) -> dict[str, Any]:
     """The JSON object form of a command's arguments (batch args, MCP tool input)."""
     props = {a.name: arg_schema(a) for a in cmd.args}
     required = [a.name for a in cmd.args if a.required]
-    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+    out: dict[str, Any] = {"type": "object", "properties": props, "required": required}
+    if not required:
+        del out["required"]  # nothing required: say nothing (tools/list is sent at every session start)
+    return {**out, "additionalProperties": False}
 
 
 def answer_schema(cmd: Any) -> dict[str, Any]:
@@ -307,7 +311,10 @@ def usage(cmd: Any) -> str:
 
 
 def definitions() -> dict[str, Any]:
-    return {cls.__name__: dataclass_schema(cls) for cls in MODEL_TYPES}
+    from agentmail.agent.draft_input import ADDRESSES_SCHEMA, draft_schema
+
+    defs = {cls.__name__: dataclass_schema(cls) for cls in MODEL_TYPES}
+    return {**defs, "DraftInput": draft_schema(), "Addresses": ADDRESSES_SCHEMA}
 
 
 def full_schema() -> dict[str, Any]:

@@ -247,3 +247,12 @@ def test_every_command_answers_within_the_strict_schema(stack, run_agentmail, me
     for answer in (json.loads(line) for line in result.stdout.splitlines()):
         assert answer["ok"], answer
         validate_strict(answer)
+
+
+def test_deleting_a_folder_that_is_gone_is_ok_and_says_so(run_agentmail, member) -> None:
+    me = member()
+    run(run_agentmail, me, "folder create Old")
+    first, rc = run(run_agentmail, me, "folder delete Old")
+    assert rc == 0 and first["already_absent"] is False
+    again, rc = run(run_agentmail, me, "folder delete Old")
+    assert rc == 0 and again["already_absent"] is True
