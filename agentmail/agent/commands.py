@@ -281,6 +281,7 @@ COMMANDS: tuple[Command, ...] = (
             Arg("folder", "string", "search this folder (default INBOX)"),
             Arg("all_folders", "boolean", "search every folder", default=False),
             _LIMIT,
+            Arg("cursor", "string", "a page's next_cursor, with --folder set to that page's folder"),
             _PREVIEW,
             _MAX_BYTES,
         ),

@@ -246,13 +246,23 @@ def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    """Matches per folder, newest first; a page's next_cursor continues it (--folder F --cursor C)."""
     criteria = mime_query.parse_query(args["query"])
     mb = ctx.mailbox
+    if args["cursor"] and args["all_folders"]:
+        raise UsageError("a cursor continues one folder's matches: give --folder (the page's folder) instead")
     folders_list = mb.searchable_folders() if args["all_folders"] else [args["folder"] or "INBOX"]
     limit = args["limit"]
     budget = _budget(ctx, args)
+    preview = args["preview"] or 0
+
+    def pages_of(limit: int) -> list[Page]:
+        if args["cursor"]:
+            return [mb.list(folders_list[0], limit=limit, cursor=args["cursor"], criteria=criteria, preview=preview)]
+        return mb.search(criteria, folders=folders_list, limit=limit, preview=preview)
+
     while True:
-        pages = mb.search(criteria, folders=folders_list, limit=limit, preview=args["preview"] or 0)
+        pages = pages_of(limit)
         answer = {"query": args["query"], "total": sum(p.total for p in pages), "results": to_json(pages)}
         shown = sum(len(p.items) for p in pages)
         if json_size(answer) <= budget or limit == 1 or shown <= 1:

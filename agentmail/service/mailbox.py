@@ -249,15 +249,25 @@ class Mailbox:
     def search(
         self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50, preview: int = 0
     ) -> list[Page]:
-        """Server-side SEARCH in each folder; newest matches first."""
+        """Server-side SEARCH in each folder; newest matches first.
+
+        A page with more matches carries a next_cursor: ``list(folder, cursor=..., criteria=criteria)``
+        (``search --folder F --cursor C``) goes on right after its last uid.
+        """
         limit = _check_limit(limit)
         pages = []
+        shape = _shape_key({"s": "arrival", "r": False, "t": False, "c": list(criteria)})
         for folder in folders:
             state = self.select(folder)
             uids = [] if state.exists == 0 else listing.search_uids(self.session, criteria)
             uids.reverse()
             items = listing.fetch_summaries(self.session, uids[:limit], preview=preview)
-            pages.append(Page(folder, state.uidvalidity, len(uids), tuple(items)))
+            next_cursor = None
+            if len(uids) > limit:
+                next_cursor = _encode_cursor(
+                    {"uv": state.uidvalidity, "shape": shape, "fb": None, "k": uids[limit - 1]}
+                )
+            pages.append(Page(folder, state.uidvalidity, len(uids), tuple(items), next_cursor))
         return pages
 
     def searchable_folders(self) -> list[str]:

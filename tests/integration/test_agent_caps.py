@@ -144,3 +144,23 @@ def test_a_20_mb_pdf_is_refused_before_it_is_read(stack, run_agentmail, member) 
     answer, rc, _ = run(run_agentmail, me, f"attachment INBOX {uid} 2 --text")
     assert rc != 0 and answer["error"]["code"] == "limit_exceeded"
     assert json.dumps(answer).count("over the") == 1
+
+
+def test_search_pages_go_on_through_their_cursor(stack, run_agentmail, member) -> None:
+    me = member()
+    stack.seed_maildir(me, "INBOX", [make_mail(f"needle {i}", to=f"{me}@bbs.test") for i in range(7)])
+    stack.deliver(me, make_mail("hay", to=f"{me}@bbs.test"))
+    answer, rc, _ = run(run_agentmail, me, "search subject:needle --limit 3")
+    (page,) = answer["results"]
+    seen = [i["uid"] for i in page["items"]]
+    first_cursor = page["next_cursor"]
+    assert rc == 0 and page["total"] == 7 and len(seen) == 3
+    while page["next_cursor"]:
+        answer, rc, _ = run(
+            run_agentmail, me, f"search subject:needle --limit 3 --folder INBOX --cursor {page['next_cursor']}"
+        )
+        (page,) = answer["results"]
+        seen += [i["uid"] for i in page["items"]]
+    assert len(seen) == 7 and seen == sorted(seen, reverse=True)
+    other, rc, _ = run(run_agentmail, me, f"search subject:hay --folder INBOX --cursor {first_cursor}")
+    assert rc != 0 and other["error"]["code"] == "usage"  # a cursor belongs to its own query
