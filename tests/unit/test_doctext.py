@@ -6,10 +6,14 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentmail.errors import UnsupportedError
 from agentmail.mime.doctext import extract_text, kind_of
 from tests.docbuild import make_docx, make_odt, make_pdf
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def test_pdf_docx_and_odt_give_their_text() -> None:
@@ -40,3 +44,27 @@ def test_other_types_and_damaged_documents_are_unsupported() -> None:
         archive.writestr("content.xml", "<!DOCTYPE x [<!ENTITY a 'aaaa'>]><x>&a;</x>")
     with pytest.raises(UnsupportedError):
         extract_text(bomb.getvalue(), "application/vnd.oasis.opendocument.text")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.binary(max_size=400),
+    st.sampled_from(["application/pdf", "application/vnd.oasis.opendocument.text", DOCX, "text/html", "text/plain"]),
+)
+def test_hostile_bytes_give_text_or_unsupported(data: bytes, ctype: str) -> None:
+    try:
+        out = extract_text(data, ctype, charset="utf-8")
+    except UnsupportedError:
+        return
+    assert isinstance(out.text, str)
+
+
+@given(st.binary(max_size=300))
+def test_utf8_labelled_bytes_always_decode_and_valid_utf8_is_untouched(data: bytes) -> None:
+    from agentmail.mime.charset import decode_bytes
+
+    text, note = decode_bytes(data, "utf-8")
+    try:
+        assert text == data.decode("utf-8") and note is None
+    except UnicodeDecodeError:
+        assert note is not None
