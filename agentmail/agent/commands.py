@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from agentmail.agent import attachments
 from agentmail.agent import handlers as h
 from agentmail.agent.args import Arg
 from agentmail.mime.query import QUERY_SUMMARY
@@ -235,7 +236,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "attachment",
         "One MIME part, base64, with filename, type and size; --text: its text (text, HTML, PDF, DOCX, ODT).",
-        h.attachment,
+        attachments.attachment,
         (
             _folder(),
             _UID,

@@ -16,11 +16,8 @@ from typing import Any
 from agentmail.agent.draft_input import DRAFT_FIELDS, draft_from_json
 from agentmail.agent.shape import (
     cut_items,
-    fence_text,
     json_size,
-    new_fence,
     shape_message,
-    window,
     within_budget,
 )
 from agentmail.config import Settings
@@ -136,10 +133,10 @@ def list_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         )
         return to_json(page)
 
-    return within_budget(page_of, args["limit"], _budget(ctx, args))
+    return within_budget(page_of, args["limit"], answer_budget(ctx, args))
 
 
-def _budget(ctx: Context, args: dict[str, Any]) -> int:
+def answer_budget(ctx: Context, args: dict[str, Any]) -> int:
     """The byte cap on a whole answer: --max-bytes, else the configured default."""
     return args.get("max_bytes") or ctx.settings.max_answer_bytes
 
@@ -153,74 +150,6 @@ def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         return mb.raw(message.folder, message.uid, uidvalidity=message.uidvalidity)
 
     return shape_message(message, args, max_bytes, load_raw)
-
-
-def attachment(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    """A part's bytes (whole, or a window with --max-bytes/--offset), or with --text its text, fenced."""
-    if args["text"]:
-        return _attachment_text(ctx, args)
-    part, data = ctx.mailbox.attachment(args["folder"], args["uid"], args["part_id"], uidvalidity=args["uidvalidity"])
-    state = ctx.mailbox.session.selected
-    answer: dict[str, Any] = {
-        "folder": args["folder"],
-        "uidvalidity": state.uidvalidity if state else None,
-        "uid": args["uid"],
-        "part": to_json(part),
-        "data_base64": "",
-    }
-    if not args["max_bytes"] and not args["offset"]:
-        answer["data_base64"] = base64.b64encode(data).decode("ascii")
-        return answer
-    room = max(3, (_budget(ctx, args) - json_size(answer) - 200) * 3 // 4)
-    room -= room % 3  # whole base64 quanta: the pieces' decoded bytes simply concatenate
-    offset = min(args["offset"], len(data))
-    chunk = data[offset : offset + room]
-    end = offset + len(chunk)
-    answer["data_base64"] = base64.b64encode(chunk).decode("ascii")
-    answer["data_window"] = {
-        "offset": offset,
-        "length": len(chunk),
-        "total_length": len(data),
-        "truncated": end < len(data),
-        "next_offset": end if end < len(data) else None,
-    }
-    answer["truncated"] = end < len(data)
-    return answer
-
-
-def _attachment_text(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    part, extracted = ctx.mailbox.attachment_text(
-        args["folder"], args["uid"], args["part_id"], uidvalidity=args["uidvalidity"]
-    )
-    state = ctx.mailbox.session.selected
-    marker = new_fence()
-
-    def build(room: int) -> dict[str, Any]:
-        body, info = window(extracted.text, args["offset"], room)
-        return {
-            "folder": args["folder"],
-            "uidvalidity": state.uidvalidity if state else None,
-            "uid": args["uid"],
-            "part": to_json(part),
-            "data_base64": "",
-            "fence": marker,
-            "text_kind": extracted.kind,
-            "notes": list(extracted.notes),
-            "text_window": info,
-            "truncated": info["truncated"],
-            "content": {"text": fence_text(body, marker)},
-        }
-
-    budget = _budget(ctx, args)
-    room = max(0, budget - json_size(build(0)))
-    answer = build(room)
-    for _ in range(12):  # JSON escaping makes the answer a little larger than its text
-        over = json_size(answer) - budget
-        if over <= 0 or room == 0:
-            break
-        room = max(0, room - over - 32)
-        answer = build(room)
-    return answer
 
 
 def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -242,7 +171,7 @@ def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     items = mb.summaries(args["folder"], uids, view.uidvalidity, preview=args["preview"] or 0)
     items = [dataclasses.replace(s, depth=depth_of.get(s.uid, 0)) for s in items]
     page = to_json(Page(args["folder"], view.uidvalidity, len(items), tuple(items)))
-    return cut_items(page, _budget(ctx, args))
+    return cut_items(page, answer_budget(ctx, args))
 
 
 def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -253,7 +182,7 @@ def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         raise UsageError("a cursor continues one folder's matches: give --folder (the page's folder) instead")
     folders_list = mb.searchable_folders() if args["all_folders"] else [args["folder"] or "INBOX"]
     limit = args["limit"]
-    budget = _budget(ctx, args)
+    budget = answer_budget(ctx, args)
     preview = args["preview"] or 0
 
     def pages_of(limit: int) -> list[Page]:
@@ -280,7 +209,7 @@ MAX_NEW_EVENTS = 100
 
 def changes(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     """Events since a token; with --all-folders the token covers every folder; --max-bytes caps the answer."""
-    budget = _budget(ctx, args)
+    budget = answer_budget(ctx, args)
     max_new = MAX_NEW_EVENTS
     while True:
         answer = _changes_once(ctx, args, max_new)
