@@ -87,16 +87,16 @@ def split_new_text(text: str) -> NewText:
         if _SIGNATURE.match(line) or (_MOBILE.match(line) and _only_tail_after(lines, index)):
             signature = offsets[index]
             break
+        if quote_depth(line):
+            history = offsets[index] if history is None else history
+            index += 1
+            continue
         span, final = _history_start(lines, index)
         if span:
             history = offsets[index] if history is None else history
             if final:  # a forwarded or Outlook block: everything below it is history
                 break
             index += span  # an attribution: inline answers may follow between the quotes
-            continue
-        if quote_depth(line):
-            history = offsets[index] if history is None else history
-            index += 1
             continue
         kept.append(line)
         index += 1
@@ -129,6 +129,8 @@ def _history_start(lines: list[str], index: int) -> tuple[int, bool]:
         chunk = lines[index : index + span]
         if len(chunk) < span or any(not c.strip() for c in chunk):
             break
+        if not chunk[-1].rstrip().endswith(":"):  # cheap: an attribution always ends with a colon
+            continue
         joined = " ".join(c.strip() for c in chunk)
         if len(joined) <= 400 and _ATTRIBUTION.match(joined) and _quoted_or_end_after(lines, index + span):
             return span, False

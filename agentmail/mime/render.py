@@ -25,6 +25,8 @@ _HIDDEN_STYLE = re.compile(
 _VOID_TAGS = frozenset(
     ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr")
 )
+_MAX_OPEN_TAGS = 10_000
+_CLOSE_SEARCH = 64
 HIDDEN_NOTE = "text the HTML hides from view (display:none, visibility:hidden or hidden) was left out"
 
 
@@ -60,24 +62,23 @@ def render_html(html: str, *, first_link: int = 1) -> Rendered:
 
     links: list[str] = []
     stack: list[str | None] = []
-    open_tags: list[tuple[str, bool]] = []  # (tag, hidden) for every open non-void element
-    hidden = 0
+    open_tags: list[tuple[str, bool]] = []  # (tag, hidden) for open non-void elements
+    counts = {"hidden": 0, "open_hidden": 0}
 
     def on_tag(parser: Any, tag: str, attrs: dict[str, str | None], start: bool) -> bool:
-        nonlocal hidden
         if start and _is_hidden(attrs):
-            hidden += 1
+            counts["hidden"] += 1
             if tag not in _VOID_TAGS:
                 open_tags.append((tag, True))
+                counts["open_hidden"] += 1
                 parser.quiet += 1
             return True
         if not start and tag not in _VOID_TAGS:
-            closed_hidden = _close(parser, tag)
-            if closed_hidden:
+            if _close(parser, tag):
                 return True
-        elif start and tag not in _VOID_TAGS:
+        elif start and tag not in _VOID_TAGS and len(open_tags) < _MAX_OPEN_TAGS:
             open_tags.append((tag, False))
-        if any(h for _, h in open_tags):
+        if counts["open_hidden"]:
             return tag in ("a", "img")  # nothing of a hidden link or image is shown or numbered
         if tag == "a":
             if start:
@@ -95,12 +96,17 @@ def render_html(html: str, *, first_link: int = 1) -> Rendered:
         return False
 
     def _close(parser: Any, tag: str) -> bool:
-        """Close the innermost open element named tag (and any left open inside it); True if it was hidden."""
-        for index in range(len(open_tags) - 1, -1, -1):
+        """Close the innermost open element named tag (and any left open inside it); True if it was hidden.
+
+        Only the innermost few are searched, so hostile unclosed nesting stays linear.
+        """
+        for index in range(len(open_tags) - 1, max(-1, len(open_tags) - 1 - _CLOSE_SEARCH), -1):
             if open_tags[index][0] == tag:
                 closed = open_tags[index:]
                 del open_tags[index:]
-                parser.quiet -= sum(1 for _, h in closed if h)
+                hidden_closed = sum(1 for _, h in closed if h)
+                counts["open_hidden"] -= hidden_closed
+                parser.quiet -= hidden_closed
                 return closed[0][1]
         return False
 
@@ -113,7 +119,7 @@ def render_html(html: str, *, first_link: int = 1) -> Rendered:
     converter.tag_callback = on_tag
     text = converter.handle(html)
     converter.close()
-    return Rendered(_clean_markdown(text), tuple(links), hidden)
+    return Rendered(_clean_markdown(text), tuple(links), counts["hidden"])
 
 
 def quote_level(line: str) -> int:
