@@ -163,6 +163,9 @@ def fetch_previews(
         for uid in sizes:
             data = _section_bytes(response.get(uid, {}), section)
             out[uid] = preview_text(structures.get(uid), section, data, chars)
+    for summary in summaries:  # the fetched start held no text (a long <style> block, say): the server's PREVIEW
+        if not out.get(summary.uid) and summary.snippet:
+            out[summary.uid] = flatten(summary.snippet, chars)
     return out
 
 

@@ -25,9 +25,10 @@ def _mail(index: int, to: str) -> bytes:
         quoted = "".join(f"> old line {n} of the earlier message\r\n" for n in range(2000))
         body = f"{new}\r\n\r\nOn Sun, 22 Nov 2026, Bob <b@example.org> wrote:\r\n{quoted}"
         return (head + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body).encode()
-    if kind == 2:  # HTML only, heavy markup
+    if kind == 2:  # HTML only, heavy markup, a style block longer than the partial fetch
         rows = "".join(f"<tr><td style='padding:4px'>cell {n}</td></tr>" for n in range(5000))
-        html = f"<html><head><style>p{{color:red}}</style></head><body><p>{new}</p><table>{rows}</table></body></html>"
+        style = "".join(f".c{n} {{color: red; margin: {n}px}}\n" for n in range(600 if index % 10 == 2 else 1))
+        html = f"<html><head><style>{style}</style></head><body><p>{new}</p><table>{rows}</table></body></html>"
         return (head + "Content-Type: text/html; charset=utf-8\r\n\r\n" + html).encode()
     if kind == 3:  # base64 text with a 900 KB attachment
         text = base64.encodebytes((new + "\n").encode()).decode().replace("\n", "\r\n")
