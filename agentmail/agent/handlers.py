@@ -18,6 +18,7 @@ from agentmail.agent.shape import (
     cut_items,
     json_size,
     shape_message,
+    squeeze,
     within_budget,
 )
 from agentmail.config import Settings
@@ -199,7 +200,7 @@ def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         limit = max(1, limit // 2)
     if limit < args["limit"]:
         answer["capped"] = answer["truncated"] = True
-    return answer
+    return squeeze(answer, budget)
 
 
 # -- change feed --------------------------------------------------------------------------

@@ -152,6 +152,11 @@ RESULTS: dict[str, dict[str, Any]] = {
             "raw_truncated": _BOOL,
             "html_truncated": _BOOL,
             "truncated": {**_BOOL, "description": "the answer was cut to --max-bytes; text_window says how to go on"},
+            "trimmed": {
+                "type": "array",
+                "items": _STR,
+                "description": "message lists shortened to fit --max-bytes (headers, attachments, to, ...)",
+            },
             "text_sections": _obj(
                 {
                     "new_text_length": _INT,

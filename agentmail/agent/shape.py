@@ -5,6 +5,7 @@ Pure functions over JSON-ready data; the handlers call them.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -58,14 +59,37 @@ def within_budget(make: Callable[[int], dict[str, Any]], limit: int, budget: int
     answer = make(limit)
     size = json_size(answer)
     items = answer.get("items") or []
-    if size <= budget or len(items) <= 1:
+    if size <= budget:
         return answer
+    if len(items) <= 1:
+        return squeeze(answer, budget)
     while size > budget and limit > 1:
         per_item = max(1, size // max(1, len(answer.get("items") or [])))
         limit = max(1, min(limit - 1, budget // per_item - 1))
         answer = make(limit)
         size = json_size(answer)
     answer["capped"] = answer["truncated"] = True
+    return squeeze(answer, budget)
+
+
+def squeeze(answer: dict[str, Any], budget: int) -> dict[str, Any]:
+    """Last resort when even one summary is over the cap (hostile mail with 1,500 recipients):
+    halve the longest recipient list, then shorten subjects, until the answer fits; it says truncated."""
+    pages = answer.get("results") if "results" in answer else [answer]
+    contents = [i["content"] for p in pages or [] for i in p.get("items") or [] if isinstance(i.get("content"), dict)]
+    for _ in range(64):
+        if json_size(answer) <= budget or not contents:
+            break
+        answer["truncated"] = True
+        lists = [(len(c[k]), c, k) for c in contents for k in ("to", "cc") if isinstance(c.get(k), list) and c[k]]
+        if lists:
+            _, content, key = max(lists, key=lambda t: t[0])
+            content[key] = content[key][: len(content[key]) // 2]
+            continue
+        for content in contents:
+            for key in ("subject", "snippet", "preview"):
+                if isinstance(content.get(key), str):
+                    content[key] = content[key][: len(content[key]) // 2]
     return answer
 
 
@@ -76,7 +100,7 @@ def cut_items(page: dict[str, Any], budget: int) -> dict[str, Any]:
         return page
     while len(items) > 1 and json_size({**page, "items": items}) > budget:
         items.pop()
-    return {**page, "items": items, "capped": True, "truncated": True}
+    return squeeze({**page, "items": items, "capped": True, "truncated": True}, budget)
 
 
 #: Room for the answer's envelope (ok, api_version, command, a batch id) around a handler's fields.
@@ -109,7 +133,7 @@ def shape_message(
     source = load_raw().decode("utf-8", "replace") if want_raw else ""
 
     def build(text_room: int, reply_room: int, html_room: int, raw_room: int) -> dict[str, Any]:
-        data = to_json(message)
+        data = to_json(shown)
         content = data["content"]
         body, info = window(message.text, offset, text_room)
         content["text"] = fence_text(body, marker)
@@ -145,10 +169,22 @@ def shape_message(
             answer["raw"] = fence_text(raw_text, marker)
             answer["raw_truncated"] = raw_info["truncated"]
             cut = cut or raw_info["truncated"]
-        answer["truncated"] = cut
+        if trimmed:
+            answer["trimmed"] = sorted(set(trimmed))
+        answer["truncated"] = cut or bool(trimmed)
         return answer
 
-    room = max(0, max_bytes - json_size(build(0, 0, 0, 0)))
+    shown, trimmed = message, []
+    fixed = json_size(build(0, 0, 0, 0))
+    while fixed > max_bytes:  # even without any text it does not fit: halve the longest list (hostile mail)
+        name = max(_TRIMMABLE, key=lambda n: json_size({"x": to_json(getattr(shown, n))}))
+        items = getattr(shown, name)
+        if not items:
+            break
+        shown = dataclasses.replace(shown, **{name: items[: len(items) // 2]})
+        trimmed.append(name)
+        fixed = json_size(build(0, 0, 0, 0))
+    room = max(0, max_bytes - fixed)
     reply_room = min(_utf8_len(reply), room // 4)
     room -= reply_room
     extras = int(want_html) + int(want_raw)
@@ -163,6 +199,10 @@ def shape_message(
         text_room, reply_room, extra_room = _shrink(step, text_room, reply_room, extra_room, extras)
         answer = build(text_room, reply_room, extra_room, extra_room)
     return answer
+
+
+#: Lists of a message that may be shortened when even the answer without any body text is over the cap.
+_TRIMMABLE = ("headers", "attachments", "links", "to", "cc", "reply_to", "references", "notes")
 
 
 def _shrink(step: int, text: int, reply: int, extra: int, extras: int) -> tuple[int, int, int]:

@@ -164,3 +164,25 @@ def test_search_pages_go_on_through_their_cursor(stack, run_agentmail, member) -
     assert len(seen) == 7 and seen == sorted(seen, reverse=True)
     other, rc, _ = run(run_agentmail, me, f"search subject:hay --folder INBOX --cursor {first_cursor}")
     assert rc != 0 and other["error"]["code"] == "usage"  # a cursor belongs to its own query
+
+
+def test_a_hostile_header_block_is_trimmed_to_the_cap(stack, run_agentmail, member) -> None:
+    me = member()
+    to = ", ".join(f"person{n}@example.org" for n in range(1500))
+    extra = "".join(f"X-Filler-{n}: {'v' * 60}\r\n" for n in range(400))
+    raw = (f"From: carol@example.org\r\nTo: {to}\r\nSubject: many\r\n{extra}\r\nbody text\r\n").encode()
+    uid = stack.deliver(me, raw)
+    answer, rc, size = run(run_agentmail, me, f"read INBOX {uid} --peek --part headers --max-bytes 3000")
+    assert rc == 0 and size <= 3000 and answer["truncated"] is True
+    assert {"headers", "to"} <= set(answer["trimmed"])
+    whole, _, size = run(run_agentmail, me, f"read INBOX {uid} --peek --part headers --max-bytes 1000000")
+    assert "trimmed" not in whole and len(whole["message"]["content"]["to"]) == 1500
+
+
+def test_one_summary_over_the_cap_is_squeezed(stack, run_agentmail, member) -> None:
+    me = member()
+    to = ", ".join(f"person{n}@example.org" for n in range(1500))
+    stack.deliver(me, f"From: carol@example.org\r\nTo: {to}\r\nSubject: crowd\r\n\r\nhi\r\n".encode())
+    for command in ("list --max-bytes 2000", "search crowd --max-bytes 2000"):
+        answer, rc, size = run(run_agentmail, me, command)
+        assert rc == 0 and size <= 2000 and answer["truncated"] is True, command
