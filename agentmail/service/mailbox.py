@@ -11,7 +11,7 @@ import base64
 import dataclasses
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail import provision
 from agentmail.config import Settings
@@ -22,8 +22,10 @@ from agentmail.imap import fetch as imap_fetch
 from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
 from agentmail.imap.session import FolderState, ImapSession
-from agentmail.mime.doctext import Extracted, extract_text
 from agentmail.model import Account, Folder, Message, Page, Part, Quota, Summary, Transfer, UidPair, View
+
+if TYPE_CHECKING:
+    from agentmail.mime.doctext import Extracted
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
 USED_EXTENSIONS = (
@@ -305,6 +307,8 @@ class Mailbox:
         self, folder: str, uid: int, part_id: str, *, uidvalidity: int | None = None
     ) -> tuple[Part, Extracted]:
         """A part's text (text/*, HTML, PDF, DOCX, ODT); parts over the attachment limit are refused unread."""
+        from agentmail.mime.doctext import extract_text  # lazily: zip, XML and PDF readers are rarely needed
+
         state = self.select(folder, uidvalidity, reuse=True)
         cap = self.settings.max_attachment_bytes
         part, data, info = imap_fetch.fetch_part_info(self.session, state, uid, part_id, cap)
