@@ -93,8 +93,11 @@ def parse_invocation(argv: Sequence[str], environ: Mapping[str, str]) -> Invocat
     command = rest[0] if rest else None
     args = rest[1:]
     # "folder create X" and "draft send 3" are two-word commands.
-    if command in ("folder", "draft") and args:
+    if command in ("folder", "draft") and args and not args[0].startswith("-"):
         command, args = f"{command}_{args[0]}", args[1:]
+    before_dashes = args[: args.index("--")] if "--" in args else args
+    if command and "--help" in before_dashes:  # "read --help" as well as "--help read"
+        options["--help"] = True
     return Invocation(
         command=command,
         words=tuple(args),

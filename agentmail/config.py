@@ -42,7 +42,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTMAIL_MAX_RECIPIENTS": ("50", "most recipients in one message"),
     "AGENTMAIL_MAX_MESSAGE_BYTES": ("26214400", "largest outgoing message in bytes"),
     "AGENTMAIL_MAX_ATTACHMENT_BYTES": ("10485760", "largest attachment the attachment command returns"),
-    "AGENTMAIL_MAX_ANSWER_BYTES": ("65536", "default cap on body text in one agent answer"),
+    "AGENTMAIL_MAX_ANSWER_BYTES": ("65536", "default cap on one whole agent answer (its JSON), in bytes"),
     "AGENTMAIL_SEND_PER_HOUR": ("100", "messages a member may send per hour (0: no limit)"),
     "AGENTMAIL_SEND_PER_DAY": ("500", "messages a member may send per day (0: no limit)"),
     "AGENTMAIL_STATE_DIR": ("/var/lib/agentmail", "where shared state (send limits, idempotency keys) is kept"),

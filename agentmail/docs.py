@@ -70,9 +70,15 @@ def environment_section() -> str:
 
 
 def exit_section() -> str:
+    from agentmail.agent.run import BATCH_FAILED_STATUS
     from agentmail.errors import ERROR_CLASSES
 
     lines = [".TP", ".B 0", "Success."]
+    lines += [
+        ".TP",
+        f".B {BATCH_FAILED_STATUS}",
+        "batch only: at least one request failed; its answer line carries the error code.",
+    ]
     seen: dict[int, list[str]] = {}
     for cls in ERROR_CLASSES:
         seen.setdefault(cls.exit_status, []).append(cls.code)

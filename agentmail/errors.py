@@ -81,6 +81,13 @@ class InvalidMessageError(AgentmailError):
     exit_status = 65  # EX_DATAERR
 
 
+class UnsupportedError(AgentmailError):
+    """agentmail cannot turn this content into text (an image, an archive, a damaged document)."""
+
+    code = "unsupported"
+    exit_status = 65  # EX_DATAERR
+
+
 class LimitError(AgentmailError):
     """A size, count or rate limit refused the request; nothing was changed."""
 
@@ -198,6 +205,7 @@ ERROR_CLASSES: tuple[type[AgentmailError], ...] = (
     StaleUidError,
     InvalidAddressError,
     InvalidMessageError,
+    UnsupportedError,
     LimitError,
     RateLimitedError,
     LineTooLongError,

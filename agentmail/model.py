@@ -110,6 +110,7 @@ class Summary:
     snippet: str = sender_field("")
     declared_message_id: str = sender_field("", json="message_id")  # the header as written, cleaned
     declared_in_reply_to: str = sender_field("", json="in_reply_to")
+    preview: str = sender_field("")  # with --preview N: up to N characters of the new text ("" otherwise)
 
     @property
     def is_unread(self) -> bool:
@@ -268,6 +269,10 @@ class SendResult:
     duplicate: bool = False  # an earlier send with the same idempotency key already went out
     dry_run: bool = False
     raw: str = ""  # the built message, for --dry-run only
+    # The final recipients as bare addr-specs (validated dot-atom@domain, no display names): who it went to.
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +300,7 @@ class Event:
     flags: tuple[str, ...] = ()
     summary: Summary | None = None
     token: str = ""
+    uidvalidity: int | None = None  # the folder's UIDVALIDITY the uid belongs to
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ Schema and the MCP tool input schemas.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,10 @@ def has_control(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
+#: A JSON object given as an option value (--draft) travels in argv: keep it to what a command line holds.
+MAX_OPTION_JSON = 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Arg:
     """One argument: positional (``folder``) or option (``--limit``)."""
@@ -41,6 +46,9 @@ class Arg:
     stdin: bool = False  # an object read as JSON from standard input on the command line
     rest: bool = False  # a positional string that takes every remaining word (a search query)
     folder: bool = False  # a folder name: control characters are refused before any IMAP command
+    json_help: str = ""  # the help for JSON callers (batch, MCP) when the command-line wording does not fit
+    json_self_evident: bool = False  # the JSON name says it all (folder, uid): no description in the schema
+    schema_ref: str = ""  # an object argument's schema in $defs (DraftInput)
 
     @property
     def option(self) -> str:
@@ -151,10 +159,21 @@ def _coerce(arg: Arg, value: Any) -> Any:
             raise UsageError(f"{label} takes 1 to 1000 positive message uids")
         return uids
     if arg.kind == "object":
+        if isinstance(value, str) and not arg.positional:  # --draft '{"to": ...}' on a command line
+            value = _json_object(value, label)
         if not isinstance(value, dict):
             raise UsageError(f"{label} must be a JSON object")
         return value
     raise UsageError(f"{label} has an unknown kind")
+
+
+def _json_object(text: str, label: str) -> Any:
+    if len(text) > MAX_OPTION_JSON:
+        raise UsageError(f"{label} is longer than {MAX_OPTION_JSON} bytes; give it on standard input instead")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise UsageError(f"{label} is not valid JSON") from None
 
 
 def _int(value: Any, label: str) -> int:

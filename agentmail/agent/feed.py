@@ -9,6 +9,7 @@ since its last token, so no event is lost or repeated.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import select
 import signal
@@ -23,7 +24,7 @@ from agentmail.agent.handlers import Context
 from agentmail.agent.run import dumps, failure, ok
 from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.model import Event, to_json
-from agentmail.service.feed import Watcher
+from agentmail.service.feed import Watcher, decode_token
 
 
 class _Stop(Exception):
@@ -31,6 +32,8 @@ class _Stop(Exception):
 
 
 def event_line(event: Event) -> dict[str, Any]:
+    if event.uidvalidity is None and event.token:  # ready and heartbeat: the folder's, from the token
+        event = dataclasses.replace(event, uidvalidity=decode_token(event.token).uidvalidity)
     return ok("watch", {"event": to_json(event), "token": event.token})
 
 

@@ -80,22 +80,28 @@ def with_defs(root: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
 
 
 def tool(cmd: commands.Command, defs: dict[str, Any]) -> dict[str, Any]:
-    """One command as an MCP tool: its request and answer schemas and its safety marks."""
-    title = cmd.words[:1].upper() + cmd.words[1:]
+    """One command as an MCP tool: its full request schema and true safety marks.
+
+    The input schema is whole (drafts included, every $ref resolved inside it) so a model needs nothing
+    else.  There is no outputSchema: the answers' schemas are most of the weight of a tool list that is
+    sent at every session start (``agentmail schema`` has them all); answers still come as
+    structuredContent as well as text.
+    """
     return {
         "name": cmd.name,
-        "title": title,
         "description": cmd.summary,
         "inputSchema": with_defs(schema.request_schema(cmd), defs),
-        "outputSchema": with_defs(schema.answer_schema(cmd), defs),
-        "annotations": {
-            "title": title,
-            "readOnlyHint": cmd.read_only,
-            "destructiveHint": cmd.destructive,
-            "idempotentHint": cmd.idempotent,
-            "openWorldHint": False,  # only this member's mailbox; sending is to the addresses given
-        },
+        "annotations": annotations(cmd),
     }
+
+
+def annotations(cmd: commands.Command) -> dict[str, bool]:
+    """True hints: readOnly and openWorld always; destructive and idempotent on tools that change something
+    (the protocol gives them no meaning on a read-only tool)."""
+    hints = {"readOnlyHint": cmd.read_only, "openWorldHint": cmd.open_world}
+    if not cmd.read_only:
+        hints |= {"destructiveHint": cmd.destructive, "idempotentHint": cmd.idempotent}
+    return hints
 
 
 def tools() -> list[dict[str, Any]]:

@@ -25,6 +25,8 @@ from agentmail.model import API_VERSION
 log = logging.getLogger(__name__)
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024
+#: batch's exit status when any request failed (each failure is its own answer line with an error code).
+BATCH_FAILED_STATUS = 1
 
 
 def dumps(answer: dict[str, Any], *, pretty: bool = False) -> str:
@@ -125,7 +127,7 @@ def run_batch(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
     except IdleTimeoutError as exc:
         _write_line(out, {"id": None, **failure("batch", exc)})
         return exc.exit_status
-    return 0 if failures == 0 else 1
+    return 0 if failures == 0 else BATCH_FAILED_STATUS
 
 
 def _batch_answer(ctx: Context, raw: bytes, lineno: int) -> tuple[dict[str, Any], Any]:

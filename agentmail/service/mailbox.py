@@ -11,7 +11,7 @@ import base64
 import dataclasses
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail import provision
 from agentmail.config import Settings
@@ -39,6 +39,9 @@ from agentmail.model import (
     View,
     delete_expunges,
 )
+
+if TYPE_CHECKING:
+    from agentmail.mime.doctext import Extracted
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
 USED_EXTENSIONS = (
@@ -220,10 +223,12 @@ class Mailbox:
             uids.reverse()
         return View(folder, state.uidvalidity, tuple(uids))
 
-    def summaries(self, folder: str, uids: Sequence[int], uidvalidity: int | None = None) -> list[Summary]:
+    def summaries(
+        self, folder: str, uids: Sequence[int], uidvalidity: int | None = None, *, preview: int = 0
+    ) -> list[Summary]:
         """Summaries for exactly these uids (the rows on screen), in that order."""
         self.session.select(folder, expect_uidvalidity=uidvalidity, reuse=True)
-        return listing.fetch_summaries(self.session, uids)
+        return listing.fetch_summaries(self.session, uids, preview=preview)
 
     def list(
         self,
@@ -239,6 +244,7 @@ class Mailbox:
         threads: bool = False,
         uidvalidity: int | None = None,
         criteria: Sequence[Any] | None = None,
+        preview: int = 0,
     ) -> Page:
         """One page of summaries, newest first; ``next_cursor`` continues where it ends."""
         limit = _check_limit(limit)
@@ -257,7 +263,7 @@ class Mailbox:
             resume_after = state.get("k")
             before_uid = state.get("fb", before_uid)
         if not cursor and before_uid is None and not crit and sort == "arrival" and not threads and not reverse:
-            return self._newest_page(folder, limit, uidvalidity, _shape_key(shape))
+            return self._newest_page(folder, limit, uidvalidity, _shape_key(shape), preview)
         view = self.view(
             folder, sort=sort, reverse=reverse, threads=threads, criteria=crit or ["ALL"], uidvalidity=uidvalidity
         )
@@ -269,7 +275,7 @@ class Mailbox:
         if resume_after is not None and by_uid:
             uids = [u for u in uids if (u > resume_after if reverse else u < resume_after)]
         window = uids[offset : offset + limit]
-        items = listing.fetch_summaries(self.session, window, depths)
+        items = listing.fetch_summaries(self.session, window, depths, preview=preview)
         next_cursor = None
         if offset + limit < len(uids):
             token: dict[str, Any] = {"uv": view.uidvalidity, "shape": _shape_key(shape), "fb": before_uid}
@@ -280,7 +286,7 @@ class Mailbox:
             next_cursor = _encode_cursor(token)
         return Page(folder, view.uidvalidity, len(view.uids), tuple(items), next_cursor)
 
-    def _newest_page(self, folder: str, limit: int, uidvalidity: int | None, shape: str) -> Page:
+    def _newest_page(self, folder: str, limit: int, uidvalidity: int | None, shape: str, preview: int = 0) -> Page:
         """The first page of a plain listing: the newest `limit` by sequence number, never the whole uid list.
 
         On a 100,000-message folder this skips a SEARCH ALL and a 100,000-int list (the agent's common call).
@@ -288,27 +294,40 @@ class Mailbox:
         state = self.select(folder, uidvalidity)
         uids = listing.newest_uids(self.session, state.exists, limit)
         uids.reverse()
-        items = listing.fetch_summaries(self.session, uids)
+        items = listing.fetch_summaries(self.session, uids, preview=preview)
         next_cursor = None
         if uids and state.exists > limit:  # the same token list() gives: resume below the last uid shown
             next_cursor = _encode_cursor({"uv": state.uidvalidity, "shape": shape, "fb": None, "k": uids[-1]})
         return Page(folder, state.uidvalidity, state.exists, tuple(items), next_cursor)
 
-    def search(self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50) -> list[Page]:
-        """Server-side SEARCH in each folder; newest matches first."""
+    def search(
+        self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50, preview: int = 0
+    ) -> list[Page]:
+        """Server-side SEARCH in each folder; newest matches first.
+
+        A page with more matches carries a next_cursor: ``list(folder, cursor=..., criteria=criteria)``
+        (``search --folder F --cursor C``) goes on right after its last uid.
+        """
         limit = _check_limit(limit)
         pages = []
+        shape = _shape_key({"s": "arrival", "r": False, "t": False, "c": list(criteria)})
         for folder in folders:
             state = self.select(folder)
             uids = [] if state.exists == 0 else listing.search_uids(self.session, criteria)
             uids.reverse()
-            items = listing.fetch_summaries(self.session, uids[:limit])
-            pages.append(Page(folder, state.uidvalidity, len(uids), tuple(items)))
+            items = listing.fetch_summaries(self.session, uids[:limit], preview=preview)
+            next_cursor = None
+            if len(uids) > limit:
+                next_cursor = _encode_cursor(
+                    {"uv": state.uidvalidity, "shape": shape, "fb": None, "k": uids[limit - 1]}
+                )
+            pages.append(Page(folder, state.uidvalidity, len(uids), tuple(items), next_cursor))
         return pages
 
     def searchable_folders(self) -> list[str]:
-        """Every selectable folder, for searches across all of them."""
-        return [f.name for f in self.folders() if "\\noselect" not in (x.lower() for x in f.flags)]
+        """Every selectable folder, for searches across all of them (not \\Noselect or \\NonExistent parents)."""
+        unselectable = {"\\noselect", "\\nonexistent"}
+        return [f.name for f in self.folders() if not unselectable.intersection(x.lower() for x in f.flags)]
 
     # -- reading ------------------------------------------------------------------
     def read(self, folder: str, uid: int, *, peek: bool = False, uidvalidity: int | None = None) -> Message:
@@ -333,6 +352,17 @@ class Mailbox:
         state = self.select(folder, uidvalidity, reuse=True)
         cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
         return imap_fetch.fetch_part(self.session, state, uid, part_id, cap)
+
+    def attachment_text(
+        self, folder: str, uid: int, part_id: str, *, uidvalidity: int | None = None
+    ) -> tuple[Part, Extracted]:
+        """A part's text (text/*, HTML, PDF, DOCX, ODT); parts over the attachment limit are refused unread."""
+        from agentmail.mime.doctext import extract_text  # lazily: zip, XML and PDF readers are rarely needed
+
+        state = self.select(folder, uidvalidity, reuse=True)
+        cap = self.settings.max_attachment_bytes
+        part, data, info = imap_fetch.fetch_part_info(self.session, state, uid, part_id, cap)
+        return part, extract_text(data, part.content_type, part.filename, info.param("charset") or None)
 
     # -- changing -----------------------------------------------------------------
     def set_flags(

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
+from typing import Any
 
 from agentmail import smtp
 from agentmail.errors import AgentmailError, ForbiddenError, InvalidMessageError, LimitError, NotFoundError
@@ -84,7 +85,7 @@ def _send(
     if claim is not None:
         earlier = _earlier_send(mailbox, claim, digest, message_id, len(recipients))
         if earlier is not None:
-            return earlier
+            return dataclasses.replace(earlier, **addressed(draft))
     message = compose.build_message(
         draft, sender=Address("", member.address), message_id=message_id, date=datetime.now(UTC)
     )
@@ -97,7 +98,9 @@ def _send(
             details={"size": len(raw), "limit": settings.max_message_bytes},
         )
     if dry_run:
-        return SendResult(message_id, len(recipients), len(raw), dry_run=True, raw=raw.decode("utf-8", "replace"))
+        return SendResult(
+            message_id, len(recipients), len(raw), dry_run=True, raw=raw.decode("utf-8", "replace"), **addressed(draft)
+        )
     limiter = policy.SendLimiter(settings, member.name)
     try:
         reservation = limiter.reserve()
@@ -128,7 +131,18 @@ def _send(
     sent_folder, sent_uid, sent_uidvalidity = _append_sent(mailbox, message, draft.bcc)
     if claim is not None:
         claim.advance(idempotency.SENT, sent_folder, sent_uid, sent_uidvalidity)
-    return SendResult(message_id, len(recipients), len(raw), sent_folder, sent_uid, sent_uidvalidity)
+    return SendResult(
+        message_id, len(recipients), len(raw), sent_folder, sent_uid, sent_uidvalidity, **addressed(draft)
+    )
+
+
+def addressed(draft: Draft) -> dict[str, Any]:
+    """The final To and Cc as strict addr-specs (never display names, which a sender may have written)."""
+    return {
+        "to": tuple(a for a in (compose.addr_spec(x) for x in draft.to) if a),
+        "cc": tuple(a for a in (compose.addr_spec(x) for x in draft.cc) if a),
+        "bcc_count": len(draft.bcc),
+    }
 
 
 def _earlier_send(
@@ -190,7 +204,7 @@ def forward(
 ) -> SendResult:
     """Forward inline (quoted) or as an attached message/rfc822."""
     original = mailbox.read(folder, uid, peek=True, uidvalidity=uidvalidity)
-    raw = mailbox.raw(folder, uid, uidvalidity=original.uidvalidity) if as_attachment else b""
+    raw = mailbox.raw(folder, uid, uidvalidity=original.uidvalidity)  # inline forwards carry its attachments
     base = compose.forward_draft(original, raw, as_attachment=as_attachment, text=extra.text)
     draft = _merge(base, extra)
     result = send(mailbox, draft, idempotency_key=idempotency_key, dry_run=dry_run)
@@ -201,6 +215,14 @@ def forward(
 
 def save_draft(mailbox: Mailbox, draft: Draft, *, replace_uid: int | None = None) -> tuple[str, int | None]:
     """Store a draft in Drafts (Bcc kept, so it can be sent later); replace an older version."""
+    folder, uid, _ = store_draft(mailbox, draft, replace_uid=replace_uid)
+    return folder, uid
+
+
+def store_draft(
+    mailbox: Mailbox, draft: Draft, *, replace_uid: int | None = None
+) -> tuple[str, int | None, int | None]:
+    """save_draft, also answering the Drafts UIDVALIDITY the new uid belongs to (APPENDUID)."""
     _check_writable(mailbox)
     folder = mailbox.folder_for("drafts")
     message_id = compose.make_message_id(mailbox.member.address, mailbox.settings.addr_domain)
@@ -210,10 +232,10 @@ def save_draft(mailbox: Mailbox, draft: Draft, *, replace_uid: int | None = None
     if draft.bcc:
         message["Bcc"] = _header_addresses(draft.bcc)
     raw = message.as_bytes(policy=email.policy.SMTP)
-    _, uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Draft", "\\Seen"])
+    uidvalidity, uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Draft", "\\Seen"])
     if replace_uid is not None:
         mailbox.delete(folder, [replace_uid])
-    return folder, uid
+    return folder, uid, uidvalidity
 
 
 def send_draft(
