@@ -93,8 +93,11 @@ def parse_invocation(argv: Sequence[str], environ: Mapping[str, str]) -> Invocat
     command = rest[0] if rest else None
     args = rest[1:]
     # "folder create X" and "draft send 3" are two-word commands.
-    if command in ("folder", "draft") and args:
+    if command in ("folder", "draft") and args and not args[0].startswith("-"):
         command, args = f"{command}_{args[0]}", args[1:]
+    before_dashes = args[: args.index("--")] if "--" in args else args
+    if command and "--help" in before_dashes:  # "read --help" as well as "--help read"
+        options["--help"] = True
     return Invocation(
         command=command,
         words=tuple(args),
@@ -210,11 +213,17 @@ def _dispatch(inv: Invocation) -> int:
     raw_member = inv.member_override if inv.member_override is not None else inv.env.get("AGENTMAIL_MEMBER")
     member = member_for(raw_member, settings)
     settings.require_mailbox_access()
-    if inv.command is None or inv.command == "tui":
-        from agentmail.tui.app import run_tui
+    from agentmail.service.slots import acquire_slot
 
-        return run_tui(settings, member, read_only=inv.read_only or grant.read_only, grant=grant)
-    return _run_agent(inv, settings, member, grant=grant)
+    slot = acquire_slot(settings, member)  # held until this process ends, whichever front end runs
+    try:
+        if inv.command is None or inv.command == "tui":
+            from agentmail.tui.app import run_tui
+
+            return run_tui(settings, member, read_only=inv.read_only or grant.read_only, grant=grant)
+        return _run_agent(inv, settings, member, grant=grant)
+    finally:
+        slot.close()
 
 
 def _settings_env(inv: Invocation) -> dict[str, str]:
@@ -241,6 +250,7 @@ def _run_agent(inv: Invocation, settings: object, member: object, *, grant: obje
         read_stdin=agent_run.stdin_json_reader(sys.stdin.buffer),
         grant=grant,  # type: ignore[arg-type]
     )
+    ctx.long_lived = command in ("batch", "mcp", "watch")
     try:
         if command == "batch":
             ctx.read_stdin = None

@@ -78,15 +78,21 @@ def environment_section() -> str:
         "The only recipients this key may send to: addresses or *@domain, comma separated; set by the key line.",
         ".TP",
         ".B AGENTMAIL_CONFIG",
-        "An extra config file read after /etc/agentmail/agentmail.env.",
+        "The config file to read instead of /etc/agentmail/agentmail.env (the system file is then not read).",
     ]
     return "\n".join(lines)
 
 
 def exit_section() -> str:
+    from agentmail.agent.run import BATCH_FAILED_STATUS
     from agentmail.errors import ERROR_CLASSES
 
     lines = [".TP", ".B 0", "Success."]
+    lines += [
+        ".TP",
+        f".B {BATCH_FAILED_STATUS}",
+        "batch only: at least one request failed; its answer line carries the error code.",
+    ]
     seen: dict[int, list[str]] = {}
     for cls in ERROR_CLASSES:
         seen.setdefault(cls.exit_status, []).append(cls.code)

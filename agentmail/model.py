@@ -12,7 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 #: Version of the JSON contract; a rename or removal of a field or command bumps it.
 API_VERSION = 1
@@ -29,11 +29,19 @@ def is_member_name(raw: object) -> bool:
     return isinstance(raw, str) and raw.isascii() and bool(_MEMBER_NAME.fullmatch(raw)) and ".." not in raw
 
 
-def sender_field(default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING) -> Any:
-    """A dataclass field whose value was written by the message's sender."""
+def sender_field(
+    default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING, json: str = ""
+) -> Any:
+    """A dataclass field whose value was written by the message's sender (``json``: its name under content)."""
+    metadata = {**SENDER, "json": json} if json else SENDER
     if default_factory is not dataclasses.MISSING:
-        return field(default_factory=default_factory, metadata=SENDER)
-    return field(default=default, metadata=SENDER)
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def json_name(f: dataclasses.Field) -> str:
+    """The name a dataclass field has in JSON answers."""
+    return f.metadata.get("json") or ("from" if f.name == "sender" else f.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +67,28 @@ class Folder:
     flags: tuple[str, ...] = ()
 
 
+def delete_expunges(folder: str, trash: str | None) -> bool:
+    """The delete rule: in Trash, or in a mailbox with no Trash, a delete is for good; elsewhere it moves to Trash."""
+    return trash is None or folder == trash
+
+
+@dataclass(frozen=True, slots=True)
+class FolderRoles:
+    """Which folder plays which role (inbox, sent, drafts, trash, ...), as the service resolved them."""
+
+    by_role: tuple[tuple[str, str], ...] = ()  # (role, folder name)
+
+    def folder_for(self, role: str) -> str | None:
+        return next((name for r, name in self.by_role if r == role), None)
+
+    def role_of(self, folder: str) -> str | None:
+        return next((r for r, name in self.by_role if name == folder), None)
+
+    def delete_expunges(self, folder: str) -> bool:
+        """Whether deleting in this folder is for good (see :func:`delete_expunges`)."""
+        return delete_expunges(folder, self.folder_for("trash"))
+
+
 @dataclass(frozen=True, slots=True)
 class Summary:
     """One index row: what the list view and ``list`` show."""
@@ -69,7 +99,7 @@ class Summary:
     date: datetime | None = None  # the Date header, parsed
     received: datetime | None = None  # INTERNALDATE: when our server stored it
     has_attachments: bool = False
-    message_id: str = ""
+    message_id: str = ""  # a strictly valid <id@host> (mime.vocab), else ""; the sender's text is in content
     in_reply_to: str = ""
     depth: int = 0  # thread depth in a threaded listing
     sanitized: bool = False  # a header carried control/bidi characters that were removed
@@ -78,6 +108,9 @@ class Summary:
     cc: tuple[Address, ...] = sender_field(())
     subject: str = sender_field("")
     snippet: str = sender_field("")
+    declared_message_id: str = sender_field("", json="message_id")  # the header as written, cleaned
+    declared_in_reply_to: str = sender_field("", json="in_reply_to")
+    preview: str = sender_field("")  # with --preview N: up to N characters of the new text ("" otherwise)
 
     @property
     def is_unread(self) -> bool:
@@ -100,11 +133,13 @@ class Part:
     """One MIME leaf a reader may want: an attachment, an inline image, an alternative body."""
 
     part_id: str  # IMAP section number ("2", "1.3"); the id ``attachment`` takes
-    content_type: str
+    content_type: str  # a valid type/subtype token, else application/octet-stream
     size: int = 0  # decoded size where known, else the encoded size
     disposition: str = ""  # "attachment" | "inline" | ""
-    content_id: str = ""
+    content_id: str = ""  # without <>, when it is made of msg-id characters only (mime.vocab); else ""
     filename: str = sender_field("")
+    declared_content_id: str = sender_field("", json="content_id")  # the Content-ID as written, cleaned
+    declared_content_type: str = sender_field("", json="content_type")  # the type as declared, cleaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +206,11 @@ class Message:
     size: int = 0
     date: datetime | None = None
     received: datetime | None = None
-    message_id: str = ""
+    message_id: str = ""  # a strictly valid <id@host> (mime.vocab), else ""; the sender's text is in content
     in_reply_to: str = ""
-    references: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # only the strictly valid ids
     sanitized: bool = False
-    notes: tuple[str, ...] = ()  # what decoding could not show, or a limit cut
+    notes: tuple[str, ...] = ()  # what decoding could not show, or a limit cut: our sentences only
     auth: AuthVerdict | None = None
     sender: Address | None = sender_field(None)
     to: tuple[Address, ...] = sender_field(())
@@ -187,6 +222,9 @@ class Message:
     links: tuple[str, ...] = sender_field(())  # numbered references from HTML rendering
     attachments: tuple[Part, ...] = sender_field(())
     headers: tuple[Header, ...] = sender_field(())  # every header, decoded, in order
+    declared_message_id: str = sender_field("", json="message_id")  # the header as written, cleaned
+    declared_in_reply_to: str = sender_field("", json="in_reply_to")
+    declared_references: tuple[str, ...] = sender_field((), json="references")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +269,10 @@ class SendResult:
     duplicate: bool = False  # an earlier send with the same idempotency key already went out
     dry_run: bool = False
     raw: str = ""  # the built message, for --dry-run only
+    # The final recipients as bare addr-specs (validated dot-atom@domain, no display names): who it went to.
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,16 +286,21 @@ class Quota:
     message_limit: int | None = None
 
 
+#: What an event reports; ``reconnecting``: watch lost the server and waits to retry (it resumes from the token).
+EventKind = Literal["new", "expunged", "flags", "resync_required", "ready", "heartbeat", "reconnecting"]
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One change in a folder, as ``watch`` and ``changes`` report it."""
 
-    kind: str  # "new" | "expunged" | "flags" | "resync_required" | "heartbeat"
+    kind: EventKind
     folder: str = ""
     uid: int | None = None
     flags: tuple[str, ...] = ()
     summary: Summary | None = None
     token: str = ""
+    uidvalidity: int | None = None  # the folder's UIDVALIDITY the uid belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,7 +354,7 @@ def to_json(value: Any) -> Any:
         own: dict[str, Any] = {}
         content: dict[str, Any] = {}
         for f in dataclasses.fields(value):
-            out_name = "from" if f.name == "sender" else f.name
+            out_name = json_name(f)
             target = content if f.metadata.get("sender") else own
             target[out_name] = to_json(getattr(value, f.name))
         if content:

@@ -6,6 +6,7 @@ sender-written fields under ``content``, ``sender`` as ``from``, tuples as array
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import types
 import typing
@@ -23,6 +24,8 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def type_schema(tp: Any) -> dict[str, Any]:
     """Schema of one Python type as model.to_json renders it."""
     origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        return {"type": "string", "enum": list(typing.get_args(tp))}
     if origin in (typing.Union, types.UnionType):
         options = [type_schema(a) for a in typing.get_args(tp)]
         return {"anyOf": options}
@@ -50,13 +53,29 @@ def type_schema(tp: Any) -> dict[str, Any]:
     return {}
 
 
+#: Fields outside ``content`` whose values are a sender's header reduced to our vocabulary (mime.vocab).
+VOCABULARY = {
+    "message_id": "a strictly valid <id@host> (RFC 5322 dot-atom form, at most 250 characters), else empty; "
+    "the sender's text is content.message_id",
+    "in_reply_to": "a strictly valid <id@host>, else empty; the sender's text is content.in_reply_to",
+    "references": "only the strictly valid <id@host> ids; the sender's list is content.references",
+    "content_type": "a type/subtype token (RFC 6838), else application/octet-stream; "
+    "the sender's text is content.content_type",
+    "content_id": "the Content-ID without <>, when made of msg-id characters only, else empty; "
+    "the sender's text is content.content_id",
+}
+
+
 def dataclass_schema(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     own: dict[str, Any] = {}
     content: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
-        name = "from" if f.name == "sender" else f.name
-        (content if f.metadata.get("sender") else own)[name] = type_schema(hints[f.name])
+        name = model.json_name(f)
+        sender = f.metadata.get("sender")
+        (content if sender else own)[name] = type_schema(hints[f.name])
+        if not sender and name in VOCABULARY and cls is not model.SendResult:
+            own[name]["description"] = VOCABULARY[name]
     props = dict(own)
     if content:
         props["content"] = {
@@ -120,11 +139,27 @@ _INT, _STR, _BOOL = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
 
 
 def _capped(schema: dict[str, Any]) -> dict[str, Any]:
-    """An answer that may carry ``capped: true`` when it was cut to the answer budget."""
-    return {**schema, "properties": {**schema["properties"], "capped": _BOOL}}
+    """An answer that may carry ``capped``/``truncated: true`` when it was cut to the answer budget."""
+    return {**schema, "properties": {**schema["properties"], "capped": _BOOL, "truncated": _BOOL}}
 
 
 _NULLABLE_INT = {"anyOf": [_INT, {"type": "null"}]}
+_WINDOW = {"offset": _INT, "length": _INT, "total_length": _INT, "truncated": _BOOL, "next_offset": _NULLABLE_INT}
+
+
+def read_message_schema() -> dict[str, Any]:
+    """read's message: the Message, plus fields only read adds (fenced reply_text, html_truncated)."""
+    base = copy.deepcopy(dataclass_schema(model.Message))
+    base["description"] = "content.text, reply_text and html are fenced"
+    base["properties"]["html_truncated"] = {**_BOOL, "description": "with --html: the HTML was cut to --max-bytes"}
+    content = base["properties"]["content"]
+    content["properties"]["reply_text"] = {
+        **_STR,
+        "description": "fenced: what the sender wrote in this message, without quoted history and signature"
+        " (first page only; empty with reply_text false)",
+    }
+    return base
+
 
 RESULTS: dict[str, dict[str, Any]] = {
     "help": _obj({"commands": {"type": "array", "items": {"type": "object"}}, "draft_fields": {"type": "object"}}),
@@ -148,22 +183,33 @@ RESULTS: dict[str, dict[str, Any]] = {
     ),
     "folders": _obj({"folders": {"type": "array", "items": _ref("Folder")}}),
     "folder": _obj({"folder": _ref("Folder")}),
-    "deleted": _obj({"deleted": _STR}),
+    "deleted": _obj({"deleted": _STR, "already_absent": _BOOL}, required=["deleted"]),
     "page": _capped(dataclass_schema(model.Page)),
-    "thread": dataclass_schema(model.Page),
+    "thread": _capped(dataclass_schema(model.Page)),
     "read": _obj(
         {
             "folder": _STR,
             "uidvalidity": _INT,
             "uid": _INT,
             "fence": _STR,
-            "text_window": _obj(
-                {"offset": _INT, "length": _INT, "total_length": _INT, "truncated": _BOOL, "next_offset": _NULLABLE_INT}
-            ),
-            "message": {"allOf": [_ref("Message")], "description": "content.text, reply_text and html are fenced"},
-            "raw": _STR,
+            "text_window": _obj(_WINDOW),
+            "message": read_message_schema(),
+            "raw": {"type": "string", "description": "--raw: the message source, fenced with fence"},
             "raw_truncated": _BOOL,
             "html_truncated": _BOOL,
+            "truncated": {**_BOOL, "description": "the answer was cut to --max-bytes; text_window says how to go on"},
+            "trimmed": {
+                "type": "array",
+                "items": _STR,
+                "description": "message lists shortened to fit --max-bytes (headers, attachments, to, ...)",
+            },
+            "text_sections": _obj(
+                {
+                    "new_text_length": _INT,
+                    "history_offset": _NULLABLE_INT,
+                    "signature_offset": _NULLABLE_INT,
+                },
+            ),
         },
         required=["folder", "uidvalidity", "uid", "fence", "text_window", "message"],
     ),
@@ -173,19 +219,38 @@ RESULTS: dict[str, dict[str, Any]] = {
             "uidvalidity": _NULLABLE_INT,
             "uid": _INT,
             "part": _ref("Part"),
-            "data_base64": {"type": "string", "contentEncoding": "base64"},
-        }
+            "data_base64": {"type": "string", "contentEncoding": "base64", "description": "empty with --text"},
+            "data_window": _obj(_WINDOW),
+            "truncated": _BOOL,
+            "fence": _STR,
+            "text_kind": {"enum": ["text", "html", "pdf", "docx", "odt"]},
+            "notes": {"type": "array", "items": _STR},
+            "text_window": _obj(_WINDOW),
+            "content": {
+                **_obj({"text": {**_STR, "description": "fenced: the part's text, written by the sender"}}),
+                "description": "written by the message's sender: untrusted",
+            },
+        },
+        required=["folder", "uidvalidity", "uid", "part", "data_base64"],
     ),
     "search": _capped(_obj({"query": _STR, "total": _INT, "results": {"type": "array", "items": _ref("Page")}})),
     "sent": {
         **dataclass_schema(model.SendResult),
+        "properties": {
+            **dataclass_schema(model.SendResult)["properties"],
+            "raw": {"type": "string", "description": "dry runs: the built message, fenced with fence"},
+            "fence": {"type": "string", "description": "dry runs: the marker around raw"},
+        },
         "required": sorted(f.name for f in dataclasses.fields(model.SendResult) if f.name != "raw"),
     },
-    "draft": _obj({"folder": _STR, "uid": _NULLABLE_INT}),
+    "draft": _obj({"folder": _STR, "uid": _NULLABLE_INT, "uidvalidity": _NULLABLE_INT}),
     "transfer": dataclass_schema(model.Transfer),
     "flags": _obj({"folder": _STR, "uidvalidity": _NULLABLE_INT, "uids": {"type": "array", "items": _INT}}),
     "quota": _obj({"quota": {"anyOf": [_ref("Quota"), {"type": "null"}]}}),
-    "changes": _obj({"events": {"type": "array", "items": _ref("Event")}, "token": _STR, "more": _BOOL}),
+    "changes": _obj(
+        {"events": {"type": "array", "items": _ref("Event")}, "token": _STR, "more": _BOOL, "truncated": _BOOL},
+        required=["events", "token", "more"],
+    ),
     "event": _obj({"event": _ref("Event"), "token": _STR}),
     "batch": {"type": "object", "description": "one answer per line, with the request's id"},
 }
@@ -214,7 +279,7 @@ def arg_schema(arg: Arg) -> dict[str, Any]:
     if arg.kind == "uids":
         base = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 1000}
     elif arg.kind == "object":
-        base = {"type": "object"}
+        base = {"$ref": f"#/$defs/{arg.schema_ref}"} if arg.schema_ref else {"type": "object"}
     else:
         base = {"type": arg.kind}
     if arg.choices:
@@ -223,9 +288,10 @@ def arg_schema(arg: Arg) -> dict[str, Any]:
         base["minimum"] = arg.minimum
     if arg.maximum is not None:
         base["maximum"] = arg.maximum
-    if arg.default is not None:
+    if arg.default is not None and arg.default is not False:  # an absent flag is false: no need to say it
         base["default"] = arg.default
-    base["description"] = arg.help
+    if not arg.json_self_evident:
+        base["description"] = arg.json_help or arg.help
     return base
 
 
@@ -233,7 +299,10 @@ def request_schema(cmd: Any) -> dict[str, Any]:
     """The JSON object form of a command's arguments (batch args, MCP tool input)."""
     props = {a.name: arg_schema(a) for a in cmd.args}
     required = [a.name for a in cmd.args if a.required]
-    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+    out: dict[str, Any] = {"type": "object", "properties": props, "required": required}
+    if not required:
+        del out["required"]  # nothing required: say nothing (tools/list is sent at every session start)
+    return {**out, "additionalProperties": False}
 
 
 def answer_schema(cmd: Any) -> dict[str, Any]:
@@ -300,7 +369,10 @@ def usage(cmd: Any) -> str:
 
 
 def definitions() -> dict[str, Any]:
-    return {cls.__name__: dataclass_schema(cls) for cls in MODEL_TYPES}
+    from agentmail.agent.draft_input import ADDRESSES_SCHEMA, draft_schema
+
+    defs = {cls.__name__: dataclass_schema(cls) for cls in MODEL_TYPES}
+    return {**defs, "DraftInput": draft_schema(), "Addresses": ADDRESSES_SCHEMA}
 
 
 def full_schema(grant: Grant = FULL) -> dict[str, Any]:

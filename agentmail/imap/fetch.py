@@ -10,6 +10,7 @@ from agentmail.mime import parse as mime_parse
 from agentmail.mime import signature
 from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_transfer
+from agentmail.mime.layout import make_part
 from agentmail.model import Message, Part
 
 #: Messages up to this size are fetched whole; larger ones by BODYSTRUCTURE and sections (RFC 3501 BODY[n]).
@@ -78,6 +79,14 @@ def fetch_raw(session: ImapSession, state: FolderState, uid: int) -> bytes:
 
 def fetch_part(session: ImapSession, state: FolderState, uid: int, part_id: str, max_bytes: int) -> tuple[Part, bytes]:
     """One MIME part, decoded from its transfer encoding; refused above max_bytes before download."""
+    part, payload, _ = fetch_part_info(session, state, uid, part_id, max_bytes)
+    return part, payload
+
+
+def fetch_part_info(
+    session: ImapSession, state: FolderState, uid: int, part_id: str, max_bytes: int
+) -> tuple[Part, bytes, mime_parse.PartInfo]:
+    """fetch_part, also answering the part's BODYSTRUCTURE entry (its charset and other parameters)."""
     meta = session.call(lambda c: c.fetch([uid], ["BODYSTRUCTURE"]))
     if uid not in meta:
         raise NotFoundError(f"no message with uid {uid} in {state.name!r}", details={"folder": state.name, "uid": uid})
@@ -102,15 +111,8 @@ def fetch_part(session: ImapSession, state: FolderState, uid: int, part_id: str,
             f"part {part_id} is {len(payload)} bytes, over the {max_bytes}-byte limit for one answer",
             details={"size": len(payload), "limit": max_bytes},
         )
-    part = Part(
-        part_id=part_id,
-        content_type=info.content_type,
-        size=len(payload),
-        disposition=info.disposition,
-        content_id=info.content_id,
-        filename=info.filename,
-    )
-    return part, payload
+    part = make_part(part_id, info.content_type, len(payload), info.disposition, info.content_id, info.filename)
+    return part, payload, info
 
 
 def _section(data: dict[bytes, object], section: str) -> bytes:

@@ -10,7 +10,7 @@ from agentmail.mime.authres import TrustAnchors, verdict
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import Envelope
 from agentmail.mime.layout import Limits, Node, Plan
-from agentmail.mime.render import html_to_text, unflow
+from agentmail.mime.render import HIDDEN_NOTE, render_html, unflow
 from agentmail.mime.sanitize import clean_line, clean_text, scrub
 from agentmail.model import Message
 
@@ -46,9 +46,11 @@ def _render(item_kind: str, node: Node, data: bytes, body: Body, limits: Limits)
         if len(text) > limits.max_text_chars:
             body.notes.append(f"part {node.part_id}: HTML cut at {limits.max_text_chars:,} characters before rendering")
             text = text[: limits.max_text_chars]
-        rendered, links = html_to_text(text, first_link=len(body.links) + 1)
-        body.links.extend(links)
-        return rendered
+        rendered = render_html(text, first_link=len(body.links) + 1)
+        body.links.extend(rendered.links)
+        if rendered.hidden:
+            body.notes.append(f"part {node.part_id}: {HIDDEN_NOTE}")
+        return rendered.text
     if node.params.get("format", "").lower() == "flowed":
         return unflow(text, node.params.get("delsp", "").lower() == "yes")
     return text
@@ -68,7 +70,7 @@ def gather_body(plan: Plan, fetch: Fetch, limits: Limits) -> Body:
             continue
         data = fetch(item.node)
         if data is None:
-            body.notes.append(f"part {item.node.part_id} ({item.node.content_type}) was not fetched")
+            body.notes.append(f"part {item.node.part_id} was not fetched")
             continue
         body.pieces.append(_render(item.kind, item.node, data, body, limits))
     if plan.html is not None and not body.html:
@@ -122,6 +124,9 @@ def assemble_message(
         message_id=envelope.message_id,
         in_reply_to=envelope.in_reply_to,
         references=envelope.references,
+        declared_message_id=envelope.declared_message_id,
+        declared_in_reply_to=envelope.declared_in_reply_to,
+        declared_references=envelope.declared_references,
         sanitized=envelope.sanitized,
         notes=tuple(dict.fromkeys(scrub(n) for n in notes)),
         auth=verdict(envelope.headers, trust, signed_body),

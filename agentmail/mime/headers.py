@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import compat32
 
+from agentmail.mime import vocab
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.sanitize import clean_line, needs_cleaning, scrub, strip_invisible
 from agentmail.model import Address, Header
@@ -24,6 +25,7 @@ _STRAY_BREAK = re.compile(r"[\r\n]+")
 _MSG_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
 _ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
 MAX_REFERENCES = 50
+MAX_DECLARED_CHARS = 998  # RFC 5322's line limit: longer id headers are cut
 
 
 def _bytes_to_text(data: bytes) -> str:
@@ -154,9 +156,12 @@ class Envelope:
     reply_to: tuple[Address, ...] = ()
     subject: str = ""
     date: datetime | None = None
-    message_id: str = ""
+    message_id: str = ""  # strictly valid ids only (mime.vocab); the sender's text is in declared_*
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
+    declared_message_id: str = ""
+    declared_in_reply_to: str = ""
+    declared_references: tuple[str, ...] = ()
     content_type: str = ""
     sanitized: bool = False
     notes: tuple[str, ...] = ()
@@ -165,6 +170,11 @@ class Envelope:
 def _first(values: dict[str, list[str]], name: str) -> str | None:
     found = values.get(name)
     return found[0] if found else None
+
+
+def _declared(raw: str | None) -> str:
+    """A header value as the sender wrote it, decoded and cleaned to one bounded line."""
+    return clean_line(decode_header_value(raw))[:MAX_DECLARED_CHARS] if raw else ""
 
 
 def _all_addresses(values: dict[str, list[str]], name: str) -> tuple[Address, ...]:
@@ -202,6 +212,8 @@ def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_by
     references = parse_msg_ids(" ".join(values.get("references", [])))
     if len(references) > MAX_REFERENCES:  # keep the thread root and the most recent ancestors
         references = references[:1] + references[-(MAX_REFERENCES - 1) :]
+    message_id = next(iter(parse_msg_ids(_first(values, "message-id"))), "")
+    in_reply_to = next(iter(parse_msg_ids(_first(values, "in-reply-to"))), "")
     return Envelope(
         headers=tuple(headers),
         sender=senders[0] if senders else None,
@@ -210,9 +222,12 @@ def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_by
         reply_to=_all_addresses(values, "reply-to"),
         subject=clean_line(decode_header_value(subject)) if subject is not None else "",
         date=parse_date(_first(values, "date")),
-        message_id=next(iter(parse_msg_ids(_first(values, "message-id"))), ""),
-        in_reply_to=next(iter(parse_msg_ids(_first(values, "in-reply-to"))), ""),
-        references=references,
+        message_id=vocab.msg_id(message_id) or "",
+        in_reply_to=vocab.msg_id(in_reply_to) or "",
+        references=vocab.msg_ids(references),
+        declared_message_id=_declared(_first(values, "message-id")),
+        declared_in_reply_to=_declared(_first(values, "in-reply-to")),
+        declared_references=tuple(clean_line(r) for r in references),
         content_type=decode_header_value(_first(values, "content-type") or "").strip().lower(),
         sanitized=sanitized,
         notes=tuple(notes),

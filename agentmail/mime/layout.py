@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agentmail.mime import vocab
+from agentmail.mime.sanitize import clean_line
 from agentmail.model import Part
 
 BODY_TYPES = ("text/plain", "text/html")
@@ -64,7 +66,22 @@ class Node:
         return self.maintype == "multipart" and not self.children and self.size > 0
 
     def to_part(self) -> Part:
-        return Part(self.part_id, self.content_type, self.size, self.disposition, self.content_id, self.filename)
+        """The part as answers show it: its type and Content-ID reduced to tokens we own (mime.vocab)."""
+        return make_part(self.part_id, self.content_type, self.size, self.disposition, self.content_id, self.filename)
+
+
+def make_part(part_id: str, content_type: str, size: int, disposition: str, content_id: str, filename: str) -> Part:
+    """A Part whose own fields hold only our vocabulary; the type and Content-ID as written go under content."""
+    return Part(
+        part_id=part_id,
+        content_type=vocab.media_type(content_type),
+        size=size,
+        disposition=disposition if disposition in ("attachment", "inline") else "",
+        content_id=vocab.content_id(content_id) or "",
+        filename=filename,
+        declared_content_id=clean_line(content_id)[:998],
+        declared_content_type=clean_line(content_type)[:998],
+    )
 
 
 def child_id(prefix: str, index: int) -> str:
@@ -158,7 +175,7 @@ def _visit_multipart(node: Node, depth: int, plan: Plan, limits: Limits) -> None
 
 def _visit_leaf(node: Node, plan: Plan) -> None:
     if node.is_broken_multipart:
-        plan.notes.append(f"part {node.part_id} ({node.content_type}) has no usable MIME boundary; shown as text")
+        plan.notes.append(f"part {node.part_id} is a multipart with no usable MIME boundary; shown as text")
         plan.shown.append(Shown(node, "plain"))
     elif node.content_type in BODY_TYPES and node.disposition != "attachment":
         kind = "html" if node.subtype == "html" else "plain"
@@ -185,6 +202,8 @@ def _list_leaves(node: Node, plan: Plan, limits: Limits) -> None:
             continue
         if current.content_type == "text/html" and plan.html is None:
             plan.html = current
+            if current.disposition != "attachment" and not current.filename:
+                continue  # the HTML alternative of the body: read --html shows it, it is not an attachment
         plan.listed.append(current)
 
 

@@ -260,6 +260,8 @@ def parse_summary(
         has_attachments=attached,
         message_id=envelope.message_id,
         in_reply_to=envelope.in_reply_to,
+        declared_message_id=envelope.declared_message_id,
+        declared_in_reply_to=envelope.declared_in_reply_to,
         sanitized=envelope.sanitized,
         sender=envelope.sender,
         to=envelope.to,

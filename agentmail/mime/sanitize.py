@@ -13,6 +13,9 @@ Choices, made once here:
   agent reads.  The price is cosmetic: emoji ZWJ sequences show as their separate emoji.
 * ``\\r\\n``, lone ``\\r`` and U+2028/U+2029 become ``\\n`` (a lone CR would let a line
   overwrite itself); unpaired surrogates (undecodable bytes) become U+FFFD.
+* JSON answers are text on a terminal too: :func:`escape_json` writes every character this
+  module would remove as a ``\\u`` escape, so the JSON keeps its meaning and the terminal sees
+  none of them raw.  The same character classes serve both, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -85,6 +88,23 @@ def clean_filename(s: str) -> str:
         head = (stem if keep else name).encode("utf-8")[:budget].decode("utf-8", "ignore")
         name = f"{head}.{keep}" if keep else head
     return name or "attachment"
+
+
+def escape_json(json_text: str) -> str:
+    """JSON text with every character :func:`is_terminal_safe` refuses written as a ``\\u`` escape.
+
+    Only string contents can hold such characters (JSON's own syntax is ASCII), and there an
+    escape means the same character, so the decoded value is unchanged.
+    """
+    return _UNSAFE.sub(_json_escape, json_text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # outside the BMP: JSON spells it as a UTF-16 surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def is_terminal_safe(s: str) -> bool:

@@ -11,7 +11,7 @@ import base64
 import dataclasses
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail import provision
 from agentmail.config import Settings
@@ -21,12 +21,29 @@ from agentmail.imap import changes as imap_changes
 from agentmail.imap import fetch as imap_fetch
 from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
+from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import signature
 from agentmail.mime.authres import TrustAnchors
-from agentmail.model import Account, Folder, Message, Page, Part, Quota, Summary, Transfer, UidPair, View
+from agentmail.model import (
+    Account,
+    Folder,
+    FolderRoles,
+    Message,
+    Page,
+    Part,
+    Quota,
+    Summary,
+    Transfer,
+    UidPair,
+    View,
+    delete_expunges,
+)
 from agentmail.service import audit
 from agentmail.service.scope import FULL, Grant
+
+if TYPE_CHECKING:
+    from agentmail.mime.doctext import Extracted
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
 USED_EXTENSIONS = (
@@ -60,9 +77,17 @@ class Mailbox:
     """One member's mailbox for one session (agent process or TUI worker)."""
 
     def __init__(
-        self, settings: Settings, member: Member, *, read_only: bool = False, interactive: bool = False,
-        grant: Grant = FULL
-    ) -> None:  # fmt: skip
+        self,
+        settings: Settings,
+        member: Member,
+        *,
+        read_only: bool = False,
+        interactive: bool = False,
+        reconnect_window: float = 0.0,
+        on_reconnecting: OnWait | None = None,
+        grant: Grant = FULL,
+    ) -> None:
+        """``reconnect_window``: seconds a long-lived session retries a lost server (0: fail fast, one-shot)."""
         self.settings = settings
         self.member = member
         # The key's scope (service/scope.py): every changing method below asks it first.  A `read` key is
@@ -73,7 +98,14 @@ class Mailbox:
         # then never switch EXAMINE to SELECT, which re-opens the folder (75 ms and more on 100,000 messages).
         # Agents keep EXAMINE, so a read-only command never touches the folder's state.
         self.interactive = interactive
-        self.session = ImapSession(settings, member, read_only=read_only, on_no_mailbox=self._provision)
+        self.session = ImapSession(
+            settings,
+            member,
+            read_only=read_only,
+            on_no_mailbox=self._provision,
+            reconnect_window=reconnect_window,
+            on_reconnecting=on_reconnecting,
+        )
         self._folders: list[Folder] | None = None
 
     @property
@@ -137,6 +169,16 @@ class Mailbox:
                 return names[candidate.lower()]
         raise NotFoundError(f"this mailbox has no {role} folder", details={"role": role})
 
+    def roles(self) -> FolderRoles:
+        """Which folder plays each role: what front ends show and apply the delete rule with."""
+        found = [("inbox", "INBOX")]
+        found += [(role, name) for role in ROLE_FALLBACKS if (name := self._optional_role(role)) is not None]
+        return FolderRoles(tuple(found))
+
+    def reconnect(self) -> None:
+        """Open a fresh connection now (a long-lived session retrying after the server went away)."""
+        self.session.reconnect()
+
     def create_folder(self, name: str) -> Folder:
         self.grant.require("folder_create")
         imap_folders.create_folder(self.session, name)
@@ -193,10 +235,12 @@ class Mailbox:
             uids.reverse()
         return View(folder, state.uidvalidity, tuple(uids))
 
-    def summaries(self, folder: str, uids: Sequence[int], uidvalidity: int | None = None) -> list[Summary]:
+    def summaries(
+        self, folder: str, uids: Sequence[int], uidvalidity: int | None = None, *, preview: int = 0
+    ) -> list[Summary]:
         """Summaries for exactly these uids (the rows on screen), in that order."""
         self.session.select(folder, expect_uidvalidity=uidvalidity, reuse=True)
-        return listing.fetch_summaries(self.session, uids)
+        return listing.fetch_summaries(self.session, uids, preview=preview)
 
     def list(
         self,
@@ -212,6 +256,7 @@ class Mailbox:
         threads: bool = False,
         uidvalidity: int | None = None,
         criteria: Sequence[Any] | None = None,
+        preview: int = 0,
     ) -> Page:
         """One page of summaries, newest first; ``next_cursor`` continues where it ends."""
         limit = _check_limit(limit)
@@ -230,7 +275,7 @@ class Mailbox:
             resume_after = state.get("k")
             before_uid = state.get("fb", before_uid)
         if not cursor and before_uid is None and not crit and sort == "arrival" and not threads and not reverse:
-            return self._newest_page(folder, limit, uidvalidity, _shape_key(shape))
+            return self._newest_page(folder, limit, uidvalidity, _shape_key(shape), preview)
         view = self.view(
             folder, sort=sort, reverse=reverse, threads=threads, criteria=crit or ["ALL"], uidvalidity=uidvalidity
         )
@@ -242,7 +287,7 @@ class Mailbox:
         if resume_after is not None and by_uid:
             uids = [u for u in uids if (u > resume_after if reverse else u < resume_after)]
         window = uids[offset : offset + limit]
-        items = listing.fetch_summaries(self.session, window, depths)
+        items = listing.fetch_summaries(self.session, window, depths, preview=preview)
         next_cursor = None
         if offset + limit < len(uids):
             token: dict[str, Any] = {"uv": view.uidvalidity, "shape": _shape_key(shape), "fb": before_uid}
@@ -253,7 +298,7 @@ class Mailbox:
             next_cursor = _encode_cursor(token)
         return Page(folder, view.uidvalidity, len(view.uids), tuple(items), next_cursor)
 
-    def _newest_page(self, folder: str, limit: int, uidvalidity: int | None, shape: str) -> Page:
+    def _newest_page(self, folder: str, limit: int, uidvalidity: int | None, shape: str, preview: int = 0) -> Page:
         """The first page of a plain listing: the newest `limit` by sequence number, never the whole uid list.
 
         On a 100,000-message folder this skips a SEARCH ALL and a 100,000-int list (the agent's common call).
@@ -261,27 +306,40 @@ class Mailbox:
         state = self.select(folder, uidvalidity)
         uids = listing.newest_uids(self.session, state.exists, limit)
         uids.reverse()
-        items = listing.fetch_summaries(self.session, uids)
+        items = listing.fetch_summaries(self.session, uids, preview=preview)
         next_cursor = None
         if uids and state.exists > limit:  # the same token list() gives: resume below the last uid shown
             next_cursor = _encode_cursor({"uv": state.uidvalidity, "shape": shape, "fb": None, "k": uids[-1]})
         return Page(folder, state.uidvalidity, state.exists, tuple(items), next_cursor)
 
-    def search(self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50) -> list[Page]:
-        """Server-side SEARCH in each folder; newest matches first."""
+    def search(
+        self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50, preview: int = 0
+    ) -> list[Page]:
+        """Server-side SEARCH in each folder; newest matches first.
+
+        A page with more matches carries a next_cursor: ``list(folder, cursor=..., criteria=criteria)``
+        (``search --folder F --cursor C``) goes on right after its last uid.
+        """
         limit = _check_limit(limit)
         pages = []
+        shape = _shape_key({"s": "arrival", "r": False, "t": False, "c": list(criteria)})
         for folder in folders:
             state = self.select(folder)
             uids = [] if state.exists == 0 else listing.search_uids(self.session, criteria)
             uids.reverse()
-            items = listing.fetch_summaries(self.session, uids[:limit])
-            pages.append(Page(folder, state.uidvalidity, len(uids), tuple(items)))
+            items = listing.fetch_summaries(self.session, uids[:limit], preview=preview)
+            next_cursor = None
+            if len(uids) > limit:
+                next_cursor = _encode_cursor(
+                    {"uv": state.uidvalidity, "shape": shape, "fb": None, "k": uids[limit - 1]}
+                )
+            pages.append(Page(folder, state.uidvalidity, len(uids), tuple(items), next_cursor))
         return pages
 
     def searchable_folders(self) -> list[str]:
-        """Every selectable folder, for searches across all of them."""
-        return [f.name for f in self.folders() if "\\noselect" not in (x.lower() for x in f.flags)]
+        """Every selectable folder, for searches across all of them (not \\Noselect or \\NonExistent parents)."""
+        unselectable = {"\\noselect", "\\nonexistent"}
+        return [f.name for f in self.folders() if not unselectable.intersection(x.lower() for x in f.flags)]
 
     # -- reading ------------------------------------------------------------------
     def read(self, folder: str, uid: int, *, peek: bool = False, uidvalidity: int | None = None) -> Message:
@@ -306,6 +364,17 @@ class Mailbox:
         state = self.select(folder, uidvalidity, reuse=True)
         cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
         return imap_fetch.fetch_part(self.session, state, uid, part_id, cap)
+
+    def attachment_text(
+        self, folder: str, uid: int, part_id: str, *, uidvalidity: int | None = None
+    ) -> tuple[Part, Extracted]:
+        """A part's text (text/*, HTML, PDF, DOCX, ODT); parts over the attachment limit are refused unread."""
+        from agentmail.mime.doctext import extract_text  # lazily: zip, XML and PDF readers are rarely needed
+
+        state = self.select(folder, uidvalidity, reuse=True)
+        cap = self.settings.max_attachment_bytes
+        part, data, info = imap_fetch.fetch_part_info(self.session, state, uid, part_id, cap)
+        return part, extract_text(data, part.content_type, part.filename, info.param("charset") or None)
 
     # -- changing -----------------------------------------------------------------
     def set_flags(
@@ -341,7 +410,7 @@ class Mailbox:
         self.grant.require("trash")
         self._writable()
         trash = self._optional_role("trash")
-        if trash is not None and folder != trash:
+        if trash is not None and not delete_expunges(folder, trash):
             return self._transfer(folder, uids, trash, uidvalidity, move=True)
         return self.expunge(folder, uids, uidvalidity=uidvalidity)
 

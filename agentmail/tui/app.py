@@ -7,25 +7,28 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import urwid
 
 from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.mime.sanitize import clean_line
-from agentmail.model import Address, Draft, Folder, Quota
-from agentmail.tui import keys, theme, worker
-from agentmail.tui.screens.base import Call, Screen
+from agentmail.model import Address, Draft, Folder, FolderRoles, Quota
+from agentmail.tui import keys, theme
+from agentmail.tui.dispatch import Dispatcher, Reply
+from agentmail.tui.editor import PasteFilter
+from agentmail.tui.requests import GetOverview, Overview, Reconnected, Reconnecting, Request
+from agentmail.tui.screens.base import Screen
 from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
 from agentmail.tui.screens.sidebar import PANE_MIN_COLS, PANE_WIDTH, FolderPane, SidebarScreen
-from agentmail.tui.widgets import ConfirmBar, LineInput
+from agentmail.tui.widgets import ConfirmBar, LineInput, MessageLine
 
 log = logging.getLogger(__name__)
 MAX_SEEN_ADDRESSES = 500
 OVERVIEW_INTERVAL = 60.0  # seconds between folder-count refreshes (IDLE covers only the open folder)
-ROLE_NAMES = {"trash": "trash", "deleted messages": "trash", "deleted items": "trash", "drafts": "drafts"}
+T = TypeVar("T")
 
 
 class Workspace(urwid.Widget):
@@ -71,36 +74,39 @@ class Workspace(urwid.Widget):
 class App:
     """Implements the screens' Host: the stack of screens, status and message lines, prompts."""
 
-    def __init__(self, member_address: str, *, read_only: bool = False, dispatcher: worker.Dispatcher | None = None,
+    def __init__(self, member_address: str, *, read_only: bool = False, dispatcher: Dispatcher | None = None,
                  webmail_url: str = ""):  # fmt: skip
         self.member_address, self.read_only, self.webmail_url = member_address, read_only, webmail_url
         self.dispatcher = dispatcher
         self.stack: list[Screen] = []
         self.folders: list[Folder] = []
+        self.roles: FolderRoles | None = None  # from the service, with the folder list
         self.quota: Quota | None = None
         self.connection = "connecting…"
         self._seen: dict[str, Address] = {}
         self.hint = urwid.Text("", wrap="clip")
         self.status = urwid.Text("", wrap="clip")
-        self.message = urwid.Text("", wrap="clip")
+        self.line = MessageLine()
+        self.message = self.line.text
         self._line = urwid.WidgetPlaceholder(urwid.AttrMap(self.message, "message"))
         self.footer = urwid.Pile([urwid.AttrMap(self.status, "status"), self._line])
         self.pane = FolderPane(self.pane_clicked)
         self.body = Workspace(self.pane)
         self.frame = urwid.Frame(self.body, header=urwid.AttrMap(self.hint, "hint"), footer=self.footer)
         self.exit_status = 0
+        self.filter_input = PasteFilter(self._takes_paste, self._paste_dropped)
 
     # -- Host: work and messages ----------------------------------------------------------
-    def post(self, call: Call, on_done: Callable[[Any], None], *, slot: str = "",
+    def post(self, request: Request[T], on_done: Callable[[T], None], *, slot: str = "",
              on_error: Callable[[AgentmailError], None] | None = None) -> int:  # fmt: skip
         if self.dispatcher is None:
             return 0
-        req_id = self.dispatcher.post(call, on_done, slot=slot, on_error=on_error or self.fail)
+        req_id = self.dispatcher.post(request, on_done, slot=slot, on_error=on_error or self.fail)
         self.refresh_status()
         return req_id
 
     def notify(self, text: str, *, error: bool = False) -> None:
-        self.message.set_text(("error" if error else "message", clean_line(text)))
+        self.line.show(("error" if error else "message", clean_line(text)), error=error)
 
     def fail(self, exc: AgentmailError) -> None:
         """An error from the worker: one sentence in the message line, never a traceback."""
@@ -154,19 +160,12 @@ class App:
         return bottom.folder if isinstance(bottom, IndexScreen) else ""
 
     def role_of(self, folder: str) -> str | None:
-        """A folder's special-use role from the last folder list (by name when the list has not come yet)."""
-        found = next((f for f in self.folders if f.name == folder), None)
-        if found is not None and found.role:
-            return found.role
-        if folder.upper() == "INBOX":
-            return "inbox"
-        return ROLE_NAMES.get(folder.lower())  # the same name fallbacks the service uses without SPECIAL-USE
+        """A folder's role as the service resolved it (special-use flag, else the usual names)."""
+        return self.roles.role_of(folder) if self.roles is not None else None
 
     def expunges(self, folder: str) -> bool:
-        """Whether a delete here is for good: in Trash, or in a mailbox that has no Trash."""
-        if self.role_of(folder) == "trash":
-            return True
-        return bool(self.folders) and not any(self.role_of(f.name) == "trash" for f in self.folders)
+        """The service's delete rule; until the service has said which folder is Trash, assume for good (ask)."""
+        return self.roles is None or self.roles.delete_expunges(folder)
 
     def folder_gone(self, folder: str) -> None:
         """A folder was deleted: if it was open, go back to INBOX."""
@@ -237,11 +236,22 @@ class App:
         self.refresh_status()
         return True
 
-    def on_events(self, reply: worker.Reply) -> None:
-        """Unsolicited change events from IDLE: update every index on the watched folder, then the counts."""
+    def on_events(self, reply: Reply) -> None:
+        """Unsolicited news from the worker: the connection's state, or change events for the watched folder."""
         if reply.error is not None:
             self.connection = "connection lost; reconnecting…"
             self.notify(str(reply.error), error=True)
+            return
+        if isinstance(reply.value, Reconnecting):
+            self.connection = f"reconnecting (retry in {reply.value.retry_in}s)"
+            self.notify(f"Reconnecting to the mail server… (retry in {reply.value.retry_in}s)", error=True)
+            self.refresh_status()
+            return
+        if isinstance(reply.value, Reconnected):
+            self.connection = "connected"
+            self.notify("Reconnected to the mail server.")
+            self.refresh_overview()  # counts may have changed meanwhile
+            self.refresh_status()
             return
         self.connection = "connected"
         for screen in self.stack:
@@ -252,10 +262,10 @@ class App:
 
     def refresh_overview(self) -> None:
         """Ask for folder counts and the quota (for the status line and the sidebar)."""
-        self.post(worker.overview_call(), self._overview, slot="overview", on_error=self.fail)
+        self.post(GetOverview(), self._overview, slot="overview", on_error=self.fail)
 
-    def _overview(self, pair: tuple[list[Folder], Quota | None]) -> None:
-        self.folders, self.quota = pair
+    def _overview(self, overview: Overview) -> None:
+        self.folders, self.roles, self.quota = list(overview.folders), overview.roles, overview.quota
         self.connection = "connected"
         self.pane.show(self.folders, self.current_folder())
         self.refresh_status()
@@ -283,6 +293,12 @@ class App:
         self.hint.set_text(" " + keys.hint_line(top.name if top else "index"))
 
     # -- global keys -------------------------------------------------------------------------
+    def filter_input(self, keys: list[Any], _raw: list[int]) -> list[Any]:
+        """Every key clears the last message first (the key's own answer then shows)."""
+        if any(isinstance(key, str) for key in keys):
+            self.line.clear()
+        return keys
+
     def unhandled(self, key: str | tuple[Any, ...]) -> bool:
         """Keys no screen used: the "global" bindings of the key table."""
         if not isinstance(key, str):
@@ -307,7 +323,7 @@ class App:
         self.notify("Checking for new mail…")
         for screen in self.stack:
             if isinstance(screen, IndexScreen):
-                screen.load()
+                screen.load(fresh=True, report=screen is self.stack[0])
         self.refresh_overview()
 
     def action_compose(self) -> None:
@@ -320,7 +336,27 @@ class App:
         self.refresh_status()
 
     def action_quit(self) -> None:
+        """^C asks before leaving (as mutt does); a message being written is saved to Drafts first."""
+        writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
+        if not writing:
+            self.confirm("Leave agentmail?", self._leave)
+            return
+        composer = writing[-1]
+        self.confirm("Leave agentmail? The message being written is saved to Drafts first.",
+                     lambda: composer.action_postpone(after=self._leave))  # fmt: skip
+
+    def _leave(self) -> None:
         raise urwid.ExitMainLoop
+
+    # -- bracketed paste ---------------------------------------------------------------------
+    def _takes_paste(self) -> bool:
+        """Whether a text field has the focus: a prompt, or the composer."""
+        if self.frame.focus_position == "footer":
+            return isinstance(self._line.original_widget, LineInput)
+        return bool(self.stack) and isinstance(self.stack[-1], ComposerScreen)
+
+    def _paste_dropped(self) -> None:
+        self.notify("Paste ignored: there is no text field here.", error=True)
 
 
 @contextlib.contextmanager
@@ -342,19 +378,22 @@ def _signals_to(wake_fd: int) -> Iterator[None]:
 def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -> int:
     """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
     app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
-    screen = urwid.display.raw.Screen()
+    screen = urwid.display.raw.Screen(bracketed_paste_mode=True)  # ESC[?2004h at start, ESC[?2004l at every stop
     screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
     loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
-                          unhandled_input=app.unhandled)  # fmt: skip
+                          unhandled_input=app.unhandled, input_filter=app.filter_input)  # fmt: skip
+    app.line.loop = loop
     wake_fd = loop.watch_pipe(app.on_wake)
+    from agentmail.tui import worker  # the service behind it; screens never import this
+
     thread = worker.Worker(worker.new_mailbox(settings, member, read_only=read_only, grant=grant), wake_fd,
-                           watcher_factory=worker.idle_watcher)  # fmt: skip
-    app.dispatcher = worker.Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
+                           watcher_factory=worker.idle_watcher, reconnect_window=settings.reconnect_window)  # fmt: skip
+    app.dispatcher = Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
     thread.start()
     try:
         with _signals_to(wake_fd):
             screen.start()
-            # ^C, ^\ and ^Z reach the app as keys (the composer asks before abandoning a message).
+            # ^C, ^\ and ^Z reach the app as keys (^C asks before leaving and saves a message being written).
             screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
             app.open_folder("INBOX")
             app.tick()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SCREENS = ("global", "index", "pager", "composer", "sidebar")
+SCREENS = ("global", "index", "pager", "composer", "editor", "sidebar")
 
 #: Headings for the help screen and the man page, in display order.
 TITLES = {
@@ -18,6 +18,7 @@ TITLES = {
     "index": "Message list",
     "pager": "Reading a message",
     "composer": "Writing a message",
+    "editor": "Editing text (the composer's fields and every prompt)",
     "sidebar": "Folder list",
 }
 
@@ -44,7 +45,7 @@ BINDINGS: tuple[Binding, ...] = (
     _b("global", "compose", ["m"], "Write a new message", "Mail"),
     _b("global", "toggle_sidebar", ["B"], "Show or hide the folder sidebar (it hides itself below 90 columns)"),
     _b("global", "redraw", ["ctrl l"], "Redraw the screen"),
-    _b("global", "quit", ["ctrl c"], "Leave agentmail at once (a message being written asks first)"),
+    _b("global", "quit", ["ctrl c"], "Leave agentmail, after a y (a message being written is saved to Drafts first)"),
     _b("index", "down", ["j", "down"], "Next message"),
     _b("index", "up", ["k", "up"], "Previous message"),
     _b("index", "page_down", ["page down", " "], "Next page"),
@@ -89,10 +90,28 @@ BINDINGS: tuple[Binding, ...] = (
     _b("pager", "search", ["/"], "Find text in this message (again: next match)", "Find"),
     _b("composer", "send", ["ctrl x"], "Send the message (asks to confirm)", "Send"),
     _b("composer", "postpone", ["ctrl p"], "Save the message to Drafts and close", "Postpone"),
-    _b("composer", "abort", ["esc", "ctrl c"], "Abandon the message (asks to confirm)", "Abort"),
+    _b("composer", "abort", ["esc"], "Abandon the message (asks to confirm; ^P keeps it in Drafts instead)", "Abort"),
     _b("composer", "complete", ["tab"], "Complete an address from recent correspondents, else next field"),
     _b("composer", "next_field", ["ctrl n"], "Next field"),
     _b("composer", "previous_field", ["ctrl b"], "Previous field"),
+    _b("editor", "line_start", ["ctrl a"], "Start of the line (Home: start of the screen row)"),
+    _b("editor", "line_end", ["ctrl e"], "End of the line (End: end of the screen row)"),
+    _b("editor", "kill_line_end", ["ctrl k"], "Cut to the end of the line (at its end: join the next line)"),
+    _b("editor", "kill_line_start", ["ctrl u"], "Cut to the start of the line"),
+    _b("editor", "kill_word", ["ctrl w"], "Cut the word before the cursor"),
+    _b("editor", "delete_char", ["ctrl d"], "Delete the character under the cursor"),
+    _b("editor", "yank", ["ctrl y"], "Put back the last cut (cuts in a row are put back together)"),
+    _b("editor", "undo", ["ctrl _"], "Undo the last edit (again: the one before, and so on)"),
+    _b("editor", "page_down", ["page down"], "Down a page in the body"),
+    _b("editor", "page_up", ["page up"], "Up a page in the body"),
+    _b("editor", "text_start", ["ctrl home"], "Start of the text"),
+    _b("editor", "text_end", ["ctrl end"], "End of the text"),
+    _b(
+        "editor",
+        "cut_quote",
+        ["ctrl t"],
+        "Trim the quote: cut the quoted original from the cursor's line down (^Y: back)",
+    ),
     _b("sidebar", "down", ["j", "down"], "Next folder"),
     _b("sidebar", "up", ["k", "up"], "Previous folder"),
     _b("sidebar", "open", ["enter"], "Open the folder (or choose it as the target)", "Open"),
@@ -117,10 +136,11 @@ def action_for(screen: str, key: str) -> str | None:
 
 def display_key(key: str) -> str:
     """How a key is written for people: "ctrl x" -> "^X", " " -> "Space"."""
-    if key.startswith("ctrl "):
-        return "^" + key[5:].upper()
     names = {" ": "Space", "enter": "Enter", "esc": "Esc", "tab": "Tab", "page down": "PgDn", "page up": "PgUp",
              "home": "Home", "end": "End", "up": "Up", "down": "Down"}  # fmt: skip
+    if key.startswith("ctrl "):
+        rest = key[5:]
+        return "^" + names.get(rest, rest.upper())  # "ctrl home" -> "^Home"
     return names.get(key, key)
 
 

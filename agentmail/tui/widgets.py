@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 import urwid
 
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Address, Summary
+from agentmail.tui.editor import TextEditor
 
 
 class SelectableText(urwid.Text):
@@ -20,8 +22,33 @@ class SelectableText(urwid.Text):
         return key
 
 
-class LineInput(urwid.Edit):
-    """A one-line prompt: Enter answers, Esc or ^G cancels, Tab completes when a completer is given."""
+class MessageLine:
+    """The one-line message under the status line: it lasts until the next key or a few seconds, like mutt's."""
+
+    def __init__(self, seconds: float = 6.0, error_seconds: float = 12.0) -> None:
+        self.text = urwid.Text("", wrap="clip")
+        self.seconds, self.error_seconds = seconds, error_seconds
+        self.loop: Any = None  # the MainLoop, once running (its alarms clear old messages)
+        self._serial = 0
+
+    def show(self, markup: Any, *, error: bool = False) -> None:
+        self._serial += 1
+        self.text.set_text(markup)
+        if self.loop is not None:
+            serial = self._serial
+            self.loop.set_alarm_in(self.error_seconds if error else self.seconds, lambda *_: self._expire(serial))
+
+    def clear(self) -> None:
+        self._serial += 1
+        self.text.set_text("")
+
+    def _expire(self, serial: int) -> None:
+        if serial == self._serial:
+            self.text.set_text("")
+
+
+class LineInput(TextEditor):
+    """A one-line prompt: Enter answers, Esc or ^G cancels, Tab completes; the editor's line keys (^U, ^W...) work."""
 
     def __init__(
         self,
@@ -35,7 +62,10 @@ class LineInput(urwid.Edit):
         super().__init__(caption, text)
         self._on_done, self._on_cancel, self._complete = on_done, on_cancel, complete
 
-    def keypress(self, size: tuple[int], key: str) -> str | None:
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]
+        if key == "begin paste" or self.pasting:
+            super().keypress(size, key)  # a paste is text, even its newlines: it never answers the prompt
+            return None
         if key == "enter":
             self._on_done(self.edit_text)
             return None

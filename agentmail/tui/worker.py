@@ -1,71 +1,137 @@
-"""The one thread that owns the Mailbox (and so the one IMAP connection), and the queue to it.
+"""The one thread that owns the Mailbox (and so the one IMAP connection), and the one map from requests to it.
 
-Screens post a :class:`Request` (a callable taking the Mailbox); the worker answers
-each with exactly one :class:`Reply`, puts it on a queue and writes one wake-up byte
-to the urwid ``watch_pipe`` fd.  Between requests the worker idles in IMAP IDLE on
-the same connection (aerc's model; Dovecot allows few connections per member) and
-posts unsolicited replies (id 0) carrying change events.  This is the only tui
-module that imports ``agentmail.service``.
+Screens post typed requests (``tui/requests.py``); :func:`serve` turns each into
+service calls, and the worker answers each with exactly one reply, put on a queue
+with one wake-up byte to the urwid ``watch_pipe`` fd.  Between requests the worker
+idles in IMAP IDLE on the same connection (aerc's model; Dovecot allows few
+connections per member) and posts unsolicited replies (id 0) carrying change
+events.  When the server goes away it retries with capped, jittered backoff for
+``reconnect_window`` seconds, saying so (id 0 replies), and resumes watching from
+the last change token so nothing that arrived meanwhile is missed.  This is the
+only tui module that imports ``agentmail.service``.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import math
 import os
 import queue
+import random
 import select
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from agentmail.errors import AgentmailError, InternalError
-from agentmail.model import Draft, Event, SendResult
+from agentmail.errors import AgentmailError, InternalError, UnavailableError
+from agentmail.model import Event, SendResult
 from agentmail.service import sending
 from agentmail.service.mailbox import Mailbox
 from agentmail.service.scope import FULL
+from agentmail.tui import requests as rq
+from agentmail.tui.dispatch import EVENTS_ID, Job, Reply, Watch
 
 log = logging.getLogger(__name__)
 
-EVENTS_ID = 0  # the id of unsolicited replies (change events)
 IDLE_REFRESH = 20 * 60.0  # re-issue IDLE well inside the 29-minute limit of RFC 2177
 POLL_INTERVAL = 15.0  # without IDLE, look for changes this often
+FIRST_RETRY = 1.0  # seconds before the first reconnect attempt; doubles up to RETRY_CAP
+RETRY_CAP = 10.0
 
-Call = Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
-class Request:
-    """One unit of work for the worker thread."""
-
-    id: int
-    call: Call
+Serve = Callable[[Any, "rq.Request[Any]"], Any]
 
 
-@dataclass(frozen=True)
-class Reply:
-    """The one answer to a request (or, with id 0, change events nobody asked for)."""
-
-    id: int
-    value: Any = None
-    error: AgentmailError | None = None
+# -- the one map from a request to the service ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Watch:
-    """A control message, not a request: idle on this folder from now on (no reply)."""
+def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
+    """Run one request against the Mailbox: every TUI request reaches the service here and nowhere else."""
+    match request:
+        case rq.GetOverview():
+            return _overview(mb)
+        case rq.ListFolders():
+            return mb.folders()
+        case rq.OpenView():
+            return mb.view(request.folder, sort=request.sort, threads=request.threads, criteria=request.criteria)
+        case rq.FetchSummaries():
+            return mb.summaries(request.folder, request.uids, request.uidvalidity)
+        case rq.Read():
+            return mb.read(request.folder, request.uid, peek=request.peek, uidvalidity=request.uidvalidity)
+        case rq.FetchRaw():
+            return mb.raw(request.folder, request.uid, uidvalidity=request.uidvalidity)
+        case rq.FetchOriginal():
+            message = mb.read(request.folder, request.uid, peek=True, uidvalidity=request.uidvalidity)
+            return rq.Original(message, mb.raw(request.folder, request.uid, uidvalidity=request.uidvalidity))
+        case rq.FetchPart():
+            return mb.attachment(request.folder, request.uid, request.part_id, max_bytes=request.max_bytes,
+                                 uidvalidity=request.uidvalidity)  # fmt: skip
+        case rq.SearchAll():
+            return mb.search(request.criteria, folders=mb.searchable_folders(), limit=request.limit)
+        case rq.SetFlags():
+            return mb.set_flags(request.folder, request.uids, add=request.add, remove=request.remove,
+                                uidvalidity=request.uidvalidity)  # fmt: skip
+        case rq.Move():
+            return mb.move(request.folder, request.uids, request.target, uidvalidity=request.uidvalidity)
+        case rq.Copy():
+            return mb.copy(request.folder, request.uids, request.target, uidvalidity=request.uidvalidity)
+        case rq.Delete():
+            return mb.delete(request.folder, request.uids, uidvalidity=request.uidvalidity)
+        case rq.EmptyTrash():
+            uids = list(mb.view(request.folder).uids)
+            if uids:
+                mb.delete(request.folder, uids)  # in Trash the service's delete expunges
+            return len(uids)
+        case rq.DeleteFolder():
+            return mb.delete_folder(request.name)
+        case rq.Send():
+            return _send(mb, request)
+        case rq.SaveDraft():
+            first, rest = (request.replace_uids[0], request.replace_uids[1:]) if request.replace_uids else (None, ())
+            where = sending.save_draft(mb, request.draft, replace_uid=first)
+            if rest:
+                mb.delete(where[0], rest)
+            return where
+    raise InternalError(f"the worker has no handler for {type(request).__name__}")
 
-    folder: str
+
+def _overview(mb: Mailbox) -> rq.Overview:
+    folders = mb.folders()
+    try:
+        quota = mb.quota()
+    except AgentmailError:
+        quota = None
+    return rq.Overview(tuple(folders), mb.roles(), quota)
+
+
+def _send(mb: Mailbox, request: rq.Send) -> SendResult:
+    """Send; then remove the drafts it was resumed from and flag the original (answered or forwarded)."""
+    result = sending.send(mb, request.draft)
+    if request.drop_drafts:
+        try:
+            mb.delete(mb.folder_for("drafts"), request.drop_drafts)
+        except AgentmailError:
+            log.warning("sent, but could not remove the old draft")
+    if request.answered is not None:
+        folder, uid, uidvalidity = request.answered
+        try:
+            mb.set_flags(folder, [uid], add=[request.flag], uidvalidity=uidvalidity)
+        except AgentmailError:
+            log.warning("sent, but could not flag the original message")
+    return result
+
+
+# -- watching -----------------------------------------------------------------------------------------
 
 
 class WatcherLike(Protocol):
     """What the worker needs from service.feed.Watcher."""
 
     folder: str
+    token: str
 
-    def start(self) -> Any: ...
+    def start(self, since: str | None = None) -> tuple[list[Event], str]: ...
     def fileno(self) -> int: ...
     def poll(self, timeout: float) -> bool: ...
     def pause(self) -> None: ...
@@ -83,33 +149,48 @@ def idle_watcher(mailbox: Any, folder: str) -> WatcherLike:
     return Watcher(mailbox, folder)
 
 
-class Worker(threading.Thread):
-    """Owns the Mailbox; serves requests in order, idles in IDLE between them."""
+def backoff(first: float = FIRST_RETRY, cap: float = RETRY_CAP) -> Iterator[float]:
+    """Delays before each reconnect attempt: doubling up to cap, each jittered to 50-100% (no thundering herd)."""
+    for attempt in itertools.count():
+        yield min(cap, first * 2**attempt) * random.uniform(0.5, 1.0)
 
-    def __init__(self, mailbox: Any, wake_fd: int, *, watcher_factory: WatcherFactory | None = None) -> None:
+
+# -- the thread ---------------------------------------------------------------------------------------
+
+
+class Worker(threading.Thread):
+    """Owns the Mailbox; serves requests in order, idles in IDLE between them, rides out server restarts."""
+
+    def __init__(self, mailbox: Any, wake_fd: int, *, watcher_factory: WatcherFactory | None = None,
+                 serve: Serve = serve, reconnect_window: float = 120.0) -> None:  # fmt: skip
         super().__init__(daemon=True, name="imap-worker")
         self._mailbox = mailbox
         self._wake_fd = wake_fd
         self._factory = watcher_factory
+        self._serve = serve
+        self._window = reconnect_window
         self._watcher: WatcherLike | None = None
         self._folder: str | None = None
-        self._requests: queue.Queue[Request | Watch | None] = queue.Queue()
+        self._token: str | None = None  # where watching the folder got to: resumed from after a reconnect
+        self._requests: queue.Queue[Job | Watch | None] = queue.Queue()
         self.replies: queue.Queue[Reply] = queue.Queue()
         self._ring_r, self._ring_w = os.pipe()
         self._ids = itertools.count(1)
         self._stopping = False
+        self._halt = threading.Event()
 
     # -- the UI thread's side -------------------------------------------------------
-    def submit(self, call: Call | Watch) -> int:
-        """Queue work and return the id its reply will carry."""
+    def submit(self, request: rq.Request[Any] | Watch) -> int:
+        """Queue a request (or a Watch) and return the id its reply will carry."""
         req_id = next(self._ids)
-        self._requests.put(call if isinstance(call, Watch) else Request(req_id, call))
+        self._requests.put(request if isinstance(request, Watch) else Job(req_id, request))
         os.write(self._ring_w, b".")
         return req_id
 
     def stop(self) -> None:
         """Ask the thread to finish after the current request (it closes the mailbox)."""
         self._stopping = True
+        self._halt.set()
         self._requests.put(None)
         os.write(self._ring_w, b".")
 
@@ -152,31 +233,41 @@ class Worker(threading.Thread):
     def _serve_all(self) -> None:
         """Leave IDLE, answer every queued request, then go back to IDLE."""
         self._pause()
-        while True:
+        while not self._stopping:
             try:
-                req = self._requests.get_nowait()
+                job = self._requests.get_nowait()
             except queue.Empty:
                 break
-            if req is None:
+            if job is None:
                 self._stopping = True
                 return
-            if isinstance(req, Watch):
-                self._folder = req.folder
-                self._drop_watcher()
+            if isinstance(job, Watch):
+                self._folder, self._token = job.folder, None
+                self._watcher = None
                 continue
-            self._answer(req)
+            self._answer(job)
         self._resume()
 
-    def _answer(self, req: Request) -> None:
+    def _answer(self, job: Job) -> None:
         """Run one request and post exactly one reply for it."""
         try:
-            reply = Reply(req.id, value=req.call(self._mailbox))
+            reply = Reply(job.id, value=self._run(job.request))
         except AgentmailError as exc:
-            reply = Reply(req.id, error=exc)
+            reply = Reply(job.id, error=exc)
         except Exception as exc:  # the thread boundary: a bug becomes one logged error, never a traceback
             log.exception("worker request failed")
-            reply = Reply(req.id, error=InternalError.wrap(exc))
+            reply = Reply(job.id, error=InternalError.wrap(exc))
         self._post(reply)
+
+    def _run(self, request: rq.Request[Any]) -> Any:
+        """Serve a request; a read that lost the server waits for it to come back and runs once more."""
+        try:
+            return self._serve(self._mailbox, request)
+        except UnavailableError as exc:
+            self._forget_watcher()  # IDLE rode the same connection
+            if not request.retry_safe or not self._reconnect(exc):
+                raise  # a send or a move is never repeated blindly; the screen keeps what it had
+        return self._serve(self._mailbox, request)
 
     def _post(self, reply: Reply) -> None:
         self.replies.put(reply)
@@ -185,6 +276,29 @@ class Worker(threading.Thread):
         except OSError:
             log.debug("wake pipe closed; the UI is gone")
 
+    # -- reconnecting ---------------------------------------------------------------
+    def _reconnect(self, exc: AgentmailError) -> bool:
+        """Retry the connection with backoff for the reconnect window, saying so; True once it is back."""
+        deadline = time.monotonic() + self._window
+        for delay in backoff():
+            if self._stopping or time.monotonic() + delay > deadline:
+                return False
+            log.info("mail server unavailable (%s); retrying in %.1fs", exc, delay)
+            self._post(Reply(EVENTS_ID, value=rq.Reconnecting(math.ceil(delay), str(exc))))
+            if self._halt.wait(delay):
+                return False
+            try:
+                self._mailbox.reconnect()
+            except UnavailableError as again:
+                exc = again
+                continue
+            except AgentmailError:
+                log.debug("reconnected, but re-opening the folder failed", exc_info=True)
+            self._post(Reply(EVENTS_ID, value=rq.Reconnected()))
+            return True
+        return False  # pragma: no cover - backoff() never ends
+
+    # -- watching -------------------------------------------------------------------
     def _pause(self) -> None:
         if self._watcher is None:
             return
@@ -193,22 +307,24 @@ class Worker(threading.Thread):
         except AgentmailError as exc:
             self._lost(exc)
 
-    def _resume(self) -> None:
-        """Re-enter IDLE, starting a watcher when none runs (e.g. after a dropped connection)."""
-        if self._folder is None or self._factory is None:
+    def _resume(self, *, may_reconnect: bool = True) -> None:
+        """Re-enter IDLE, starting a watcher when none runs (from the last token after a lost connection)."""
+        if self._folder is None or self._factory is None or self._stopping:
             return
         try:
             if self._watcher is None:
                 watcher = self._factory(self._mailbox, self._folder)
-                watcher.start()
+                events, _token = watcher.start(self._token)
                 self._watcher = watcher
+                if events:
+                    self._post(Reply(EVENTS_ID, value=events))
             else:
                 self._watcher.resume()
         except AgentmailError as exc:
-            self._lost(exc)
+            self._lost(exc, may_reconnect=may_reconnect)
         except Exception as exc:
             log.exception("could not start watching")
-            self._lost(InternalError.wrap(exc))
+            self._lost(InternalError.wrap(exc), may_reconnect=False)
 
     def _collect(self) -> None:
         """The server said something (or IDLE is due a refresh): turn it into events."""
@@ -225,18 +341,24 @@ class Worker(threading.Thread):
             return
         except Exception as exc:
             log.exception("collecting changes failed")
-            self._lost(InternalError.wrap(exc))
+            self._lost(InternalError.wrap(exc), may_reconnect=False)
             return
         if events:
             self._post(Reply(EVENTS_ID, value=events))
 
-    def _lost(self, exc: AgentmailError) -> None:
-        """Watching failed: tell the UI, forget the watcher; the next request or poll retries."""
-        self._watcher = None
+    def _lost(self, exc: AgentmailError, *, may_reconnect: bool = True) -> None:
+        """Watching failed: wait for the server to come back and watch again, or tell the UI and retry later."""
+        self._forget_watcher()
+        if may_reconnect and isinstance(exc, UnavailableError) and self._reconnect(exc):
+            self._resume(may_reconnect=False)
+            return
         self._post(Reply(EVENTS_ID, error=exc))
-        time.sleep(0.5)  # avoid a hot loop against a server that is down
+        self._halt.wait(0.5)  # avoid a hot loop against a server that is down
 
-    def _drop_watcher(self) -> None:
+    def _forget_watcher(self) -> None:
+        """Drop the watcher, keeping its change token so watching again reports what happened meanwhile."""
+        if self._watcher is not None:
+            self._token = self._watcher.token or self._token
         self._watcher = None
 
     def _close(self) -> None:
@@ -244,125 +366,6 @@ class Worker(threading.Thread):
             self._mailbox.close()
         except Exception:  # closing a dead connection may fail; we are leaving anyway
             log.debug("closing the mailbox failed", exc_info=True)
-
-
-@dataclass
-class Dispatcher:
-    """The UI thread's view of the worker: callbacks by id, and dropping of superseded replies."""
-
-    submit: Callable[[Call | Watch], int]
-    replies: queue.Queue[Reply]
-    on_events: Callable[[Reply], None] = lambda reply: None
-    on_error: Callable[[AgentmailError], None] = lambda exc: None
-    _callbacks: dict[int, tuple[Callable[[Any], None], Callable[[AgentmailError], None] | None, str]] = field(
-        default_factory=dict
-    )
-    _latest: dict[str, int] = field(default_factory=dict)
-
-    def post(
-        self, call: Call, on_done: Callable[[Any], None], *, slot: str = "",
-        on_error: Callable[[AgentmailError], None] | None = None,
-    ) -> int:  # fmt: skip
-        """Send work to the worker; a later post in the same slot supersedes this one."""
-        req_id = self.submit(call)
-        self._callbacks[req_id] = (on_done, on_error, slot)
-        if slot:
-            self._latest[slot] = req_id
-        return req_id
-
-    def watch(self, folder: str) -> None:
-        """Idle on this folder from now on."""
-        self.submit(Watch(folder))
-
-    def abandon(self, slot: str) -> None:
-        """Forget the answer to whatever is pending in a slot (its reply will be dropped)."""
-        self._latest.pop(slot, None)
-
-    @property
-    def busy(self) -> bool:
-        """True while some request has no reply yet."""
-        return bool(self._callbacks)
-
-    def drain(self) -> int:
-        """Apply every reply waiting in the queue; returns how many callbacks ran."""
-        ran = 0
-        while True:
-            try:
-                reply = self.replies.get_nowait()
-            except queue.Empty:
-                return ran
-            ran += self._apply(reply)
-
-    def _apply(self, reply: Reply) -> int:
-        if reply.id == EVENTS_ID:
-            self.on_events(reply)
-            return 1
-        entry = self._callbacks.pop(reply.id, None)
-        if entry is None:
-            return 0
-        on_done, on_error, slot = entry
-        if slot and self._latest.get(slot) != reply.id:
-            return 0  # superseded: a newer request in this slot owns the screen now
-        if slot:
-            del self._latest[slot]
-        if reply.error is not None:
-            (on_error or self.on_error)(reply.error)
-        else:
-            on_done(reply.value)
-        return 1
-
-
-# -- named calls: the screens' way to say what they want without importing service --------------
-
-
-def send_call(draft: Draft, *, answered: tuple[str, int, int] | None = None, flag: str = "\\Answered",
-              drop_drafts: tuple[int, ...] = ()) -> Call:  # fmt: skip
-    """Send a draft; on success mark the original (folder, uid, uidvalidity) answered or forwarded
-    and remove the stored drafts this message was resumed from."""
-
-    def call(mb: Mailbox) -> SendResult:
-        result = sending.send(mb, draft)
-        if drop_drafts:
-            try:
-                mb.delete(mb.folder_for("drafts"), list(drop_drafts))
-            except AgentmailError:
-                log.warning("sent, but could not remove the old draft")
-        if answered is not None:
-            folder, uid, uidvalidity = answered
-            try:
-                mb.set_flags(folder, [uid], add=[flag], uidvalidity=uidvalidity)
-            except AgentmailError:
-                log.warning("sent, but could not flag the original message")
-        return result
-
-    return call
-
-
-def save_draft_call(draft: Draft, *replace_uids: int) -> Call:
-    """Postpone: store the draft in Drafts, replacing the stored versions it came from."""
-
-    def call(mb: Mailbox) -> tuple[str, int | None]:
-        first, rest = (replace_uids[0], list(replace_uids[1:])) if replace_uids else (None, [])
-        where = sending.save_draft(mb, draft, replace_uid=first)
-        if rest:
-            mb.delete(where[0], rest)
-        return where
-
-    return call
-
-
-def overview_call() -> Call:
-    """Folders with counts and the quota, for the status line and the sidebar."""
-
-    def call(mb: Mailbox) -> tuple[list[Any], Any]:
-        folders = mb.folders()
-        try:
-            quota = mb.quota()
-        except AgentmailError:
-            quota = None
-        return folders, quota
-
-    return call
 
 
 def new_mailbox(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -> Mailbox:

@@ -1,14 +1,17 @@
-"""Shared e2e fixtures: one real sshd per run (and one pip-installed agentmail behind it)."""
+"""Fixtures of the end-to-end tests: one real sshd per run with agentmail as its forced command, and the
+pseudo-terminal runner (start the real program for a member, stop every one started)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_tui import REPO_ROOT, Tui
 from tests.stack.servers import Stack
 from tests.stack.sshd import SshServer
 
@@ -28,3 +31,20 @@ def sshd(stack: Stack, alice: str) -> Iterator[SshServer]:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def run_tui(stack, tmp_path) -> Iterator[Callable[..., Tui]]:
+    """Factory: run_tui(member, **env) starts agentmail on a pty (extra environment variables as keywords)."""
+    started: list[Tui] = []
+
+    def start(member: str, **extra: str) -> Tui:
+        env = stack.env(member)
+        env.update(PATH=os.environ.get("PATH", "/usr/bin:/bin"), PYTHONPATH=str(REPO_ROOT), LANG="C.UTF-8",
+                   TERM="xterm-256color", HOME=str(tmp_path), **extra)  # fmt: skip
+        started.append(Tui(env, tmp_path))
+        return started[-1]
+
+    yield start
+    for t in started:
+        t.close()

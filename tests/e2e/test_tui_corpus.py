@@ -20,6 +20,7 @@ from agentmail.mime.parse import parse_message
 from agentmail.mime.sanitize import is_terminal_safe
 from agentmail.model import Folder, Message
 from agentmail.tui.app import App
+from agentmail.tui.requests import Overview
 from agentmail.tui.screens.index import IndexScreen
 from agentmail.tui.screens.pager import PagerScreen
 from tests.corpus import generate
@@ -49,7 +50,7 @@ def _assert_clean(rows: list[bytes], where: str) -> None:
 def _app_with_pager(message: Message) -> tuple[App, PagerScreen]:
     app = App("member@example.org", webmail_url="https://mail.example.org")
     app.open_folder("INBOX")  # no dispatcher: nothing is posted anywhere
-    app._overview(([Folder("INBOX", "inbox", 1, 1), Folder("Trash", "trash")], None))
+    app._overview(Overview((Folder("INBOX", "inbox", 1, 1), Folder("Trash", "trash"))))
     assert isinstance(app.stack[0], IndexScreen)
     pager = PagerScreen(app, "INBOX", message.uid, message.uidvalidity)
     app.push(pager)

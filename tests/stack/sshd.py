@@ -171,6 +171,7 @@ class SshServer:
         """The forced command's settings file: root-owned, group of the forced-command user, mode 640."""
         values = {k: v for k, v in values.items() if k not in ("AGENTMAIL_CONFIG", "AGENTMAIL_MEMBER")}
         values["AGENTMAIL_STATE_DIR"] = str(self.state_dir)
+        values["AGENTMAIL_SSH_USER"] = self.user
         tmp = self.config.with_suffix(".tmp")
         tmp.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         os.chown(tmp, 0, self.gid)

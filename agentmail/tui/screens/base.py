@@ -1,21 +1,23 @@
 """What every screen shares: key dispatch from the key table, and the Host it talks through.
 
-Screens never see the worker or the service: they post calls through the Host
-(the app, or a test double) and get values back on the main thread.
+Screens never see the worker or the service: they post typed requests
+(``tui/requests.py``) through the Host (the app, or a test recorder) and get
+each request's one reply back on the main thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import urwid
 
 from agentmail.errors import AgentmailError
 from agentmail.model import Address, Draft
 from agentmail.tui import keys
+from agentmail.tui.requests import Request
 
-Call = Callable[[Any], Any]
+T = TypeVar("T")
 
 
 class Host(Protocol):
@@ -26,7 +28,7 @@ class Host(Protocol):
     webmail_url: str
 
     def post(
-        self, call: Call, on_done: Callable[[Any], None], *, slot: str = "",
+        self, request: Request[T], on_done: Callable[[T], None], *, slot: str = "",
         on_error: Callable[[AgentmailError], None] | None = None,
     ) -> int: ...  # fmt: skip
     def notify(self, text: str, *, error: bool = False) -> None: ...
@@ -44,8 +46,8 @@ class Host(Protocol):
         draft_uid: int | None = None,
     ) -> None: ...  # fmt: skip
     def open_folder(self, folder: str) -> None: ...
-    def role_of(self, folder: str) -> str | None: ...
-    def expunges(self, folder: str) -> bool: ...
+    def role_of(self, folder: str) -> str | None: ...  # as the service resolved it
+    def expunges(self, folder: str) -> bool: ...  # the service's delete rule
     def refresh_overview(self) -> None: ...
     def folder_gone(self, folder: str) -> None: ...
     def seen_addresses(self) -> list[Address]: ...
@@ -62,6 +64,10 @@ class Screen(urwid.WidgetWrap):
         super().__init__(widget)
         self.host = host
         self.size: tuple[int, int] = (80, 20)
+
+    def selectable(self) -> bool:
+        """A screen takes keys even when it shows no selectable widget (an empty folder, no matches)."""
+        return True
 
     def title(self) -> str:
         """What the status line shows for this screen."""

@@ -13,20 +13,25 @@ from agentmail.mime.drafts import draft_from_bytes
 from agentmail.mime.headers import parse_addresses
 from agentmail.mime.sanitize import clean_line, clean_text
 from agentmail.model import Address, Draft, Message
+from agentmail.tui.editor import TextEditor
+from agentmail.tui.requests import FetchOriginal, FetchRaw, Original, Read, SaveDraft, Send
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.widgets import addr_list, fmt_size
-from agentmail.tui.worker import save_draft_call, send_call
 
 ADDRESS_FIELDS = ("to", "cc", "bcc")
 FIELDS = (*ADDRESS_FIELDS, "subject")
 
 
-def _field(label: str, text: str) -> urwid.Edit:
-    return urwid.Edit(("field", f"{label:>8}: "), text)
+def _field(label: str, text: str) -> TextEditor:
+    return TextEditor(("field", f"{label:>8}: "), text)
 
 
 class ComposerScreen(Screen):
-    """To/Cc/Bcc/Subject and the body; ^X sends after a y at the confirm bar, ^P postpones, Esc aborts."""
+    """To/Cc/Bcc/Subject and the body; ^X sends after a y at the confirm bar, ^P postpones, Esc aborts.
+
+    The fields are :class:`TextEditor` widgets (readline keys, undo, bracketed paste); while one takes a
+    paste, every key goes to it, so a Tab or newline in the paste is text and never a field switch.
+    """
 
     name = "composer"
 
@@ -40,11 +45,13 @@ class ComposerScreen(Screen):
             "bcc": _field("Bcc", addr_list(draft.bcc)),
             "subject": _field("Subject", clean_line(draft.subject)),
         }
-        self.body = urwid.Edit("", clean_text(draft.text), multiline=True)
+        self.body = TextEditor("", clean_text(draft.text), multiline=True)
         if answered is not None:  # a reply or forward: write above the quoted original, as its template expects
             self.body.set_edit_pos(0)
         self.error = urwid.Text("")
         self.sending = False
+        self._after_postpone: Callable[[], None] | None = None
+        self._typed_at_start = self._typed()
         # Stored versions of this message in Drafts (the one resumed, one kept after a failed send):
         # removed once it is sent or postponed again, so a message never leaves two drafts behind.
         self.draft_uids: list[int] = [draft_uid] if draft_uid is not None else []
@@ -100,7 +107,25 @@ class ComposerScreen(Screen):
     def keypress(self, size: tuple[int, int], key: str) -> str | None:
         if self.sending:
             return None
+        editor = self._focused_editor()
+        if editor is not None and (editor.pasting or key == "begin paste"):
+            return self._w.keypress(size, key)  # a paste is text: no key in it is a command
+        cols = size[0]
+        header_rows = sum(w.rows((cols,)) for w, _ in self._pile.contents[: self._body_position])
+        self.body.page_rows = max(1, size[1] - header_rows - 1)
         return super().keypress(size, key)
+
+    def _focused_editor(self) -> TextEditor | None:
+        focus = self._pile.focus
+        focus = focus.original_widget if isinstance(focus, urwid.Filler) else focus
+        return focus if isinstance(focus, TextEditor) else None
+
+    def _typed(self) -> tuple[str, ...]:
+        return (*(self.fields[name].edit_text for name in FIELDS), self.body.edit_text)
+
+    def has_changes(self) -> bool:
+        """Whether anything was typed since the composer opened (else leaving loses nothing)."""
+        return self._typed() != self._typed_at_start
 
     def action_send(self) -> None:
         draft = self.validate()
@@ -112,9 +137,8 @@ class ComposerScreen(Screen):
     def _send(self, draft: Draft) -> None:
         self.sending = True
         self.host.notify("Sending…")
-        self.host.post(send_call(draft, answered=self.answered, flag=self.flag, drop_drafts=tuple(self.draft_uids)),
-                       self._sent,
-                       slot="composer-send", on_error=self._send_failed)  # fmt: skip
+        request = Send(draft, answered=self.answered, flag=self.flag, drop_drafts=tuple(self.draft_uids))
+        self.host.post(request, self._sent, slot="composer-send", on_error=self._send_failed)
 
     def _sent(self, result: Any) -> None:
         self.sending = False
@@ -136,10 +160,12 @@ class ComposerScreen(Screen):
         self.host.fail(exc)  # the connection state, when the server went away
         self.host.notify(text, error=True)
 
-    def action_postpone(self) -> None:
+    def action_postpone(self, after: Callable[[], None] | None = None) -> None:
+        """Save to Drafts and close; then call ``after`` (leaving agentmail saves this way first)."""
+        self._after_postpone = after
         self.host.notify("Saving to Drafts…")
-        self.host.post(save_draft_call(self.current_draft(), *self.draft_uids), self._postponed,
-                       slot="composer-save", on_error=self._postpone_failed)  # fmt: skip
+        request = SaveDraft(self.current_draft(), tuple(self.draft_uids))
+        self.host.post(request, self._postponed, slot="composer-save", on_error=self._postpone_failed)
 
     def _postpone_failed(self, exc: AgentmailError) -> None:
         self.show_error(f"{exc} (the message is still here)")
@@ -150,6 +176,8 @@ class ComposerScreen(Screen):
         self.draft_uids = []
         self.host.pop(self)
         self.host.notify(f"Postponed: saved in {folder}.")
+        if self._after_postpone is not None:
+            self._after_postpone()
 
     def action_abort(self) -> None:
         self.host.confirm("Abandon this message?", lambda: self.host.pop(self))
@@ -213,20 +241,17 @@ def start_reply(host: Host, folder: str, uid: int, uidvalidity: int, *, reply_al
         draft = compose.reply_draft(original, member_address=host.member_address, reply_all=reply_all)
         host.compose(draft, answered=(folder, uid, uidvalidity), flag="\\Answered")
 
-    host.post(_read_peek(folder, uid, uidvalidity), opened, slot="compose-prefill")
+    host.post(Read(folder, uid, uidvalidity, peek=True), opened, slot="compose-prefill")
 
 
 def start_forward(host: Host, folder: str, uid: int, uidvalidity: int, *, as_attachment: bool = False) -> None:
     """Fetch the original and its source, and open a composer with it forwarded inline or attached whole."""
 
-    def opened(pair: tuple[Message, bytes]) -> None:
-        draft = compose.forward_draft(pair[0], pair[1], as_attachment=as_attachment)
+    def opened(original: Original) -> None:
+        draft = compose.forward_draft(original.message, original.raw, as_attachment=as_attachment)
         host.compose(draft, answered=(folder, uid, uidvalidity), flag="$Forwarded")
 
-    def call(mb: Any) -> tuple[Message, bytes]:
-        return mb.read(folder, uid, peek=True, uidvalidity=uidvalidity), mb.raw(folder, uid, uidvalidity=uidvalidity)
-
-    host.post(call, opened, slot="compose-prefill")
+    host.post(FetchOriginal(folder, uid, uidvalidity), opened, slot="compose-prefill")
 
 
 def start_resume(host: Host, folder: str, uid: int, uidvalidity: int) -> None:
@@ -235,11 +260,7 @@ def start_resume(host: Host, folder: str, uid: int, uidvalidity: int) -> None:
     def opened(raw: bytes) -> None:
         host.compose(draft_from_bytes(raw), draft_uid=uid)
 
-    host.post(lambda mb: mb.raw(folder, uid, uidvalidity=uidvalidity), opened, slot="compose-prefill")
-
-
-def _read_peek(folder: str, uid: int, uidvalidity: int) -> Callable[[Any], Message]:
-    return lambda mb: mb.read(folder, uid, peek=True, uidvalidity=uidvalidity)
+    host.post(FetchRaw(folder, uid, uidvalidity), opened, slot="compose-prefill")
 
 
 class ReplyActions:

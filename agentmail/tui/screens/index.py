@@ -9,7 +9,8 @@ import urwid
 from agentmail.errors import AgentmailError
 from agentmail.mime import query
 from agentmail.mime.sanitize import clean_line
-from agentmail.model import Event, Summary, Transfer, View
+from agentmail.model import Event, Message, Summary, Transfer, View
+from agentmail.tui.requests import Copy, Delete, FetchSummaries, Move, OpenView, SetFlags
 from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.screens.composer import ReplyActions, start_resume
 from agentmail.tui.screens.pager import PagerScreen
@@ -23,13 +24,13 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
 
     name = "index"
 
-    def __init__(self, host: Host, folder: str, *, criteria: list[Any] | None = None, label: str = "") -> None:
+    def __init__(self, host: Host, folder: str, *, criteria: tuple[Any, ...] | None = None, label: str = "") -> None:
         self.folder = folder
         self.criteria = criteria
         self.label = label
         self.sort = "arrival"
         self.threads = False
-        self.undo: list[Transfer] = []
+        self.undo: list[tuple[Transfer, tuple[int, ...]]] = []  # a delete, and the rows its messages were on
         self.generation = 0
         self.items = LazyRows(self._need)
         self.listbox = urwid.ListBox(self.items)
@@ -48,17 +49,26 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
         return f"{where} ({len(self.items)}){extra}"
 
     # -- loading ------------------------------------------------------------------------
-    def load(self, keep_uid: int | None = None) -> None:
-        """Ask for the folder's uid list in the current order (summaries follow per window)."""
-        folder, sort, threads = self.folder, self.sort, self.threads
-        criteria = self.criteria or ["ALL"]
+    def load(self, keep_uid: int | None = None, *, fresh: bool = False, report: bool = False) -> None:
+        """Ask for the folder's uid list in the current order (summaries follow per window).
 
-        def call(mb: Any) -> View:
-            return mb.view(folder, sort=sort, threads=threads, criteria=criteria)
-
+        ``fresh`` fetches the rows again too (``$``: flags may have changed elsewhere); ``report`` says what came.
+        """
+        request = OpenView(self.folder, self.sort, self.threads, self.criteria or ("ALL",))
         focus = keep_uid if keep_uid is not None else self.focused_uid()
-        slot = f"view-{id(self)}"
-        self.host.post(call, lambda view: self.show_view(view, focus), slot=slot, on_error=self.load_failed)
+        before = set(self.items.view.uids)
+
+        def shown(view: View) -> None:
+            if fresh:
+                self.items.forget_summaries()
+            self.show_view(view, focus)
+            if report:
+                new = len(set(view.uids) - before)
+                where = clean_line(self.folder)
+                self.host.notify(f"{new} new message{'s' if new != 1 else ''} in {where}." if new else (
+                    f"No new mail in {where}."))  # fmt: skip
+
+        self.host.post(request, shown, slot=f"view-{id(self)}", on_error=self.load_failed)
 
     def load_failed(self, exc: AgentmailError) -> None:
         """The list could not be fetched: say so where the list would be ($ retries)."""
@@ -90,7 +100,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             self.items.forget_block(start)
             self.host.fail(exc)
 
-        self.host.post(lambda mb: mb.summaries(folder, uids, uv), arrived, on_error=failed)
+        self.host.post(FetchSummaries(folder, tuple(uids), uv), arrived, on_error=failed)
 
     def show_summaries(self, uidvalidity: int, summaries: list[Summary]) -> None:
         """A window of summaries arrived (tests call this directly)."""
@@ -105,8 +115,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             if event.folder and event.folder != self.folder:
                 continue
             if event.kind == "new" and event.summary is not None and simple:
-                self.items.insert_newest(event.summary)
-                self._holder.original_widget = self.listbox
+                self._show_new(event.summary)
             elif event.kind == "expunged" and event.uid is not None:
                 self.items.remove(event.uid)
             elif event.kind == "flags" and event.uid is not None:
@@ -114,6 +123,20 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             elif event.kind in ("new", "resync_required"):
                 self.load()
                 return
+
+    def _show_new(self, summary: Summary) -> None:
+        """New mail goes on top; when the top row was in view it stays in view, the cursor on the same message."""
+        row = self._focus_row(self.size)
+        top_in_view = row is not None and row == self.items.focus
+        self.items.insert_newest(summary)
+        self._holder.original_widget = self.listbox
+        if top_in_view and row is not None and row + 1 < self.size[1]:
+            self.listbox.change_focus(self.size, self.items.focus, offset_inset=row + 1)
+
+    def mark_read(self, message: Message) -> None:
+        """The pager showed a message (opened, or reached with n and p): its row is read now."""
+        if message.folder == self.folder:
+            self.items.update(message.uid, flags=tuple(dict.fromkeys((*self._flags(message.uid), "\\Seen"))))
 
     # -- what is focused ------------------------------------------------------------------
     def focused_uid(self) -> int | None:
@@ -160,7 +183,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
     def action_next_unread(self) -> None:
         """Jump to the next unread message below the focus (asks the server which are unread)."""
         folder, start = self.folder, self.items.focus
-        crit = [*(self.criteria or []), "UNSEEN"]
+        crit = (*(self.criteria or ()), "UNSEEN")
 
         def found(view: View) -> None:
             unread = set(view.uids)
@@ -171,7 +194,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             else:
                 self.listbox.set_focus(hit)
 
-        self.host.post(lambda mb: mb.view(folder, criteria=crit), found, slot="next-unread")
+        self.host.post(OpenView(folder, criteria=crit), found, slot="next-unread")
 
     # -- actions: opening and writing ------------------------------------------------------
     def action_open(self) -> None:
@@ -181,7 +204,8 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
         if self.host.role_of(self.folder) == "drafts":
             start_resume(self.host, *target)
             return
-        pager = PagerScreen(self.host, *target, neighbour=self.neighbour, on_deleted=self.deleted)
+        pager = PagerScreen(self.host, *target, neighbour=self.neighbour, on_deleted=self.deleted,
+                            on_read=self.mark_read)  # fmt: skip
         self.host.push(pager)
         pager.load()
         self.items.update(target[1], flags=tuple({*(self._flags(target[1])), "\\Seen"}))
@@ -201,12 +225,12 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
     def action_search_all(self) -> None:
         self.host.prompt("Search every folder: ", self.search_all)
 
-    def _criteria(self, text: str) -> list | None:
+    def _criteria(self, text: str) -> tuple[Any, ...] | None:
         """The query compiled for the server, or None (empty, or an error shown in the status line)."""
         if not text.strip():
             return None
         try:
-            return query.parse_query(text)
+            return tuple(query.parse_query(text))
         except AgentmailError as exc:
             self.host.fail(exc)
             return None
@@ -240,36 +264,46 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
 
     def _delete(self, target: tuple[str, int, int]) -> None:
         folder, uid, uv = target
-        self.host.post(lambda mb: mb.delete(folder, [uid], uidvalidity=uv), self.deleted, slot=f"delete-{uid}")
+        self.host.post(Delete(folder, (uid,), uv), self.deleted, slot=f"delete-{uid}")
 
     def deleted(self, transfer: Transfer) -> None:
-        """A delete went through (here or from the pager): drop the rows, remember how to undo it."""
+        """A delete went through (here or from the pager): drop the rows, remember how to undo it (and where)."""
+        uids = self.items.view.uids
+        rows = tuple(uids.index(pair.uid) if pair.uid in uids else 0 for pair in transfer.uids)
         for pair in transfer.uids:
             self.items.remove(pair.uid)
         if transfer.expunged:
             self.host.notify("Deleted for good (there is no Trash to undo from).")
             return
-        self.undo.append(transfer)
+        self.undo.append((transfer, rows))
         self.host.notify(f"Moved to {clean_line(transfer.target)}; u undoes.")
 
     def action_undo(self) -> None:
         if not self.undo:
             self.host.notify("Nothing to undo.")
             return
-        transfer = self.undo.pop()
-
-        def call(mb: Any) -> Transfer:
-            uids = [p.new_uid for p in transfer.uids if p.new_uid is not None]
-            if not uids:
-                raise AgentmailError("the delete cannot be undone: the server did not give the message's new uid")
-            return mb.move(transfer.target, uids, transfer.folder)
+        transfer, rows = self.undo.pop()
+        uids = tuple(p.new_uid for p in transfer.uids if p.new_uid is not None)
+        if not uids:
+            self.host.notify("The delete cannot be undone: the server did not give the message's new uid.", error=True)
+            return
+        # The new uids belong to the Trash as it was then: its uidvalidity makes a re-created Trash fail, not misfire.
+        request = Move(transfer.target, uids, transfer.folder, uidvalidity=transfer.target_uidvalidity)
 
         def restored(back: Transfer) -> None:
-            new = [p.new_uid for p in back.uids if p.new_uid is not None]
             self.host.notify("Undone: the message is back.")
-            self.load(keep_uid=new[0] if new else None)
+            row_of = {pair.new_uid: row for pair, row in zip(transfer.uids, rows, strict=True)}  # Trash uid -> row
+            placed = sorted((row_of.get(p.uid, 0), p.new_uid) for p in back.uids if p.new_uid is not None)
+            if not placed or self.sort != "arrival" or self.threads or self.is_search:
+                self.load(keep_uid=placed[0][1] if placed else None)  # the server knows where it goes
+                return
+            # A message moved back gets a new, higher uid: in arrival order it goes back to the row it left.
+            for row, uid in placed:
+                self.items.insert_at(row, uid)
+            self._holder.original_widget = self.listbox
+            self.listbox.set_focus(self.items.focus)
 
-        self.host.post(call, restored, slot="undo")
+        self.host.post(request, restored, slot="undo")
 
     def _transfer(self, verb: str) -> None:
         if (target := self._target()) is None:
@@ -282,9 +316,8 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
                     self.items.remove(uid)
                 self.host.notify(f"{'Moved' if verb == 'move' else 'Copied'} to {clean_line(to)}.")
 
-            call = (lambda mb: mb.move(folder, [uid], to, uidvalidity=uv)) if verb == "move" else (
-                lambda mb: mb.copy(folder, [uid], to, uidvalidity=uv))  # fmt: skip
-            self.host.post(call, done, slot=f"{verb}-{uid}")
+            request = (Move if verb == "move" else Copy)(folder, (uid,), to, uidvalidity=uv)
+            self.host.post(request, done, slot=f"{verb}-{uid}")
 
         self.host.pick_folder(f"{verb.capitalize()} to which folder?", picked)
 
@@ -299,13 +332,13 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             return
         folder, uid, uv = target
         had = flag in self._flags(uid)
-        change = {"remove": [flag]} if had else {"add": [flag]}
+        request = SetFlags(folder, (uid,), uv, remove=(flag,)) if had else SetFlags(folder, (uid,), uv, add=(flag,))
         flags = tuple(f for f in self._flags(uid) if f != flag) if had else (*self._flags(uid), flag)
 
         def done(_found: Any) -> None:
             self.items.update(uid, flags=flags)
 
-        self.host.post(lambda mb: mb.set_flags(folder, [uid], uidvalidity=uv, **change), done, slot=f"flag-{uid}")
+        self.host.post(request, done, slot=f"flag-{uid}")
 
     def action_flag(self) -> None:
         self._toggle("\\Flagged")

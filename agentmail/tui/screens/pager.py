@@ -10,6 +10,7 @@ import urwid
 from agentmail.mime.render import quote_level
 from agentmail.mime.sanitize import clean_filename, clean_line, clean_text
 from agentmail.model import AuthVerdict, Message, Part, Transfer, describe_verdict
+from agentmail.tui.requests import Delete, FetchPart, FetchRaw, Read
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.theme import quote_attr
@@ -77,10 +78,12 @@ class PagerScreen(ReplyActions, Screen):
     name = "pager"
 
     def __init__(self, host: Host, folder: str, uid: int, uidvalidity: int, *, neighbour: Neighbour | None = None,
-                 on_deleted: Callable[[Transfer], None] | None = None) -> None:  # fmt: skip
+                 on_deleted: Callable[[Transfer], None] | None = None,
+                 on_read: Callable[[Message], None] | None = None) -> None:  # fmt: skip
         self.folder, self.uid, self.uidvalidity = folder, uid, uidvalidity
         self.neighbour = neighbour or (lambda _uid, _step: None)
         self.on_deleted = on_deleted or (lambda _transfer: None)
+        self.on_read = on_read or (lambda _message: None)  # the index marks the row read (n and p open others)
         self.message: Message | None = None
         self.full_headers, self.wrap_lines = False, True
         self.raw_source: str | None = None
@@ -96,14 +99,14 @@ class PagerScreen(ReplyActions, Screen):
 
     def load(self) -> None:
         """Ask for the message (this marks it read, as opening does in every mail reader)."""
-        folder, uid, uv = self.folder, self.uid, self.uidvalidity
-        self.host.post(lambda mb: mb.read(folder, uid, uidvalidity=uv), self.show, slot="pager-read")
+        self.host.post(Read(self.folder, self.uid, self.uidvalidity), self.show, slot="pager-read")
 
     def show(self, message: Message) -> None:
         """Display a message (called with the worker's reply, or directly by tests)."""
         self.message, self.raw_source, self.inline, self.needle = message, None, [], ""
         self.uid = message.uid
         self.rebuild()
+        self.on_read(message)
 
     def rebuild(self, focus: int = 0) -> None:
         """Lay the message out again (after a toggle, a search or attachments arriving)."""
@@ -208,7 +211,7 @@ class PagerScreen(ReplyActions, Screen):
                 self.uid = following
                 self.load()
 
-        self.host.post(lambda mb: mb.delete(folder, [uid], uidvalidity=uv), deleted, slot="pager-delete")
+        self.host.post(Delete(folder, (uid,), uv), deleted, slot="pager-delete")
 
     def action_headers(self) -> None:
         self.full_headers = not self.full_headers
@@ -219,13 +222,12 @@ class PagerScreen(ReplyActions, Screen):
             self.raw_source = None
             self.rebuild()
             return
-        folder, uid, uv = self.folder, self.uid, self.uidvalidity
 
         def shown(raw: bytes) -> None:
             self.raw_source = raw.decode("utf-8", "replace")
             self.rebuild()
 
-        self.host.post(lambda mb: mb.raw(folder, uid, uidvalidity=uv), shown, slot="pager-raw")
+        self.host.post(FetchRaw(self.folder, self.uid, self.uidvalidity), shown, slot="pager-raw")
 
     def action_attachments(self) -> None:
         """Fetch the text attachments and show them below the body (others are only listed)."""
@@ -235,11 +237,8 @@ class PagerScreen(ReplyActions, Screen):
             return
         self.inline = []
         for part in parts:
-            self.host.post(self._fetch_part(part.part_id), self._part_arrived, slot=f"pager-part-{part.part_id}")
-
-    def _fetch_part(self, part_id: str) -> Callable[[Any], tuple[Part, bytes]]:
-        folder, uid, uv = self.folder, self.uid, self.uidvalidity
-        return lambda mb: mb.attachment(folder, uid, part_id, max_bytes=MAX_INLINE_BYTES, uidvalidity=uv)
+            request = FetchPart(self.folder, self.uid, self.uidvalidity, part.part_id, MAX_INLINE_BYTES)
+            self.host.post(request, self._part_arrived, slot=f"pager-part-{part.part_id}")
 
     def _part_arrived(self, pair: tuple[Part, bytes]) -> None:
         part, data = pair

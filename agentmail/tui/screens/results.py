@@ -10,6 +10,7 @@ import urwid
 from agentmail.errors import AgentmailError
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Page, Summary
+from agentmail.tui.requests import SearchAll
 from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.screens.pager import PagerScreen
@@ -23,7 +24,7 @@ class ResultsScreen(ReplyActions, ListMoves, Screen):
 
     name = "index"
 
-    def __init__(self, host: Host, criteria: list[Any], *, label: str = "") -> None:
+    def __init__(self, host: Host, criteria: tuple[Any, ...], *, label: str = "") -> None:
         self.criteria, self.label = criteria, label
         self.hits: list[tuple[str, int, Summary]] = []  # (folder, uidvalidity, summary)
         self.cut = False
@@ -43,12 +44,9 @@ class ResultsScreen(ReplyActions, ListMoves, Screen):
         return f"All folders [search: {clean_line(self.label)}] ({len(self.hits)}{more})"
 
     def load(self) -> None:
-        criteria = self.criteria
-
-        def call(mb: Any) -> list[Page]:
-            return mb.search(criteria, folders=mb.searchable_folders(), limit=PER_FOLDER)
-
-        self.host.post(call, self.show_pages, slot=f"search-all-{id(self)}", on_error=self._failed)
+        self.host.post(
+            SearchAll(self.criteria, PER_FOLDER), self.show_pages, slot=f"search-all-{id(self)}", on_error=self._failed
+        )
 
     def _failed(self, exc: AgentmailError) -> None:
         self.host.fail(exc)

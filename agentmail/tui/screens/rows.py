@@ -149,6 +149,21 @@ class LazyRows(urwid.ListWalker):
         view = dataclasses.replace(self.view, uids=(summary.uid, *self.view.uids))
         self.set_view(view, keep_uid=focus_uid)
 
+    def insert_at(self, position: int, uid: int) -> None:
+        """A message came back (undo): show it at the row it left, focused (its summary is fetched like any row)."""
+        if uid in self.view.uids:
+            return
+        position = max(0, min(position, len(self.view.uids)))
+        uids = (*self.view.uids[:position], uid, *self.view.uids[position:])
+        self.set_view(dataclasses.replace(self.view, uids=uids, depths=()), keep_uid=uid)
+
+    def forget_summaries(self) -> None:
+        """Drop every fetched row so the next look fetches them again (flags may have changed elsewhere)."""
+        self._summaries.clear()
+        self._widgets.clear()
+        self._blocks.clear()
+        self._modified()
+
     def remove(self, uid: int) -> None:
         """A message left the folder (deleted here or expunged elsewhere)."""
         if uid not in self.view.uids:

@@ -14,6 +14,7 @@ import urwid
 
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Folder
+from agentmail.tui.requests import DeleteFolder, EmptyTrash, ListFolders
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.theme import FOCUS_MAP
 from agentmail.tui.widgets import SelectableText
@@ -61,7 +62,7 @@ class SidebarScreen(Screen):
         return self.heading
 
     def load(self) -> None:
-        self.host.post(lambda mb: mb.folders(), self.show_folders, slot="folders")
+        self.host.post(ListFolders(), self.show_folders, slot="folders")
 
     def show_folders(self, folders: Sequence[Folder], current: str = "") -> None:
         """Folders arrived (from the worker, or from a test)."""
@@ -94,7 +95,7 @@ class SidebarScreen(Screen):
 
     def action_empty_trash(self) -> None:
         """Delete every message in Trash for good, after a y."""
-        trash = next((f for f in self.folders if f.role == "trash"), None)
+        trash = next((f for f in self.folders if self.host.role_of(f.name) == "trash"), None)  # as the service says
         if trash is None:
             self.host.notify("There is no Trash folder here.", error=True)
             return
@@ -102,12 +103,6 @@ class SidebarScreen(Screen):
             self.host.notify(f"{clean_line(trash.name)} is already empty.")
             return
         name = trash.name
-
-        def call(mb: Any) -> int:
-            uids = list(mb.view(name).uids)
-            if uids:
-                mb.delete(name, uids)  # in Trash a delete expunges
-            return len(uids)
 
         def done(count: int) -> None:
             self.host.notify(
@@ -117,7 +112,7 @@ class SidebarScreen(Screen):
             self.host.refresh_overview()
 
         question = f"Delete all {trash.total} messages in {clean_line(name)} for good?"
-        self.host.confirm(question, lambda: self.host.post(call, done, slot="empty-trash"))
+        self.host.confirm(question, lambda: self.host.post(EmptyTrash(name), done, slot="empty-trash"))
 
     def action_delete_folder(self) -> None:
         """Delete the focused folder with everything in it, after a y (the server refuses special folders)."""
@@ -136,7 +131,7 @@ class SidebarScreen(Screen):
             self.host.refresh_overview()
 
         def delete() -> None:
-            self.host.post(lambda mb: mb.delete_folder(name), done, slot="delete-folder", on_error=self.host.fail)
+            self.host.post(DeleteFolder(name), done, slot="delete-folder", on_error=self.host.fail)
 
         self.host.confirm(f"Delete the folder {clean_line(name)} and its {folder.total} messages for good?", delete)
 

@@ -1,4 +1,8 @@
-"""A stand-in Host for screen tests: records what screens ask for; nothing reaches a server."""
+"""A stand-in Host for screen tests: records the typed requests screens post; tests answer them with canned replies.
+
+No test here fakes a mailbox: a screen's contract is the request it posts (asserted
+by equality) and what it does with the one reply (given as a plain value).
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,26 @@ import pytest
 
 from agentmail.errors import AgentmailError
 from agentmail.model import Address, Draft, Summary
+from agentmail.tui.requests import Request
 
 
 @dataclass
 class Posted:
     """One request a screen posted, with the callbacks it expects."""
 
-    call: Callable[[Any], Any]
+    request: Request[Any]
     on_done: Callable[[Any], None]
     slot: str
     on_error: Callable[[AgentmailError], None] | None
+
+    def reply(self, value: Any) -> None:
+        """Answer the request as the worker would."""
+        self.on_done(value)
+
+    def fail(self, exc: AgentmailError) -> None:
+        """Answer the request with an error, as the worker would."""
+        assert self.on_error is not None, "this screen leaves errors to the host"
+        self.on_error(exc)
 
 
 @dataclass
@@ -41,9 +55,15 @@ class RecordingHost:
     prompts: list[tuple[str, Callable[[str], None]]] = field(default_factory=list)
     seen: list[Address] = field(default_factory=list)
 
-    def post(self, call: Any, on_done: Any, *, slot: str = "", on_error: Any = None) -> int:
-        self.posted.append(Posted(call, on_done, slot, on_error))
+    def post(self, request: Request[Any], on_done: Any, *, slot: str = "", on_error: Any = None) -> int:
+        assert isinstance(request, Request), f"screens post typed requests, not {type(request).__name__}"
+        self.posted.append(Posted(request, on_done, slot, on_error))
         return len(self.posted)
+
+    @property
+    def requests(self) -> list[Request[Any]]:
+        """Every request posted so far, in order."""
+        return [p.request for p in self.posted]
 
     def notify(self, text: str, *, error: bool = False) -> None:
         self.notes.append((text, error))

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from agentmail.errors import UnavailableError
-from agentmail.model import Folder, Quota, View
+from agentmail.model import Folder, FolderRoles, Quota, View
 from agentmail.tui import theme
 from agentmail.tui.app import App
+from agentmail.tui.dispatch import Reply
+from agentmail.tui.requests import GetOverview, Overview, Reconnected, Reconnecting
 from agentmail.tui.screens.index import IndexScreen
+
+ROLES = FolderRoles((("inbox", "INBOX"), ("drafts", "Drafts"), ("sent", "Sent"), ("trash", "Trash")))
+
+
+def overview(folders: list[Folder], quota: Quota | None = None, roles: FolderRoles = ROLES) -> Overview:
+    """The worker's answer to GetOverview, as plain data."""
+    return Overview(tuple(folders), roles, quota)
 
 
 def _app() -> App:
@@ -14,7 +23,7 @@ def _app() -> App:
     index = IndexScreen(app, "INBOX")
     app.push(index)
     index.show_view(View("INBOX", 1, (3, 2, 1)))
-    app._overview(([Folder("INBOX", "inbox", 3, 2)], Quota("", 512, 1024)))
+    app._overview(overview([Folder("INBOX", "inbox", 3, 2)], Quota("", 512, 1024)))
     return app
 
 
@@ -71,7 +80,7 @@ def _folders(inbox_unseen: int = 2, lists_unseen: int = 0) -> list[Folder]:
 
 def test_folder_pane_beside_the_index_special_use_first_with_live_unread_counts(text_of) -> None:
     app = _app()
-    app._overview((_folders(), None))
+    app._overview(overview(_folders()))
     lines = text_of(app.frame, (120, 24)).splitlines()
     pane = [line[:22].rstrip() for line in lines[1:8]]
     assert pane[0] == "Folders"
@@ -81,14 +90,14 @@ def test_folder_pane_beside_the_index_special_use_first_with_live_unread_counts(
     assert all(line[23] == "│" for line in lines[1:-2])
     assert all(line[25:].strip() == "…" for line in lines[1:4])  # rows waiting for their summaries
     # new mail in another folder: the next overview updates its count without a key
-    app._overview((_folders(inbox_unseen=2, lists_unseen=5), None))
+    app._overview(overview(_folders(inbox_unseen=2, lists_unseen=5)))
     pane = [line[:22].rstrip() for line in text_of(app.frame, (120, 24)).splitlines()[1:8]]
     assert pane[5].startswith("Archive/lists") and pane[5].endswith("5")
 
 
 def test_folder_pane_hides_below_90_columns_and_with_B(text_of) -> None:
     app = _app()
-    app._overview((_folders(), None))
+    app._overview(overview(_folders()))
 
     def pane_shown(cols: int) -> bool:
         return text_of(app.frame, (cols, 24)).splitlines()[1].startswith("Folders")
@@ -104,7 +113,7 @@ def test_a_click_in_the_pane_opens_that_folder_but_never_drops_a_message_being_w
     from agentmail.model import Draft
 
     app = _app()
-    app._overview((_folders(), None))
+    app._overview(overview(_folders()))
     text_of(app.frame, (120, 24))
     lines = text_of(app.frame, (120, 24)).splitlines()
     sent_row = next(i for i, line in enumerate(lines) if line.startswith("Sent"))
@@ -125,13 +134,13 @@ def test_help_lists_every_key_and_the_webmail_address(text_of) -> None:
 
 
 def test_the_periodic_tick_refreshes_every_folder_count() -> None:
-    posted: list[str] = []
+    posted: list[object] = []
 
     class Dispatcher:
         busy = False
 
-        def post(self, call, on_done, *, slot="", on_error=None) -> int:
-            posted.append(slot)
+        def post(self, request, on_done, *, slot="", on_error=None) -> int:
+            posted.append(request)
             return 1
 
     class Loop:
@@ -141,10 +150,31 @@ def test_the_periodic_tick_refreshes_every_folder_count() -> None:
     app = App("alice@bbs.test", dispatcher=Dispatcher())  # type: ignore[arg-type]
     loop = Loop()
     app.tick(loop)
-    assert posted == ["overview"] and loop.armed[1] == app.tick
+    assert posted == [GetOverview()] and loop.armed[1] == app.tick
 
 
 def test_monochrome_and_256_colour_palettes_cover_every_attribute() -> None:
     names = {entry[0] for entry in theme.PALETTE}
     assert {"folder current", "auth good", "auth bad", "pane title"} <= names
     assert all(len(entry) == 6 for entry in theme.PALETTE)
+
+
+def test_roles_and_the_delete_rule_come_from_the_service() -> None:
+    app = _app()
+    assert app.expunges("INBOX") is False and app.expunges("Trash") is True and app.role_of("Drafts") == "drafts"
+    # a server without SPECIAL-USE whose Trash is "Deleted Items": the service resolved it, the app follows
+    deleted_items = FolderRoles((("trash", "Deleted Items"),))
+    app._overview(overview([Folder("INBOX"), Folder("Deleted Items")], roles=deleted_items))
+    assert app.expunges("Deleted Items") and not app.expunges("INBOX") and app.role_of("Trash") is None
+    app._overview(overview([Folder("INBOX")], roles=FolderRoles((("inbox", "INBOX"),))))
+    assert app.expunges("INBOX"), "with no Trash a delete is for good, so the app asks first"
+
+
+def test_reconnecting_shows_in_the_status_line_until_the_server_is_back(text_of) -> None:
+    app = _app()
+    app.on_events(Reply(0, value=Reconnecting(4, "connection refused")))
+    text = text_of(app.frame, (140, 24))
+    assert "Reconnecting to the mail server… (retry in 4s)" in text and "reconnecting (retry in 4s)" in text
+    app.on_events(Reply(0, value=Reconnected()))
+    text = text_of(app.frame, (140, 24))
+    assert "Reconnected to the mail server." in text and "| connected" in text and "retry in" not in text

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from agentmail.errors import SendError
-from agentmail.model import Address, Draft
+from agentmail.model import Address, Draft, SendResult
+from agentmail.tui.requests import SaveDraft, Send
 from agentmail.tui.screens.composer import ComposerScreen, complete_address
 
 
@@ -22,7 +23,7 @@ def test_send_asks_then_posts_and_a_failure_keeps_the_text(host, text_of) -> Non
     question, yes = host.confirms[-1]
     assert "Send to 1 recipient" in question
     yes()
-    host.posted[-1].on_error(SendError("the relay refused. The message was kept in Drafts."))
+    host.posted[-1].fail(SendError("the relay refused. The message was kept in Drafts."))
     assert composer in host.stack or not host.stack  # never popped
     text = text_of(composer, (80, 12))
     assert "kept in Drafts" in text and "my words" in text
@@ -44,73 +45,45 @@ def test_abort_asks_first(host) -> None:
     assert composer not in host.stack
 
 
-class _Service:
-    """Stands in for service.sending inside the worker's named calls (records what they did)."""
-
-    def __init__(self) -> None:
-        self.sent: list[Draft] = []
-        self.saved: list[tuple[Draft, int | None]] = []
-
-    def send(self, mb, draft):
-        self.sent.append(draft)
-        return type("Result", (), {"recipients": len(draft.recipients)})()
-
-    def save_draft(self, mb, draft, replace_uid=None):
-        self.saved.append((draft, replace_uid))
-        return "Drafts", 99
-
-
-class _Mailbox:
-    def __init__(self) -> None:
-        self.deleted: list[tuple[str, list[int]]] = []
-
-    def folder_for(self, role):
-        return {"drafts": "Drafts"}[role]
-
-    def delete(self, folder, uids, uidvalidity=None):
-        self.deleted.append((folder, list(uids)))
-
-
-def test_a_resumed_draft_is_removed_from_drafts_once_sent(host, monkeypatch) -> None:
-    from agentmail.tui import worker
-
-    service = _Service()
-    monkeypatch.setattr(worker, "sending", service)
+def test_a_resumed_draft_is_removed_from_drafts_once_sent(host) -> None:
     composer = ComposerScreen(host, Draft(to=(Address("", "bob@bbs.test"),), text="resumed"), draft_uid=12)
     host.push(composer)
     composer.action_send()
     host.confirms[-1][1]()
-    mb = _Mailbox()
-    host.posted[-1].on_done(host.posted[-1].call(mb))
-    assert service.sent[-1].text == "resumed" and mb.deleted == [("Drafts", [12])]
-    assert composer not in host.stack
+    request = host.requests[-1]
+    assert request == Send(composer.current_draft(), drop_drafts=(12,)) and request.draft.text == "resumed"
+    host.posted[-1].reply(SendResult(message_id="<m@bbs.test>", recipients=1, size=100))
+    assert composer not in host.stack and host.notes[-1][0] == "Sent to 1 recipient."
 
 
-def test_postponing_replaces_the_resumed_draft_and_the_one_kept_by_a_failed_send(host, monkeypatch) -> None:
-    from agentmail.tui import worker
-
-    service = _Service()
-    monkeypatch.setattr(worker, "sending", service)
+def test_postponing_replaces_the_resumed_draft_and_the_one_kept_by_a_failed_send(host) -> None:
     composer = ComposerScreen(host, Draft(to=(Address("", "bob@bbs.test"),), text="v1"), draft_uid=12)
     host.push(composer)
     composer.action_send()
     host.confirms[-1][1]()
     failure = SendError("the relay refused; the message was kept in Drafts",
                         details={"draft_folder": "Drafts", "draft_uid": 40})  # fmt: skip
-    host.posted[-1].on_error(failure)
+    host.posted[-1].fail(failure)
     assert composer in host.stack and "kept in Drafts" in composer.error.text
     composer.keypress((80, 12), "ctrl p")
-    mb = _Mailbox()
-    host.posted[-1].on_done(host.posted[-1].call(mb))
-    assert service.saved[-1][1] == 12 and mb.deleted == [("Drafts", [40])]
+    assert host.requests[-1] == SaveDraft(composer.current_draft(), (12, 40))
+    host.posted[-1].reply(("Drafts", 99))
     assert composer not in host.stack and "saved in Drafts" in host.notes[-1][0]
+
+
+def test_a_reply_sent_marks_its_original_answered(host) -> None:
+    draft = Draft(to=(Address("Bob", "bob@bbs.test"),), subject="Re: x", text="yes")
+    composer = ComposerScreen(host, draft, answered=("INBOX", 7, 3))
+    composer.action_send()
+    host.confirms[-1][1]()
+    assert host.requests[-1] == Send(composer.current_draft(), answered=("INBOX", 7, 3), flag="\\Answered")
 
 
 def test_a_send_failure_without_a_kept_draft_says_the_text_is_still_here(host, text_of) -> None:
     composer = ComposerScreen(host, Draft(to=(Address("", "bob@bbs.test"),), text="precious words"))
     composer.action_send()
     host.confirms[-1][1]()
-    host.posted[-1].on_error(SendError("the relay is down"))
+    host.posted[-1].fail(SendError("the relay is down"))
     text = text_of(composer, (100, 12))
     assert "precious words" in text and "still here" in text and "^P" in text
 

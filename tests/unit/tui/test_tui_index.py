@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agentmail.model import Event, Transfer, UidPair, View
+from agentmail.tui.requests import Delete, FetchOriginal, FetchRaw, FetchSummaries, Move, Original, Read, SearchAll
 from agentmail.tui.screens.index import IndexScreen
 from agentmail.tui.screens.rows import BLOCK, KEEP_BLOCKS
 
@@ -17,8 +18,8 @@ def test_placeholders_show_until_the_window_arrives_then_only_that_window_is_ask
     screen = _index(host, range(1000, 0, -1))
     text = text_of(screen)
     assert "…" in text and "hello" not in text
-    windows = [p for p in host.posted if p.slot == ""]
-    assert len(windows) == 1, "only the window on screen is fetched"
+    windows = [r for r in host.requests if isinstance(r, FetchSummaries)]
+    assert windows == [FetchSummaries("INBOX", tuple(range(1000, 950, -1)), 7)], "only the window on screen"
 
 
 def test_index_shows_sanitised_subjects_inert(host, make_summary, text_of) -> None:
@@ -82,23 +83,28 @@ def test_new_mail_event_appears_on_top_without_a_key(host, make_summary, text_of
     assert "older" not in text_of(screen)
 
 
-def test_delete_then_undo_moves_back_by_the_new_uid(host, make_summary) -> None:
+def test_delete_then_undo_moves_back_by_the_new_uid_in_the_trash_it_went_to(host, make_summary) -> None:
     screen = _index(host, [2, 1])
     screen.show_summaries(7, [make_summary(2, "doomed"), make_summary(1, "kept")])
     screen.action_delete()
-    transfer = Transfer("INBOX", "Trash", (UidPair(2, 41),))
-    host.posted[-1].on_done(transfer)
+    assert host.requests[-1] == Delete("INBOX", (2,), 7)
+    host.posted[-1].reply(Transfer("INBOX", "Trash", (UidPair(2, 41),), uidvalidity=7, target_uidvalidity=99))
     assert 2 not in screen.items.view.uids
     screen.action_undo()
+    # uid 41 belongs to Trash at uidvalidity 99: a re-created Trash must fail the undo, not move another message
+    assert host.requests[-1] == Move("Trash", (41,), "INBOX", uidvalidity=99)
+    host.posted[-1].reply(Transfer("Trash", "INBOX", (UidPair(41, 3),), uidvalidity=99, target_uidvalidity=7))
+    assert host.notes[-1] == ("Undone: the message is back.", False)
 
-    class FakeMailbox:
-        def move(self, folder, uids, target):
-            self.args = (folder, uids, target)
-            return Transfer(folder, target, (UidPair(41, 3),))
 
-    mb = FakeMailbox()
-    host.posted[-1].call(mb)
-    assert mb.args == ("Trash", [41], "INBOX")
+def test_undo_without_a_new_uid_says_so_and_posts_nothing(host, make_summary) -> None:
+    screen = _index(host, [2])
+    screen.show_summaries(7, [make_summary(2, "doomed")])
+    screen.action_delete()
+    host.posted[-1].reply(Transfer("INBOX", "Trash", (UidPair(2, None),), uidvalidity=7))
+    before = len(host.posted)
+    screen.action_undo()
+    assert len(host.posted) == before and host.notes[-1][1] and "cannot be undone" in host.notes[-1][0]
 
 
 def test_a_click_selects_a_row_a_second_click_opens_it_and_the_wheel_scrolls(host, make_summary) -> None:
@@ -143,12 +149,8 @@ def test_enter_in_drafts_resumes_the_draft_in_the_composer(host, make_summary) -
     raw = (b"From: alice@bbs.test\r\nTo: Bob <bob@bbs.test>\r\nBcc: eve@bbs.test\r\nSubject: unfinished\r\n"
            b"Content-Type: text/plain; charset=utf-8\r\n\r\nwhere was I\r\n")  # fmt: skip
 
-    class FakeMailbox:
-        def raw(self, folder, uid, uidvalidity=None):
-            assert (folder, uid, uidvalidity) == ("Drafts", 12, 7)
-            return raw
-
-    host.posted[-1].on_done(host.posted[-1].call(FakeMailbox()))
+    assert host.requests[-1] == FetchRaw("Drafts", 12, 7)
+    host.posted[-1].reply(raw)
     draft = host.composed[-1]
     assert draft.subject == "unfinished" and "where was I" in draft.text
     assert [a.email for a in draft.bcc] == ["eve@bbs.test"] and host.drafts_resumed[-1] == 12
@@ -162,14 +164,9 @@ def test_forward_as_attachment_carries_the_original_whole(host, make_summary) ->
     screen.keypress((80, 10), "ctrl f")
     raw = b"From: bob@bbs.test\r\nSubject: report\r\n\r\nnumbers\r\n"
 
-    class FakeMailbox:
-        def read(self, folder, uid, peek=False, uidvalidity=None):
-            return Message(uid=uid, folder=folder, uidvalidity=7, subject="report", text="numbers")
-
-        def raw(self, folder, uid, uidvalidity=None):
-            return raw
-
-    host.posted[-1].on_done(host.posted[-1].call(FakeMailbox()))
+    assert host.requests[-1] == FetchOriginal("INBOX", 4, 7)
+    original = Message(uid=4, folder="INBOX", uidvalidity=7, subject="report", text="numbers")
+    host.posted[-1].reply(Original(original, raw))
     draft = host.composed[-1]
     assert draft.forward == raw and draft.subject.startswith("Fwd")
 
@@ -189,19 +186,11 @@ def test_search_every_folder_shows_one_virtual_folder_and_walks_across_folders(h
     results = host.stack[-1]
     assert isinstance(results, ResultsScreen)
 
-    class FakeMailbox:
-        def searchable_folders(self):
-            return ["INBOX", "Archive"]
-
-        def search(self, criteria, folders, limit):
-            self.args = (criteria, folders)
-            return [Page("INBOX", 7, 1, (make_summary(5, "invoice new"),)), Page("Archive", 9, 1, (old,))]
-
     old = make_summary(5, "invoice old")
     old = type(old)(**{**{f: getattr(old, f) for f in old.__slots__}, "date": datetime(2020, 1, 1, tzinfo=UTC)})
-    mb = FakeMailbox()
-    host.posted[-1].on_done(host.posted[-1].call(mb))
-    assert mb.args[1] == ["INBOX", "Archive"]
+    request = host.requests[-1]
+    assert request == SearchAll(("SUBJECT", "invoice"), 200)
+    host.posted[-1].reply([Page("INBOX", 7, 1, (make_summary(5, "invoice new"),)), Page("Archive", 9, 1, (old,))])
     lines = text_of(results, (100, 5)).splitlines()
     assert "INBOX" in lines[0] and "invoice new" in lines[0]
     assert "Archive" in lines[1] and "invoice old" in lines[1]
@@ -210,3 +199,32 @@ def test_search_every_folder_shows_one_virtual_folder_and_walks_across_folders(h
     assert isinstance(pager, PagerScreen) and (pager.folder, pager.uid, pager.uidvalidity) == ("INBOX", 5, 7)
     pager.action_next_message()
     assert (pager.folder, pager.uid, pager.uidvalidity) == ("Archive", 5, 9)
+
+
+def test_undo_in_arrival_order_puts_the_message_back_on_its_row_not_on_top(host, make_summary) -> None:
+    screen = _index(host, [5, 4, 3])
+    screen.show_summaries(7, [make_summary(5), make_summary(4, "old one"), make_summary(3)])
+    screen.items.set_focus(1)
+    screen.action_delete()
+    host.posted[-1].reply(Transfer("INBOX", "Trash", (UidPair(4, 41),), uidvalidity=7, target_uidvalidity=99))
+    screen.action_undo()
+    host.posted[-1].reply(Transfer("Trash", "INBOX", (UidPair(41, 6),), uidvalidity=99, target_uidvalidity=7))
+    assert screen.items.view.uids == (5, 6, 3) and screen.focused_uid() == 6
+    screen.render((80, 5))
+    assert host.requests[-1] == FetchSummaries("INBOX", (5, 6, 3), 7), "its row is fetched like any other"
+
+
+def test_a_message_the_pager_shows_is_read_in_the_index(host, make_summary, attrs_of) -> None:
+    from agentmail.model import Message
+    from agentmail.tui.screens.pager import PagerScreen
+
+    screen = _index(host, [2, 1])
+    screen.show_summaries(7, [make_summary(2, "first", unread=True), make_summary(1, "second", unread=True)])
+    screen.action_open()
+    pager = host.stack[-1]
+    assert isinstance(pager, PagerScreen)
+    pager.action_next_message()
+    assert host.requests[-1] == Read("INBOX", 1, 7)
+    host.posted[-1].reply(Message(uid=1, folder="INBOX", uidvalidity=7, subject="second"))
+    rows = attrs_of(screen.render((80, 3)))
+    assert not rows[1][0].startswith("N") and "unread" not in rows[1][1]

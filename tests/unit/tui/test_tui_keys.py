@@ -9,6 +9,7 @@ import pytest
 
 from agentmail.tui import keys
 from agentmail.tui.app import App
+from agentmail.tui.editor import TextEditor
 from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
@@ -16,7 +17,7 @@ from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.sidebar import SidebarScreen
 
 HANDLERS = {"global": App, "index": IndexScreen, "pager": PagerScreen, "composer": ComposerScreen,
-            "sidebar": SidebarScreen}  # fmt: skip
+            "editor": TextEditor, "sidebar": SidebarScreen}  # fmt: skip
 MAN = Path(__file__).resolve().parents[3] / "man" / "agentmail.1"
 
 
@@ -29,6 +30,18 @@ def test_every_binding_has_a_handler(binding: keys.Binding) -> None:
 def test_no_key_is_bound_twice_on_one_screen(screen: str) -> None:
     bound = [k for b in keys.bindings_for(screen) for k in b.keys]
     assert len(bound) == len(set(bound))
+
+
+def test_editor_keys_clash_with_no_composer_or_global_key() -> None:
+    editor = {k for b in keys.bindings_for("editor") for k in b.keys}
+    taken = {k for b in keys.BINDINGS if b.screen in ("composer", "global") for k in b.keys}
+    assert not editor & taken
+
+
+def test_help_and_man_page_show_the_editor_keys(host, text_of) -> None:
+    text = text_of(HelpScreen(host), (120, 200))
+    assert "Editing text" in text and "^T" in text and "Trim the quote" in text
+    assert "^Home" in keys.render_man_keys() and "Trim the quote" in MAN.read_text()
 
 
 def test_help_screen_lists_every_binding(host, text_of) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from agentmail.model import Address, Message, Part
+from agentmail.tui.requests import Delete, FetchOriginal, Original, Read
 from agentmail.tui.screens.pager import PagerScreen
 
 
@@ -57,7 +58,7 @@ def test_next_message_asks_the_index_for_its_neighbour(host) -> None:
     pager = PagerScreen(host, "INBOX", 5, 7, neighbour=lambda uid, step: uid - step)
     pager.show(_message())
     pager.action_next_message()
-    assert pager.uid == 4 and host.posted[-1].slot == "pager-read"
+    assert pager.uid == 4 and host.requests[-1] == Read("INBOX", 4, 7)
 
 
 def test_the_sender_authentication_verdict_is_shown_and_nothing_when_there_is_none(host, text_of) -> None:
@@ -109,7 +110,7 @@ def test_delete_in_trash_asks_first(host) -> None:
     pager.action_delete()
     assert host.confirms and "for good" in host.confirms[-1][0] and not host.posted
     host.confirms[-1][1]()
-    assert host.posted[-1].slot == "pager-delete"
+    assert host.requests[-1] == Delete("Trash", (5,), 7)
 
 
 def test_forward_as_attachment_from_the_pager(host) -> None:
@@ -117,12 +118,6 @@ def test_forward_as_attachment_from_the_pager(host) -> None:
     pager.keypress((80, 20), "ctrl f")
     raw = b"Subject: x\r\n\r\nbody\r\n"
 
-    class FakeMailbox:
-        def read(self, folder, uid, peek=False, uidvalidity=None):
-            return _message()
-
-        def raw(self, folder, uid, uidvalidity=None):
-            return raw
-
-    host.posted[-1].on_done(host.posted[-1].call(FakeMailbox()))
+    assert host.requests[-1] == FetchOriginal("INBOX", 5, 7)
+    host.posted[-1].reply(Original(_message(), raw))
     assert host.composed[-1].forward == raw

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from agentmail.model import Folder, View
+from agentmail.model import Folder
+from agentmail.tui.requests import DeleteFolder, EmptyTrash
 from agentmail.tui.screens.sidebar import SidebarScreen
 
 FOLDERS = [Folder("Projects", None, 3, 1), Folder("Trash", "trash", 4, 0), Folder("INBOX", "inbox", 9, 2)]
@@ -27,16 +28,9 @@ def test_empty_trash_asks_then_expunges_everything_in_it(host) -> None:
     assert "all 4 messages in Trash for good" in question and not host.posted
     yes()
 
-    class FakeMailbox:
-        def view(self, folder):
-            return View(folder, 1, (4, 3, 2, 1))
-
-        def delete(self, folder, uids):
-            self.deleted = (folder, uids)
-
-    mb = FakeMailbox()
-    host.posted[-1].on_done(host.posted[-1].call(mb))
-    assert mb.deleted == ("Trash", [4, 3, 2, 1]) and host.overviews == 1
+    assert host.requests[-1] == EmptyTrash("Trash")
+    host.posted[-1].reply(4)
+    assert host.overviews == 1
     assert any("4 messages deleted for good" in text for text, _ in host.notes)
 
 
@@ -51,10 +45,6 @@ def test_delete_folder_asks_first_and_special_folders_are_refused(host) -> None:
     assert "Delete the folder Projects and its 3 messages for good" in question
     yes()
 
-    class FakeMailbox:
-        def delete_folder(self, name):
-            self.gone = name
-
-    mb = FakeMailbox()
-    host.posted[-1].on_done(host.posted[-1].call(mb))
-    assert mb.gone == "Projects" and ("gone Projects", False) in host.notes
+    assert host.requests[-1] == DeleteFolder("Projects")
+    host.posted[-1].reply(None)
+    assert ("gone Projects", False) in host.notes

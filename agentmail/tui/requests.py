@@ -1,0 +1,223 @@
+"""Everything a screen can ask of the mailbox, as typed requests (aerc's ``worker/types/messages.go``).
+
+Each request is a frozen dataclass naming its answer type (``Request[T]``); the
+worker maps each one to the service in one place (``tui/worker.py``) and answers
+it with exactly one reply.  Screens build these and post them through their
+Host; they never see the worker or the service, so this module imports neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from agentmail.model import Draft, Folder, FolderRoles, Message, Page, Part, Quota, SendResult, Summary, Transfer, View
+
+T = TypeVar("T")
+
+
+class Request(Generic[T]):
+    """A unit of work for the worker whose one reply carries a ``T``."""
+
+    #: Safe to run again after the connection was re-established (reads; never a send or a move).
+    retry_safe: ClassVar[bool] = True
+
+
+# -- folders --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Folders with counts, which folder plays which role (as the service decides), and the quota."""
+
+    folders: tuple[Folder, ...] = ()
+    roles: FolderRoles = field(default_factory=FolderRoles)
+    quota: Quota | None = None
+
+
+@dataclass(frozen=True)
+class GetOverview(Request[Overview]):
+    """Counts and roles for the status line, the pane and the delete rule."""
+
+
+@dataclass(frozen=True)
+class ListFolders(Request[list[Folder]]):
+    """The folder list for the full-window folder screen."""
+
+
+@dataclass(frozen=True)
+class DeleteFolder(Request[None]):
+    """Delete a folder and everything in it."""
+
+    retry_safe = False
+    name: str
+
+
+@dataclass(frozen=True)
+class EmptyTrash(Request[int]):
+    """Expunge every message in the Trash folder; answers how many went."""
+
+    retry_safe = False
+    folder: str
+
+
+# -- listing and reading --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenView(Request[View]):
+    """A folder's uids in display order (optionally threaded, optionally only matches of criteria)."""
+
+    folder: str
+    sort: str = "arrival"
+    threads: bool = False
+    criteria: tuple[Any, ...] = ("ALL",)
+
+
+@dataclass(frozen=True)
+class FetchSummaries(Request[list[Summary]]):
+    """The index rows for exactly these uids (one window of the screen)."""
+
+    folder: str
+    uids: tuple[int, ...]
+    uidvalidity: int
+
+
+@dataclass(frozen=True)
+class Read(Request[Message]):
+    """One message, parsed; without peek this marks it read."""
+
+    folder: str
+    uid: int
+    uidvalidity: int
+    peek: bool = False
+
+
+@dataclass(frozen=True)
+class FetchRaw(Request[bytes]):
+    """A message's exact source."""
+
+    folder: str
+    uid: int
+    uidvalidity: int
+
+
+@dataclass(frozen=True)
+class Original:
+    """A message to forward: parsed, and its source for forwarding whole."""
+
+    message: Message
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class FetchOriginal(Request[Original]):
+    """A message and its source, without marking it read."""
+
+    folder: str
+    uid: int
+    uidvalidity: int
+
+
+@dataclass(frozen=True)
+class FetchPart(Request[tuple[Part, bytes]]):
+    """One body part's decoded bytes (capped)."""
+
+    folder: str
+    uid: int
+    uidvalidity: int
+    part_id: str
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class SearchAll(Request[list[Page]]):
+    """A query in every searchable folder, newest ``limit`` matches per folder."""
+
+    criteria: tuple[Any, ...]
+    limit: int
+
+
+# -- changing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetFlags(Request[list[int]]):
+    """Add and remove flags on messages."""
+
+    folder: str
+    uids: tuple[int, ...]
+    uidvalidity: int
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Move(Request[Transfer]):
+    """Move messages to another folder (undo moves them back by their new uids)."""
+
+    retry_safe = False
+    folder: str
+    uids: tuple[int, ...]
+    target: str
+    uidvalidity: int | None
+
+
+@dataclass(frozen=True)
+class Copy(Request[Transfer]):
+    """Copy messages to another folder."""
+
+    retry_safe = False
+    folder: str
+    uids: tuple[int, ...]
+    target: str
+    uidvalidity: int | None
+
+
+@dataclass(frozen=True)
+class Delete(Request[Transfer]):
+    """The service's delete: to Trash, or for good in Trash (or with no Trash)."""
+
+    retry_safe = False
+    folder: str
+    uids: tuple[int, ...]
+    uidvalidity: int
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Send(Request[SendResult]):
+    """Send a draft; then mark the original (folder, uid, uidvalidity) with flag and drop the drafts it came from."""
+
+    retry_safe = False
+    draft: Draft
+    answered: tuple[str, int, int] | None = None
+    flag: str = "\\Answered"
+    drop_drafts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SaveDraft(Request[tuple[str, int | None]]):
+    """Postpone: store the draft in Drafts, replacing the stored versions it came from."""
+
+    retry_safe = False
+    draft: Draft
+    replace_uids: tuple[int, ...] = ()
+
+
+# -- what the worker says unasked (reply id 0) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reconnecting:
+    """The connection is down; the worker tries again in ``retry_in`` seconds."""
+
+    retry_in: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Reconnected:
+    """The connection is back (the watched folder's changes follow as events)."""
