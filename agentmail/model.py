@@ -12,7 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 #: Version of the JSON contract; a rename or removal of a field or command bumps it.
 API_VERSION = 1
@@ -110,6 +110,7 @@ class Summary:
     snippet: str = sender_field("")
     declared_message_id: str = sender_field("", json="message_id")  # the header as written, cleaned
     declared_in_reply_to: str = sender_field("", json="in_reply_to")
+    preview: str = sender_field("")  # with --preview N: up to N characters of the new text ("" otherwise)
 
     @property
     def is_unread(self) -> bool:
@@ -268,6 +269,10 @@ class SendResult:
     duplicate: bool = False  # an earlier send with the same idempotency key already went out
     dry_run: bool = False
     raw: str = ""  # the built message, for --dry-run only
+    # The final recipients as bare addr-specs (validated dot-atom@domain, no display names): who it went to.
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,16 +286,21 @@ class Quota:
     message_limit: int | None = None
 
 
+#: What an event reports; ``reconnecting``: watch lost the server and waits to retry (it resumes from the token).
+EventKind = Literal["new", "expunged", "flags", "resync_required", "ready", "heartbeat", "reconnecting"]
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One change in a folder, as ``watch`` and ``changes`` report it."""
 
-    kind: str  # "new" | "expunged" | "flags" | "resync_required" | "heartbeat"
+    kind: EventKind
     folder: str = ""
     uid: int | None = None
     flags: tuple[str, ...] = ()
     summary: Summary | None = None
     token: str = ""
+    uidvalidity: int | None = None  # the folder's UIDVALIDITY the uid belongs to
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,15 @@
 """``watch``: JSON lines of change events while IDLE runs, heartbeats, clean ends.
 
 It ends cleanly on stdin EOF, SIGINT or SIGTERM; each line carries the token after
-it, so an agent that loses the connection resumes with ``changes --since``.
+it, so an agent that loses the connection resumes with ``changes --since``.  When the
+IMAP server goes away (a restart), watch retries with backoff for the reconnect window,
+printing a ``reconnecting`` line before each wait, then reports everything that happened
+since its last token, so no event is lost or repeated.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import select
 import signal
@@ -20,7 +24,7 @@ from agentmail.agent.handlers import Context
 from agentmail.agent.run import dumps, failure, ok
 from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.model import Event, to_json
-from agentmail.service.feed import Watcher
+from agentmail.service.feed import Watcher, decode_token
 
 
 class _Stop(Exception):
@@ -28,6 +32,8 @@ class _Stop(Exception):
 
 
 def event_line(event: Event) -> dict[str, Any]:
+    if event.uidvalidity is None and event.token:  # ready and heartbeat: the folder's, from the token
+        event = dataclasses.replace(event, uidvalidity=decode_token(event.token).uidvalidity)
     return ok("watch", {"event": to_json(event), "token": event.token})
 
 
@@ -57,6 +63,12 @@ def run_watch(ctx: Context, words: Sequence[str], out: IO[str]) -> int:
 
 def _watch_loop(ctx: Context, args: dict[str, Any], out: IO[str]) -> int:
     watcher = Watcher(ctx.mailbox, args["folder"])
+
+    def reconnecting(attempt: int, wait: float, reason: str) -> None:
+        # The server is gone (a restart): say so; the token in the line is where watch resumes from.
+        _emit(out, [Event("reconnecting", folder=args["folder"], token=watcher.token)])
+
+    ctx.mailbox.session.on_reconnecting = reconnecting
     events, token = watcher.start(args["since"])
     _emit(out, [*events, Event("ready", folder=args["folder"], token=token)])
     heartbeat = float(args["heartbeat"])

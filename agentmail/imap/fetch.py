@@ -79,6 +79,14 @@ def fetch_raw(session: ImapSession, state: FolderState, uid: int) -> bytes:
 
 def fetch_part(session: ImapSession, state: FolderState, uid: int, part_id: str, max_bytes: int) -> tuple[Part, bytes]:
     """One MIME part, decoded from its transfer encoding; refused above max_bytes before download."""
+    part, payload, _ = fetch_part_info(session, state, uid, part_id, max_bytes)
+    return part, payload
+
+
+def fetch_part_info(
+    session: ImapSession, state: FolderState, uid: int, part_id: str, max_bytes: int
+) -> tuple[Part, bytes, mime_parse.PartInfo]:
+    """fetch_part, also answering the part's BODYSTRUCTURE entry (its charset and other parameters)."""
     meta = session.call(lambda c: c.fetch([uid], ["BODYSTRUCTURE"]))
     if uid not in meta:
         raise NotFoundError(f"no message with uid {uid} in {state.name!r}", details={"folder": state.name, "uid": uid})
@@ -104,7 +112,7 @@ def fetch_part(session: ImapSession, state: FolderState, uid: int, part_id: str,
             details={"size": len(payload), "limit": max_bytes},
         )
     part = make_part(part_id, info.content_type, len(payload), info.disposition, info.content_id, info.filename)
-    return part, payload
+    return part, payload, info
 
 
 def _section(data: dict[bytes, object], section: str) -> bytes:

@@ -10,7 +10,7 @@ from agentmail.mime.authres import TrustAnchors, verdict
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import Envelope
 from agentmail.mime.layout import Limits, Node, Plan
-from agentmail.mime.render import html_to_text, unflow
+from agentmail.mime.render import HIDDEN_NOTE, render_html, unflow
 from agentmail.mime.sanitize import clean_line, clean_text, scrub
 from agentmail.model import Message
 
@@ -46,9 +46,11 @@ def _render(item_kind: str, node: Node, data: bytes, body: Body, limits: Limits)
         if len(text) > limits.max_text_chars:
             body.notes.append(f"part {node.part_id}: HTML cut at {limits.max_text_chars:,} characters before rendering")
             text = text[: limits.max_text_chars]
-        rendered, links = html_to_text(text, first_link=len(body.links) + 1)
-        body.links.extend(links)
-        return rendered
+        rendered = render_html(text, first_link=len(body.links) + 1)
+        body.links.extend(rendered.links)
+        if rendered.hidden:
+            body.notes.append(f"part {node.part_id}: {HIDDEN_NOTE}")
+        return rendered.text
     if node.params.get("format", "").lower() == "flowed":
         return unflow(text, node.params.get("delsp", "").lower() == "yes")
     return text

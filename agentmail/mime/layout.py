@@ -202,6 +202,8 @@ def _list_leaves(node: Node, plan: Plan, limits: Limits) -> None:
             continue
         if current.content_type == "text/html" and plan.html is None:
             plan.html = current
+            if current.disposition != "attachment" and not current.filename:
+                continue  # the HTML alternative of the body: read --html shows it, it is not an attachment
         plan.listed.append(current)
 
 

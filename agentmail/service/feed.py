@@ -87,7 +87,7 @@ def changes_page(
     now = Position(folder, state.uidvalidity, state.uidnext, state.highestmodseq)
     if state.uidvalidity != old.uidvalidity:
         token = encode_token(now)
-        return [Event("resync_required", folder=folder, token=token)], token, False
+        return [Event("resync_required", folder=folder, token=token, uidvalidity=state.uidvalidity)], token, False
     diff = changed_since(mailbox.session, old.uidnext, old.modseq, state.uidnext)
     new_uids = list(diff.new_uids)
     more = max_new is not None and len(new_uids) > max_new
@@ -96,15 +96,22 @@ def changes_page(
         new_uids = new_uids[:max_new]
         uidnext = new_uids[-1] + 1 if new_uids else old.uidnext
     token = encode_token(Position(folder, state.uidvalidity, uidnext, max(state.highestmodseq, old.modseq)))
-    events: list[Event] = [Event("expunged", folder=folder, uid=uid, token=token) for uid in diff.vanished]
+    uv = state.uidvalidity
+    events: list[Event] = [
+        Event("expunged", folder=folder, uid=uid, token=token, uidvalidity=uv) for uid in diff.vanished
+    ]
     vanished = set(diff.vanished)
     events += [
-        Event("flags", folder=folder, uid=uid, flags=flags, token=token)
+        Event("flags", folder=folder, uid=uid, flags=flags, token=token, uidvalidity=uv)
         for uid, flags in sorted(diff.flags.items())
         if uid not in vanished
     ]
     for summary in listing.fetch_summaries(mailbox.session, new_uids):
-        events.append(Event("new", folder=folder, uid=summary.uid, flags=summary.flags, summary=summary, token=token))
+        events.append(
+            Event(
+                "new", folder=folder, uid=summary.uid, flags=summary.flags, summary=summary, token=token, uidvalidity=uv
+            )
+        )
     return events, token, more
 
 

@@ -375,7 +375,7 @@ def _signals_to(wake_fd: int) -> Iterator[None]:
             signal.signal(sig, previous)
 
 
-def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
+def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -> int:
     """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
     app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
     screen = urwid.display.raw.Screen(bracketed_paste_mode=True)  # ESC[?2004h at start, ESC[?2004l at every stop
@@ -386,7 +386,7 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
     wake_fd = loop.watch_pipe(app.on_wake)
     from agentmail.tui import worker  # the service behind it; screens never import this
 
-    thread = worker.Worker(worker.new_mailbox(settings, member, read_only=read_only), wake_fd,
+    thread = worker.Worker(worker.new_mailbox(settings, member, read_only=read_only, grant=grant), wake_fd,
                            watcher_factory=worker.idle_watcher, reconnect_window=settings.reconnect_window)  # fmt: skip
     app.dispatcher = Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
     thread.start()

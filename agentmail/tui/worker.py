@@ -29,6 +29,7 @@ from agentmail.errors import AgentmailError, InternalError, UnavailableError
 from agentmail.model import Event, SendResult
 from agentmail.service import sending
 from agentmail.service.mailbox import Mailbox
+from agentmail.service.scope import FULL
 from agentmail.tui import requests as rq
 from agentmail.tui.dispatch import EVENTS_ID, Job, Reply, Watch
 
@@ -371,6 +372,7 @@ class Worker(threading.Thread):
             log.debug("closing the mailbox failed", exc_info=True)
 
 
-def new_mailbox(settings: Any, member: Any, *, read_only: bool) -> Mailbox:
+def new_mailbox(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -> Mailbox:
     """The Mailbox the worker will own (not connected yet: the worker's first request connects)."""
-    return Mailbox(settings, member, read_only=read_only, interactive=True)
+    # The key line's scope: the service enforces it in the reader too.
+    return Mailbox(settings, member, read_only=read_only, interactive=True, grant=grant or FULL)

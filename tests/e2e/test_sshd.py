@@ -9,15 +9,12 @@ import email.utils
 import fcntl
 import os
 import select
-import shutil
 import socket
 import struct
 import subprocess
-import tempfile
 import termios
 import time
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -28,23 +25,6 @@ from tests.stack.servers import Stack
 from tests.stack.sshd import SshServer
 
 COLS, ROWS = 100, 30
-
-
-@pytest.fixture(scope="session")
-def sshd(stack: Stack, alice: str) -> Iterator[SshServer]:
-    """One sshd per run (and one venv install), stopped by PID at the end.
-
-    Its directory is its own, not pytest's basetemp: another pytest run makes that 0700 again, and the
-    forced-command user must keep reaching the venv and the config file.
-    """
-    base = Path(tempfile.mkdtemp(prefix="agentmail-sshd-"))
-    server = SshServer(base, stack.env(None))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _message(subject: str, body: str = "Hello over SSH.\n") -> bytes:

@@ -126,7 +126,7 @@ def test_body_choice_parts_and_section_numbers() -> None:
     assert "---------- Forwarded message ----------" in m.text and "inner text" in m.text  # type: ignore[attr-defined]
     assert m.html == '<p>Café <img src="cid:i1"></p>'  # type: ignore[attr-defined]
     ids = {p.part_id: p for p in m.attachments}  # type: ignore[attr-defined]
-    assert ids["1.2.1"].content_type == "text/html"
+    assert "1.2.1" not in ids  # the HTML alternative is the body's other form, not an attachment
     assert ids["1.2.2"].content_type == "image/png" and ids["1.2.2"].content_id == "i1" and ids["1.2.2"].size == 8
     assert ids["2"].filename == "résumé.pdf" and ids["2"].disposition == "attachment" and ids["2"].size == 5
     assert ids["3"].content_type == "message/rfc822"
@@ -246,7 +246,7 @@ def test_message_from_parts_reads_only_fetched_text() -> None:
     )
     assert m.subject == "big one" and m.size == 50_000_000
     assert m.text.startswith("Café ok") and "inner text" in m.text and "From: Alice <a@x.org>" in m.text
-    assert [p.part_id for p in m.attachments] == ["1.2", "2", "3"]
+    assert [p.part_id for p in m.attachments] == ["2", "3"]  # 1.2, the HTML alternative, is not listed
     missing = message_from_parts(b"", {}, STRUCTURE, uid=9, folder="INBOX", uidvalidity=1)
     assert any("was not fetched" in n for n in missing.notes)
 

@@ -26,12 +26,12 @@ def test_a_remembered_view_comes_back_per_folder_and_member(tmp_path) -> None:
     assert viewprefs.load(settings, "alice", "INBOX") == ViewPrefs("date", True)
     assert viewprefs.load(settings, "alice", "Sent") == ViewPrefs()
     assert viewprefs.load(settings, "bob", "INBOX") == ViewPrefs()
-    assert (viewprefs.prefs_file(settings, "alice").stat().st_mode & 0o777) == 0o600
+    assert ((settings.state_dir / "views" / "alice").stat().st_mode & 0o777) == 0o600
 
 
 def test_a_damaged_file_means_the_defaults(tmp_path) -> None:
     settings = _settings(tmp_path)
-    path = viewprefs.prefs_file(settings, "alice")
+    path = settings.state_dir / "views" / "alice"
     path.parent.mkdir(parents=True)
     path.write_text('{"INBOX": {"sort": "rm -rf", "threads": true}, "Sent": [1]}')
     assert viewprefs.load(settings, "alice", "INBOX") == ViewPrefs()
