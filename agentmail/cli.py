@@ -190,9 +190,6 @@ def _fail(command: str | None, exc: AgentmailError) -> int:
 
 
 def _dispatch(inv: Invocation) -> int:
-    from agentmail.config import load_settings
-    from agentmail.identity import member_for
-
     if inv.command == "doctor":
         if inv.over_ssh:
             raise ForbiddenError("doctor is for operators on the host, not over SSH")
@@ -203,6 +200,9 @@ def _dispatch(inv: Invocation) -> int:
         inv = Invocation(command="help", json=True, env=inv.env, over_ssh=inv.over_ssh)
     if inv.command == "help" or (inv.show_help and inv.command):
         return _run_agent(inv, settings=None, member=None)
+    from agentmail.config import load_settings
+    from agentmail.identity import member_for
+
     settings = load_settings(_settings_env(inv))
     raw_member = inv.member_override if inv.member_override is not None else inv.env.get("AGENTMAIL_MEMBER")
     member = member_for(raw_member, settings)

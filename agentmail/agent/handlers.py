@@ -11,16 +11,17 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentmail.agent.draft_input import DRAFT_FIELDS, draft_from_json
 from agentmail.agent.shape import json_size, shape_message, within_budget
-from agentmail.config import Settings
 from agentmail.errors import NotFoundError, UsageError
-from agentmail.identity import Member
-from agentmail.mime import query as mime_query
-from agentmail.model import Draft, Page, to_json
-from agentmail.service.mailbox import Mailbox
+from agentmail.model import Page, to_json
+
+if TYPE_CHECKING:  # the rest is imported by the handlers that use it: help and schema load no IMAP code
+    from agentmail.config import Settings
+    from agentmail.identity import Member
+    from agentmail.model import Draft
+    from agentmail.service.mailbox import Mailbox
 
 
 @dataclass
@@ -37,8 +38,12 @@ class Context:
     @property
     def mailbox(self) -> Mailbox:
         if self._mailbox is None:
-            factory = self.mailbox_factory or (lambda: Mailbox(self.settings, self.member, read_only=self.read_only))
-            self._mailbox = factory()
+            if self.mailbox_factory is not None:
+                self._mailbox = self.mailbox_factory()
+            else:
+                from agentmail.service.mailbox import Mailbox
+
+                self._mailbox = Mailbox(self.settings, self.member, read_only=self.read_only)
         return self._mailbox
 
     def close(self) -> None:
@@ -50,6 +55,7 @@ class Context:
 # -- meta ---------------------------------------------------------------------------
 def help_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     from agentmail.agent import commands, schema
+    from agentmail.agent.draft_input import DRAFT_FIELDS
 
     chosen = commands.COMMANDS
     if args.get("command"):
@@ -173,6 +179,8 @@ def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.mime import query as mime_query
+
     criteria = mime_query.parse_query(args["query"])
     mb = ctx.mailbox
     folders_list = mb.searchable_folders() if args["all_folders"] else [args["folder"] or "INBOX"]
@@ -241,6 +249,9 @@ def not_here(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 # -- sending ----------------------------------------------------------------------------
 def _draft_arg(ctx: Context, args: dict[str, Any], required: bool) -> Draft:
+    from agentmail.agent.draft_input import draft_from_json
+    from agentmail.model import Draft
+
     value = args.get("draft")
     if value is None and ctx.read_stdin is not None:
         value = ctx.read_stdin()

@@ -6,16 +6,16 @@ Pure functions over JSON-ready data; the handlers call them.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable
 from typing import Any
 
-from agentmail.mime.render import reply_text
 from agentmail.model import Message, to_json
 
 
 def new_fence() -> str:
     """A per-answer marker that sender-written text cannot predict, so it cannot fake the fence's end."""
+    import secrets  # lazily, like reply_text below: a listing needs neither (hashlib and MIME code at start-up)
+
     return f"untrusted-mail-{secrets.token_hex(6)}"
 
 
@@ -78,6 +78,8 @@ def shape_message(
     message: Message, args: dict[str, Any], max_bytes: int, load_raw: Callable[[], bytes]
 ) -> dict[str, Any]:
     """The read answer: facts at top level, sender content under content, body fenced and windowed."""
+    from agentmail.mime.render import reply_text
+
     marker = new_fence()
     data = to_json(message)
     content = data["content"]

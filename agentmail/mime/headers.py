@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesParser
-from email.policy import compat32
 
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.sanitize import clean_line, needs_cleaning, scrub, strip_invisible
@@ -222,7 +221,9 @@ def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_by
 def envelope_from_bytes(header_bytes: bytes, *, max_header_bytes: int = 256 * 1024) -> Envelope:
     """Decode a raw header block (as ``BODY.PEEK[HEADER...]`` returns it); never raises."""
     try:
-        parsed = BytesParser(policy=compat32).parsebytes(header_bytes, headersonly=True)
+        # compat32, BytesParser's documented default: naming it would import email.policy and its header
+        # registry (about 3 ms of every listing's start-up) for nothing.
+        parsed = BytesParser().parsebytes(header_bytes, headersonly=True)
         items = list(parsed.raw_items())
     except Exception:  # a header block the stdlib cannot split: show it as absent, say so
         return Envelope(notes=("the header block could not be parsed",))

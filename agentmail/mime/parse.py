@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.message import Message as EmailMessage
 from email.parser import BytesParser
-from email.policy import compat32
 from typing import Any
 
 from agentmail.mime import structure
@@ -204,7 +203,7 @@ def parse_message(
         "default_size": len(raw),
     }
     try:
-        msg = BytesParser(policy=compat32).parsebytes(raw)
+        msg = BytesParser().parsebytes(raw)  # compat32 is BytesParser's documented default
         envelope = read_envelope(msg.raw_items(), max_header_bytes=limits.max_header_bytes)
         builder = _TreeBuilder(limits)
         root = builder.body(msg, "", 0)

@@ -13,7 +13,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from agentmail import provision
 from agentmail.config import Settings
 from agentmail.errors import ForbiddenError, NotFoundError, UsageError
 from agentmail.identity import Member
@@ -75,6 +74,8 @@ class Mailbox:
 
     def _provision(self) -> bool:
         """Create a missing mailbox through the admin API when one is configured."""
+        from agentmail import provision  # lazily: urllib.request costs every command start-up, and this is rare
+
         return provision.ensure_mailbox(self.settings, self.member)
 
     def __enter__(self) -> Mailbox:
