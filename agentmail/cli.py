@@ -208,7 +208,7 @@ def _dispatch(inv: Invocation) -> int:
     member = member_for(raw_member, settings)
     settings.require_mailbox_access()
     if inv.command is None or inv.command == "tui":
-        from agentmail.tui.app import run_tui
+        from agentmail.tui.start import run as run_tui  # logs in while it imports urwid
 
         return run_tui(settings, member, read_only=inv.read_only)
     return _run_agent(inv, settings, member)

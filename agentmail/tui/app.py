@@ -15,6 +15,7 @@ from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Address, Draft, Folder, Quota
 from agentmail.tui import keys, theme, worker
+from agentmail.tui.start import FirstPage, Opening
 from agentmail.tui.screens.base import Call, Screen
 from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
@@ -131,15 +132,19 @@ class App:
         self.frame.focus_position = "body"
         self.refresh_status()
 
-    def open_folder(self, folder: str) -> None:
-        """Show a folder's index as the bottom of the stack and idle on it."""
+    def open_folder(self, folder: str, first: FirstPage | None = None) -> None:
+        """Show a folder's index as the bottom of the stack and idle on it (``first``: its page, fetched ahead)."""
         index = IndexScreen(self, folder)
         self.stack = [index]
         self._show_top()
         if self.dispatcher is not None:
             self.dispatcher.watch(folder)
         self.pane.show(self.folders, folder)
-        index.load()
+        if first is None:
+            index.load()
+        else:
+            index.show_view(first.view)
+            index.show_summaries(first.view.uidvalidity, first.summaries)
 
     def pane_clicked(self, folder: str) -> None:
         """A click on a folder in the pane opens it, unless a message is being written (never lose typing)."""
@@ -339,16 +344,23 @@ def _signals_to(wake_fd: int) -> Iterator[None]:
             signal.signal(sig, previous)
 
 
-def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
-    """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
+def run_tui(settings: Any, member: Any, *, read_only: bool, opening: Opening | None = None) -> int:
+    """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored.
+
+    With an ``opening`` (tui/start.py) the login already runs: its failure is raised here, before
+    the terminal is touched, and its first page is shown without asking the worker again.
+    """
     app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
     screen = urwid.display.raw.Screen()
     screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
     loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
                           unhandled_input=app.unhandled)  # fmt: skip
+    if opening is not None:
+        mailbox, first = opening.result()
+    else:
+        mailbox, first = worker.new_mailbox(settings, member, read_only=read_only), None
     wake_fd = loop.watch_pipe(app.on_wake)
-    thread = worker.Worker(worker.new_mailbox(settings, member, read_only=read_only), wake_fd,
-                           watcher_factory=worker.idle_watcher)  # fmt: skip
+    thread = worker.Worker(mailbox, wake_fd, watcher_factory=worker.idle_watcher)
     app.dispatcher = worker.Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
     thread.start()
     try:
@@ -356,7 +368,7 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
             screen.start()
             # ^C, ^\ and ^Z reach the app as keys (the composer asks before abandoning a message).
             screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
-            app.open_folder("INBOX")
+            app.open_folder("INBOX", first)
             app.tick()
             loop.set_alarm_in(OVERVIEW_INTERVAL, app.tick)
             loop.run()

@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 from agentmail.errors import AgentmailError, InternalError
 from agentmail.model import Draft, Event, SendResult
-from agentmail.service import sending
 from agentmail.service.mailbox import Mailbox
 
 log = logging.getLogger(__name__)
@@ -320,6 +319,8 @@ def send_call(draft: Draft, *, answered: tuple[str, int, int] | None = None, fla
     and remove the stored drafts this message was resumed from."""
 
     def call(mb: Mailbox) -> SendResult:
+        from agentmail.service import sending  # lazily: SMTP and composing are not needed to start reading
+
         result = sending.send(mb, draft)
         if drop_drafts:
             try:
@@ -341,6 +342,8 @@ def save_draft_call(draft: Draft, *replace_uids: int) -> Call:
     """Postpone: store the draft in Drafts, replacing the stored versions it came from."""
 
     def call(mb: Mailbox) -> tuple[str, int | None]:
+        from agentmail.service import sending
+
         first, rest = (replace_uids[0], list(replace_uids[1:])) if replace_uids else (None, [])
         where = sending.save_draft(mb, draft, replace_uid=first)
         if rest:

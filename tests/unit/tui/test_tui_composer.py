@@ -72,10 +72,10 @@ class _Mailbox:
 
 
 def test_a_resumed_draft_is_removed_from_drafts_once_sent(host, monkeypatch) -> None:
-    from agentmail.tui import worker
+    import agentmail.service.sending
 
-    service = _Service()
-    monkeypatch.setattr(worker, "sending", service)
+    service = _Service()  # the worker's named calls import service.sending when they run
+    monkeypatch.setattr(agentmail.service, "sending", service)
     composer = ComposerScreen(host, Draft(to=(Address("", "bob@bbs.test"),), text="resumed"), draft_uid=12)
     host.push(composer)
     composer.action_send()
@@ -87,10 +87,10 @@ def test_a_resumed_draft_is_removed_from_drafts_once_sent(host, monkeypatch) -> 
 
 
 def test_postponing_replaces_the_resumed_draft_and_the_one_kept_by_a_failed_send(host, monkeypatch) -> None:
-    from agentmail.tui import worker
+    import agentmail.service.sending
 
-    service = _Service()
-    monkeypatch.setattr(worker, "sending", service)
+    service = _Service()  # the worker's named calls import service.sending when they run
+    monkeypatch.setattr(agentmail.service, "sending", service)
     composer = ComposerScreen(host, Draft(to=(Address("", "bob@bbs.test"),), text="v1"), draft_uid=12)
     host.push(composer)
     composer.action_send()
