@@ -15,12 +15,12 @@ from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Address, Draft, Folder, Quota
 from agentmail.tui import keys, theme, worker
-from agentmail.tui.start import FirstPage, Opening
 from agentmail.tui.screens.base import Call, Screen
 from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
 from agentmail.tui.screens.sidebar import PANE_MIN_COLS, PANE_WIDTH, FolderPane, SidebarScreen
+from agentmail.tui.start import FirstPage, Opening
 from agentmail.tui.widgets import ConfirmBar, LineInput
 
 log = logging.getLogger(__name__)
@@ -142,9 +142,10 @@ class App:
         self.pane.show(self.folders, folder)
         if first is None:
             index.load()
-        else:
-            index.show_view(first.view)
+        else:  # the rows learn their summaries before the list is shown, so showing it asks the worker for nothing
+            index.items.set_view(first.view)
             index.show_summaries(first.view.uidvalidity, first.summaries)
+            index.show_view(first.view)
 
     def pane_clicked(self, folder: str) -> None:
         """A click on a folder in the pane opens it, unless a message is being written (never lose typing)."""
