@@ -52,6 +52,15 @@ class Row:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class Python:
+    """The interpreter the measured programs run on, and agentmail's command line on it."""
+
+    python: str
+    agentmail: list[str]
+    flags: tuple[str, ...] = ()  # for the floor and bench/phases.py too, so both sides start alike
+
+
 # -- set-up ------------------------------------------------------------------------------------------------------------
 
 
@@ -69,6 +78,20 @@ def seed(stack, sizes: Sequence[int], log: Callable[[str], None]) -> dict[int, s
         log(f"seeded {count} messages for {member} in {time.perf_counter() - started:.1f} s")
         members[size] = member
     return members
+
+
+def deployed_python(work: Path, dev: bool, log: Callable[[str], None]) -> Python:
+    """agentmail as the docs deploy it: a venv of Debian's python3, pip-installed (not editable), run as the
+    ForceCommand runs it (``python3 -I -m agentmail``); with ``dev``, the development interpreter instead."""
+    if dev:
+        return Python(sys.executable, [sys.executable, "-m", "agentmail"])
+    from tests.stack.sshd import build_venv
+
+    started = time.perf_counter()
+    venv = build_venv(work / "install")
+    log(f"installed agentmail into {venv} in {time.perf_counter() - started:.0f} s")
+    python = str(venv / "bin" / "python3")
+    return Python(python, [python, "-I", "-m", "agentmail"], ("-I",))
 
 
 def base_env(home: Path) -> dict[str, str]:
@@ -94,15 +117,15 @@ def timed(argv: Sequence[str], env: dict[str, str]) -> tuple[float, bytes]:
     return elapsed, proc.stdout
 
 
-def agent_rows(stack, size: int, member: str, runs: int, home: Path) -> list[Row]:
+def agent_rows(stack, size: int, member: str, runs: int, home: Path, py: Python) -> list[Row]:
     """list / search / read: agentmail --json against the imaplib floor, alternating, one warm-up each."""
     from bench.corpus import SUBJECT_WORD, Corpus
 
     env = {**base_env(home), **stack.env(member)}
-    floor = [sys.executable, str(FLOOR)]
+    floor = [py.python, *py.flags, str(FLOOR)]
     login = ["127.0.0.1", str(stack.layout.imap_port), stack.master_login(member), stack.master_password, "INBOX"]
     big_uid = str(Corpus(size).big_index + 1)  # a fresh folder numbers the files in the order written
-    am = [sys.executable, "-m", "agentmail", "--json"]
+    am = [*py.agentmail, "--json"]
     cases = [
         ("list newest 50", [*am, "list", "INBOX", "--limit", "50"], [*floor, "list", *login]),
         (
@@ -127,27 +150,27 @@ def agent_rows(stack, size: int, member: str, runs: int, home: Path) -> list[Row
     return rows
 
 
-def phase_run(argv: Sequence[str], env: dict[str, str]) -> dict[str, float]:
+def phase_run(phases: Sequence[str], mode: str, rest: Sequence[str], env: dict[str, str]) -> dict[str, float]:
     """One bench/phases.py process: its phases in seconds (it is told when it was spawned)."""
     spawned = time.time()
-    proc = subprocess.run([*argv[:3], repr(spawned), *argv[3:]], env=env, cwd=REPO, capture_output=True,
+    proc = subprocess.run([*phases, mode, repr(spawned), *rest], env=env, cwd=REPO, capture_output=True,
                           timeout=120, check=False)  # fmt: skip
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[:3])} failed ({proc.returncode}): {proc.stderr[-2000:]!r}")
+        raise RuntimeError(f"bench/phases.py {mode} failed ({proc.returncode}): {proc.stderr[-2000:]!r}")
     return json.loads(proc.stdout)
 
 
-def phase_rows(stack, size: int, member: str, runs: int, home: Path) -> list[Row]:
+def phase_rows(stack, size: int, member: str, runs: int, home: Path, py: Python) -> list[Row]:
     """Start-up split into interpreter, imports, login and first FETCH: --json list beside the floor, and the reader."""
     env = {**base_env(home), **stack.env(member)}
     login = ["127.0.0.1", str(stack.layout.imap_port), stack.master_login(member), stack.master_password]
-    py = [sys.executable, str(PHASES)]
+    phases = [py.python, *py.flags, str(PHASES)]
     ours: list[dict[str, float]] = []
     floor: list[dict[str, float]] = []
     tui: list[dict[str, float]] = []
     for i in range(runs + 1):
-        got = (phase_run([*py, "list", "INBOX"], env), phase_run([*py, "floor", "INBOX", *login], env),
-               phase_run([*py, "tui", "INBOX"], env))  # fmt: skip
+        got = (phase_run(phases, "list", ["INBOX"], env), phase_run(phases, "floor", ["INBOX", *login], env),
+               phase_run(phases, "tui", ["INBOX"], env))  # fmt: skip
         if i:  # the first round warms Dovecot's caches
             ours.append(got[0])
             floor.append(got[1])
@@ -249,11 +272,11 @@ def drive(argv: Sequence[str], env: dict[str, str], size: int, quit_keys: bytes,
     return TuiRun(first, opened, last, rss)
 
 
-def scroll_rss(env: dict[str, str], size: int, work: Path) -> tuple[int, float]:
+def scroll_rss(env: dict[str, str], size: int, work: Path, py: Python) -> tuple[int, float]:
     """Page down through the whole index (PgDn until the oldest shows); peak RSS (KiB) and seconds taken."""
     from bench.term import KEY_PGDN, Terminal
 
-    term = Terminal([sys.executable, "-m", "agentmail"], env, work, work / "terminal.log")
+    term = Terminal(py.agentmail, env, work, work / "terminal.log")
     try:
         term.wait_for(subject_rx(size - 1), timeout=120)
         started = time.perf_counter()
@@ -281,10 +304,10 @@ def drive_retry(argv: Sequence[str], env: dict[str, str], size: int, work: Path)
         return drive(argv, env, size, b"q", work)
 
 
-def tui_rows(stack, size: int, member: str, runs: int, home: Path, scroll: bool) -> list[Row]:
+def tui_rows(stack, size: int, member: str, runs: int, home: Path, scroll: bool, py: Python) -> list[Row]:
     """agentmail's TUI against neomutt (cold and warm header cache), alternating runs."""
     env = {**base_env(home), **stack.env(member)}
-    ours_argv = [sys.executable, "-m", "agentmail"]
+    ours_argv = py.agentmail
     cache = home / f"hcache-{size}"
     cache.mkdir(exist_ok=True)
     cold_rc = muttrc(home / f"muttrc-cold-{size}", stack, member, None)
@@ -325,7 +348,7 @@ def tui_rows(stack, size: int, member: str, runs: int, home: Path, scroll: bool)
         ),
     ]
     if scroll:
-        rss, took = scroll_rss(env, size, home)
+        rss, took = scroll_rss(env, size, home, py)
         rows.append(
             Row(size, "TUI peak RSS, paged to end", [rss / 1024], [], "", unit="MB", note=f"{took:.0f} s of PgDn")
         )
@@ -435,6 +458,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-neomutt", action="store_true", help="no TUI comparison (neomutt not installed)")
     parser.add_argument("--no-scroll", action="store_true", help="skip paging through the largest index")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"where to write the table (default {RESULTS})")
+    parser.add_argument("--dev", action="store_true", help="run this checkout's interpreter, not a deployed venv")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, mail) afterwards")
     return parser.parse_args(argv)
 
@@ -452,18 +476,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     try:
         log(f"stack on 127.0.0.1:{stack.layout.imap_port}; work dir {work}")
+        py = deployed_python(work, args.dev, log)
         members = seed(stack, sizes, log)
         for size in sizes:
             home = work / f"home-{size}"
             home.mkdir()
             log(f"{size:,}: agent commands")
-            rows += agent_rows(stack, size, members[size], args.runs, home)
+            rows += agent_rows(stack, size, members[size], args.runs, home, py)
             log(f"{size:,}: start-up phases")
-            rows += phase_rows(stack, size, members[size], args.runs, home)
+            rows += phase_rows(stack, size, members[size], args.runs, home, py)
             if not args.skip_tui and not args.skip_neomutt and shutil.which("neomutt"):
                 log(f"{size:,}: TUI and neomutt")
                 rows += tui_rows(
-                    stack, size, members[size], args.tui_runs, home, not args.no_scroll and size == sizes[-1]
+                    stack, size, members[size], args.tui_runs, home, not args.no_scroll and size == sizes[-1], py
                 )
     finally:
         stack.stop()
@@ -472,6 +497,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     header = [
         f"agentmail benchmark, {time.strftime('%Y-%m-%d')}; Python {sys.version.split()[0]}; "
         f"{os.cpu_count()} CPUs; Dovecot on loopback; runs: {args.runs} (agent), {args.tui_runs} (TUI)",
+        "agentmail runs from "
+        + (
+            "this checkout's interpreter (--dev)"
+            if args.dev
+            else "a pip-installed venv of Debian's python3, as `python3 -I -m agentmail`"
+        ),
         "Times are medians ± half the spread (max - min); ratio = agentmail / theirs (below 1 is faster).",
         "",
     ]
