@@ -25,6 +25,10 @@ _ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
 MAX_REFERENCES = 50
 
 
+#: A byte the email package kept as a surrogate escape (undeclared 8-bit); searched in C, not char by char.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def _bytes_to_text(data: bytes) -> str:
     """Undeclared 8-bit header bytes: UTF-8 if it fits, else windows-1252."""
     return decode_bytes(data, None)[0]
@@ -36,7 +40,7 @@ def raw_to_text(raw: str | bytes) -> str:
         return _bytes_to_text(raw)
     if not isinstance(raw, str):
         return str(raw)
-    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+    if not raw.isascii() and _ESCAPED_BYTE.search(raw):
         try:
             return _bytes_to_text(raw.encode("utf-8", "surrogateescape"))
         except UnicodeEncodeError:
