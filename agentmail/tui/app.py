@@ -142,10 +142,8 @@ class App:
         self.pane.show(self.folders, folder)
         if first is None:
             index.load()
-        else:  # the rows learn their summaries before the list is shown, so showing it asks the worker for nothing
-            index.items.set_view(first.view)
-            index.show_summaries(first.view.uidvalidity, first.summaries)
-            index.show_view(first.view)
+        else:  # the rows have their summaries before they are shown, so showing them asks the worker for nothing
+            index.show_view(first.view, summaries=first.summaries)
 
     def pane_clicked(self, folder: str) -> None:
         """A click on a folder in the pane opens it, unless a message is being written (never lose typing)."""
@@ -370,6 +368,7 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, opening: Opening | N
             # ^C, ^\ and ^Z reach the app as keys (the composer asks before abandoning a message).
             screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
             app.open_folder("INBOX", first)
+            del first  # the index holds the page now; a later view must not leave this one alive
             app.tick()
             loop.set_alarm_in(OVERVIEW_INTERVAL, app.tick)
             loop.run()

@@ -1,10 +1,11 @@
 """Starting the mail reader: the IMAP login and INBOX's first page load while urwid is being imported.
 
 Importing urwid and the screens costs more than logging in and fetching the newest rows, and
-neither needs the other, so :func:`run` starts an :class:`Opening` thread first and imports the
-UI meanwhile (this module imports neither urwid nor the service).  The first screen is drawn as
-soon as both are ready; the opened Mailbox is then handed to the worker thread, which owns it
-from there on (one thread at a time drives the connection: the opening thread is finished by then).
+neither needs the other, so :func:`run` starts an :class:`Opening` thread that logs in and imports
+the UI meanwhile (this module imports neither urwid nor, at import time, the service).  The first
+screen is drawn as soon as both are ready; the opened Mailbox is then handed to the worker thread,
+which owns it from there on (one thread at a time drives the connection: the opening thread is
+finished by then).
 """
 
 from __future__ import annotations
@@ -37,18 +38,15 @@ class Opening(threading.Thread):
     is touched; a failure after the login only means the index loads the usual way.
     """
 
-    def __init__(self, settings: Any, member: Any, *, read_only: bool) -> None:
+    def __init__(self, mailbox: Any) -> None:
         super().__init__(daemon=True, name="imap-opening")
-        self._settings, self._member, self._read_only = settings, member, read_only
-        self._mailbox: Any = None
+        self._mailbox = mailbox
         self._first: FirstPage | None = None
         self._error: AgentmailError | None = None
 
     def run(self) -> None:
+        mailbox = self._mailbox
         try:
-            from agentmail.tui import worker  # the service and imapclient, imported on this thread
-
-            mailbox = worker.new_mailbox(self._settings, self._member, read_only=self._read_only)
             mailbox.open()
         except AgentmailError as exc:
             self._error = exc
@@ -57,7 +55,6 @@ class Opening(threading.Thread):
             log.exception("opening the mailbox failed")
             self._error = InternalError.wrap(exc)
             return
-        self._mailbox = mailbox
         try:
             view = mailbox.view(FIRST_FOLDER)
             uids = list(view.uids[:FIRST_ROWS])
@@ -73,12 +70,18 @@ class Opening(threading.Thread):
         self.join()
         if self._error is not None:
             raise self._error
-        return self._mailbox, self._first
+        first, self._first = self._first, None  # the index owns it from now on (100,000 uids are megabytes)
+        return self._mailbox, first
 
 
 def run(settings: Any, member: Any, *, read_only: bool) -> int:
     """Start logging in, import the UI meanwhile, then run the reader with the opened mailbox."""
-    opening = Opening(settings, member, read_only=read_only)
+    # The service is imported here, before the thread starts: every import happens on this thread (one
+    # malloc arena for the long-lived module data; the import lock never contended), and the login
+    # then waits on the network while urwid is imported (the GIL would serialise two importing threads).
+    from agentmail.tui import worker
+
+    opening = Opening(worker.new_mailbox(settings, member, read_only=read_only))
     opening.start()
     from agentmail.tui.app import run_tui  # urwid and the screens: imported while the login runs
 

@@ -67,10 +67,13 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             problem = f"Could not open {clean_line(self.folder)}: {clean_line(str(exc))}\n$ retries."
             self.empty.original_widget.set_text(("error", problem))
 
-    def show_view(self, view: View, keep_uid: int | None = None) -> None:
-        """A uid list arrived: show it (rows stay placeholders until their window arrives)."""
+    def show_view(self, view: View, keep_uid: int | None = None, summaries: list[Summary] | None = None) -> None:
+        """A uid list arrived: show it (rows stay placeholders until their window arrives, unless
+        ``summaries`` already came with it, as the reader's first page does)."""
         self.generation += 1
         self.items.set_view(view, keep_uid)
+        if summaries:
+            self.show_summaries(view.uidvalidity, summaries)
         if view.uids:
             self._holder.original_widget = self.listbox
             self.listbox.set_focus(self.items.focus)

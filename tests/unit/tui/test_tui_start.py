@@ -9,7 +9,7 @@ import pytest
 
 from agentmail.errors import AgentmailError, AuthError, UnavailableError
 from agentmail.model import View
-from agentmail.tui import start, worker
+from agentmail.tui import start
 from agentmail.tui.app import App, run_tui
 from agentmail.tui.screens.index import IndexScreen
 
@@ -41,16 +41,15 @@ class _Mailbox:
         return [self.make(uid, f"message {uid}") for uid in uids]
 
 
-def _opening(monkeypatch: pytest.MonkeyPatch, mailbox: _Mailbox) -> start.Opening:
-    monkeypatch.setattr(worker, "new_mailbox", lambda settings, member, read_only: mailbox)
-    opening = start.Opening(object(), object(), read_only=False)
+def _opening(mailbox: _Mailbox) -> start.Opening:
+    opening = start.Opening(mailbox)
     opening.start()
     return opening
 
 
 def test_the_opening_logs_in_and_fetches_only_the_first_block_on_its_own_thread(monkeypatch, make_summary) -> None:
     mailbox = _Mailbox(uids=tuple(range(300, 0, -1)), summaries=make_summary)
-    got, first = _opening(monkeypatch, mailbox).result()
+    got, first = _opening(mailbox).result()
     assert got is mailbox and mailbox.threads == {"imap-opening"}
     assert [name for name, _ in mailbox.calls] == ["open", "view", "summaries"]
     assert mailbox.calls[2][1] == ("INBOX", tuple(range(300, 300 - start.FIRST_ROWS, -1)), 7)
@@ -59,7 +58,7 @@ def test_the_opening_logs_in_and_fetches_only_the_first_block_on_its_own_thread(
 
 def test_an_empty_inbox_asks_for_no_summaries(monkeypatch, make_summary) -> None:
     mailbox = _Mailbox(summaries=make_summary)
-    _, first = _opening(monkeypatch, mailbox).result()
+    _, first = _opening(mailbox).result()
     assert first is not None and first.summaries == [] and [n for n, _ in mailbox.calls] == ["open", "view"]
 
 
@@ -68,7 +67,7 @@ def test_an_empty_inbox_asks_for_no_summaries(monkeypatch, make_summary) -> None
     [(AuthError("the mail server refused the login"), "auth_failed"), (RuntimeError("a bug"), "internal")],
 )
 def test_a_failed_login_is_raised_on_the_main_thread_as_one_error(monkeypatch, error, code) -> None:
-    opening = _opening(monkeypatch, _Mailbox(fail_open=error))
+    opening = _opening(_Mailbox(fail_open=error))
     with pytest.raises(AgentmailError) as raised:
         opening.result()
     assert raised.value.code == code  # a bug is wrapped as internal: one sentence, the traceback only in the log
@@ -76,7 +75,7 @@ def test_a_failed_login_is_raised_on_the_main_thread_as_one_error(monkeypatch, e
 
 def test_a_failure_after_the_login_leaves_the_first_page_to_the_index(monkeypatch) -> None:
     mailbox = _Mailbox(fail_view=UnavailableError("the connection dropped"))
-    got, first = _opening(monkeypatch, mailbox).result()
+    got, first = _opening(mailbox).result()
     assert got is mailbox and first is None
 
 
@@ -107,7 +106,7 @@ def test_run_tui_raises_the_login_error_before_the_terminal_is_touched(monkeypat
 
     started: list[bool] = []
     monkeypatch.setattr(urwid.display.raw.Screen, "start", lambda self, *a, **k: started.append(True))
-    opening = _opening(monkeypatch, _Mailbox(fail_open=AuthError("the mail server refused the login")))
+    opening = _opening(_Mailbox(fail_open=AuthError("the mail server refused the login")))
 
     class _Member:
         address = "alice@bbs.test"
