@@ -62,7 +62,9 @@ demo: deps
 demo-stop: venv
 	$(PY) -m tests.stack.demo stop
 
+# The benchmark also compares the reader with aerc (Debian packages it); only the benchmark needs it.
 bench: deps
+	@$(MAKE) --no-print-directory system-deps DEB_PACKAGES=aerc
 	$(PY) -m bench.run
 
 clean:

@@ -193,9 +193,6 @@ def _fail(command: str | None, exc: AgentmailError) -> int:
 
 
 def _dispatch(inv: Invocation) -> int:
-    from agentmail.config import load_settings
-    from agentmail.identity import member_for
-
     if inv.command == "doctor":
         if inv.over_ssh:
             raise ForbiddenError("doctor is for operators on the host, not over SSH")
@@ -209,6 +206,9 @@ def _dispatch(inv: Invocation) -> int:
     grant = grant_from_env(inv.env)  # the key line's scope, like the member: validated before any I/O
     if inv.command == "help" or (inv.show_help and inv.command):
         return _run_agent(inv, settings=None, member=None, grant=grant)
+    from agentmail.config import load_settings
+    from agentmail.identity import member_for
+
     settings = load_settings(_settings_env(inv))
     raw_member = inv.member_override if inv.member_override is not None else inv.env.get("AGENTMAIL_MEMBER")
     member = member_for(raw_member, settings)
@@ -218,7 +218,7 @@ def _dispatch(inv: Invocation) -> int:
     slot = acquire_slot(settings, member)  # held until this process ends, whichever front end runs
     try:
         if inv.command is None or inv.command == "tui":
-            from agentmail.tui.app import run_tui
+            from agentmail.tui.start import run as run_tui  # logs in while it imports urwid
 
             return run_tui(settings, member, read_only=inv.read_only or grant.read_only, grant=grant)
         return _run_agent(inv, settings, member, grant=grant)

@@ -151,6 +151,16 @@ class Header:
 
 
 @dataclass(frozen=True, slots=True)
+class TrustAnchors:
+    """What this host's own evidence looks like; built from Settings by the service layer."""
+
+    authserv_id: str = ""  # our Authentication-Results authserv-id
+    mta_hostname: str = ""  # the name our Postfix writes as "by <name>" in its Received line
+    addr_domain: str = ""  # members are <name>@<this>
+    signing_key: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class AuthVerdict:
     """Who this host can vouch for: its own Authentication-Results, and agentmail's own signature.
 

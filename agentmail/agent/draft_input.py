@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email.utils
 from collections.abc import Mapping
 from typing import Any
 
@@ -120,6 +119,8 @@ def _list(value: Any, name: str) -> list[Any]:
 def _addresses(value: Any, name: str) -> tuple[Address, ...]:
     if value is None or value == "":
         return ()
+    import email.utils  # lazily: help lists DRAFT_FIELDS and needs no address parser (socket, calendar)
+
     items = [value] if isinstance(value, str | Mapping) else _list(value, name)
     out: list[Address] = []
     for item in items:

@@ -11,9 +11,8 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentmail.agent.draft_input import DRAFT_FIELDS, draft_from_json
 from agentmail.agent.shape import (
     cut_items,
     fence_text,
@@ -23,13 +22,15 @@ from agentmail.agent.shape import (
     squeeze,
     within_budget,
 )
-from agentmail.config import Settings
 from agentmail.errors import ForbiddenError, NotFoundError, UsageError
-from agentmail.identity import Member
-from agentmail.mime import query as mime_query
-from agentmail.model import Draft, Page, to_json
-from agentmail.service.mailbox import Mailbox
+from agentmail.model import Page, to_json
 from agentmail.service.scope import FULL, Grant
+
+if TYPE_CHECKING:  # the rest is imported by the handlers that use it: help and schema load no IMAP code
+    from agentmail.config import Settings
+    from agentmail.identity import Member
+    from agentmail.model import Draft
+    from agentmail.service.mailbox import Mailbox
 
 
 @dataclass
@@ -53,6 +54,8 @@ class Context:
         return self._mailbox
 
     def _open_mailbox(self) -> Mailbox:
+        from agentmail.service.mailbox import Mailbox
+
         window = self.settings.reconnect_window if self.long_lived else 0.0
         return Mailbox(self.settings, self.member, read_only=self.read_only, reconnect_window=window, grant=self.grant)
 
@@ -65,6 +68,7 @@ class Context:
 # -- meta ---------------------------------------------------------------------------
 def help_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     from agentmail.agent import commands, schema, scoped
+    from agentmail.agent.draft_input import DRAFT_FIELDS
 
     chosen = scoped.visible(commands.COMMANDS, ctx.grant)
     if args.get("command"):
@@ -190,6 +194,8 @@ def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     """Matches per folder, newest first; a page's next_cursor continues it (--folder F --cursor C)."""
+    from agentmail.mime import query as mime_query
+
     criteria = mime_query.parse_query(args["query"])
     mb = ctx.mailbox
     if args["cursor"] and args["all_folders"]:
@@ -283,6 +289,9 @@ def not_here(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 # -- sending ----------------------------------------------------------------------------
 def _draft_arg(ctx: Context, args: dict[str, Any], required: bool) -> Draft:
+    from agentmail.agent.draft_input import draft_from_json
+    from agentmail.model import Draft
+
     value = args.get("draft")
     if value is None and ctx.read_stdin is not None:
         value = ctx.read_stdin()

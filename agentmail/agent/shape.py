@@ -6,16 +6,16 @@ Pure functions over JSON-ready data; the handlers call them.
 from __future__ import annotations
 
 import dataclasses
-import secrets
 from collections.abc import Callable
 from typing import Any
 
-from agentmail.mime.newtext import split_new_text
 from agentmail.model import Message, to_json
 
 
 def new_fence() -> str:
     """A per-answer marker that sender-written text cannot predict, so it cannot fake the fence's end."""
+    import secrets  # lazily: a listing needs no fence (hashlib and hmac at start-up)
+
     return f"untrusted-mail-{secrets.token_hex(6)}"
 
 
@@ -127,6 +127,8 @@ def shape_message(
     offset = args.get("offset") or 0
     want_html = bool(args.get("html") or part == "html")
     want_raw = bool(args.get("raw") or part == "raw")
+    from agentmail.mime.newtext import split_new_text  # lazily: only reading a message splits its text
+
     split = split_new_text(message.text)
     # reply_text is the new text, which opens the body: it rides on the first page only, unless turned off.
     reply = split.text if args.get("reply_text", True) and offset == 0 else ""

@@ -8,10 +8,9 @@ from agentmail.errors import LimitError, NotFoundError
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import parse as mime_parse
 from agentmail.mime import signature
-from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_transfer
 from agentmail.mime.layout import make_part
-from agentmail.model import Message, Part
+from agentmail.model import Message, Part, TrustAnchors
 
 #: Messages up to this size are fetched whole; larger ones by BODYSTRUCTURE and sections (RFC 3501 BODY[n]).
 WHOLE_FETCH_LIMIT = 1024 * 1024

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from agentmail.mime.authres import TrustAnchors, verdict
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import Envelope
 from agentmail.mime.layout import Limits, Node, Plan
-from agentmail.mime.render import HIDDEN_NOTE, render_html, unflow
 from agentmail.mime.sanitize import clean_line, clean_text, scrub
 from agentmail.model import Message
+
+if TYPE_CHECKING:
+    from agentmail.model import TrustAnchors
 
 FORWARD_SEPARATOR = "---------- Forwarded message ----------"
 
@@ -39,6 +41,8 @@ def _decode_text(node: Node, data: bytes, body: Body) -> str:
 
 
 def _render(item_kind: str, node: Node, data: bytes, body: Body, limits: Limits) -> str:
+    from agentmail.mime.render import HIDDEN_NOTE, render_html, unflow  # lazily: a listing never renders
+
     text = _decode_text(node, data, body)
     if item_kind == "html":
         if not body.html:
@@ -105,6 +109,8 @@ def assemble_message(
     default_size: int = 0,
 ) -> Message:
     """Build the Message; every sender-written string is scrubbed so the JSON encoder can write it."""
+    from agentmail.mime.authres import verdict  # lazily, like the renderer: only reading a message needs them
+
     body = gather_body(plan, fetch, limits)
     text = join_pieces(body.pieces)
     notes = [*envelope.notes, *extra_notes, *body.notes]

@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.message import Message as EmailMessage
 from email.parser import BytesParser
-from email.policy import compat32
 from typing import Any
 
 from agentmail.mime import structure
 from agentmail.mime.assemble import assemble_message, normalise_flags
-from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import (
     Envelope,
@@ -35,7 +33,7 @@ from agentmail.mime.layout import DEFAULT_LIMITS, Limits, Node, child_id, plan_b
 from agentmail.mime.sanitize import clean_line, strip_invisible
 from agentmail.mime.signature import body_of
 from agentmail.mime.structure import PartInfo, message_from_parts, structure_parts, text_parts_to_fetch
-from agentmail.model import Message, Summary
+from agentmail.model import Message, Summary, TrustAnchors
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -205,7 +203,7 @@ def parse_message(
         "default_size": len(raw),
     }
     try:
-        msg = BytesParser(policy=compat32).parsebytes(raw)
+        msg = BytesParser().parsebytes(raw)  # compat32 is BytesParser's documented default
         envelope = read_envelope(msg.raw_items(), max_header_bytes=limits.max_header_bytes)
         builder = _TreeBuilder(limits)
         root = builder.body(msg, "", 0)

@@ -17,12 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from agentmail.mime.assemble import assemble_message
-from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_bytes, decode_transfer
 from agentmail.mime.headers import decode_header_value, envelope_from_bytes, parse_date, raw_to_text
 from agentmail.mime.layout import DEFAULT_LIMITS, SIGNATURE_TYPES, Limits, Node, child_id, plan_body
 from agentmail.mime.sanitize import clean_line, strip_invisible
-from agentmail.model import Address, Message
+from agentmail.model import Address, Message, TrustAnchors
 
 #: Default cap on the encoded bytes of text parts fetched to show one message.
 MAX_TEXT_FETCH = 4 * 1024 * 1024

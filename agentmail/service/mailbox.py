@@ -13,7 +13,6 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from agentmail import provision
 from agentmail.config import Settings
 from agentmail.errors import ForbiddenError, NotFoundError, UsageError
 from agentmail.identity import Member
@@ -24,7 +23,6 @@ from agentmail.imap import listing
 from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import signature
-from agentmail.mime.authres import TrustAnchors
 from agentmail.model import (
     Account,
     Folder,
@@ -35,6 +33,7 @@ from agentmail.model import (
     Quota,
     Summary,
     Transfer,
+    TrustAnchors,
     UidPair,
     View,
     ViewPrefs,
@@ -127,6 +126,8 @@ class Mailbox:
 
     def _provision(self) -> bool:
         """Create a missing mailbox through the admin API when one is configured."""
+        from agentmail import provision  # lazily: urllib.request costs every command start-up, and this is rare
+
         return provision.ensure_mailbox(self.settings, self.member)
 
     def __enter__(self) -> Mailbox:

@@ -23,6 +23,7 @@ from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
 from agentmail.tui.screens.sidebar import PANE_MIN_COLS, PANE_WIDTH, FolderPane, SidebarScreen
+from agentmail.tui.start import FirstPage, Opening
 from agentmail.tui.widgets import ConfirmBar, LineInput, MessageLine
 
 log = logging.getLogger(__name__)
@@ -137,15 +138,15 @@ class App:
         self.frame.focus_position = "body"
         self.refresh_status()
 
-    def open_folder(self, folder: str) -> None:
-        """Show a folder's index as the bottom of the stack and idle on it."""
+    def open_folder(self, folder: str, first: FirstPage | None = None) -> None:
+        """Show a folder's index as the bottom of the stack and idle on it (``first``: its page, fetched ahead)."""
         index = IndexScreen(self, folder)
         self.stack = [index]
         self._show_top()
         if self.dispatcher is not None:
             self.dispatcher.watch(folder)
         self.pane.show(self.folders, folder)
-        index.open()  # its remembered sort and thread mode first
+        index.open(first)  # its remembered sort and thread mode first (the first page came with them)
 
     def pane_clicked(self, folder: str) -> None:
         """A click on a folder in the pane opens it, unless a message is being written (never lose typing)."""
@@ -375,19 +376,27 @@ def _signals_to(wake_fd: int) -> Iterator[None]:
             signal.signal(sig, previous)
 
 
-def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -> int:
-    """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
+def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, opening: Opening | None = None) -> int:
+    """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored.
+
+    With an ``opening`` (tui/start.py) the login already runs: its failure is raised here, before
+    the terminal is touched, and its first page is shown without asking the worker again.
+    """
     app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
     screen = urwid.display.raw.Screen(bracketed_paste_mode=True)  # ESC[?2004h at start, ESC[?2004l at every stop
     screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
     loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
                           unhandled_input=app.unhandled, input_filter=app.filter_input)  # fmt: skip
     app.line.loop = loop
-    wake_fd = loop.watch_pipe(app.on_wake)
     from agentmail.tui import worker  # the service behind it; screens never import this
 
-    thread = worker.Worker(worker.new_mailbox(settings, member, read_only=read_only, grant=grant), wake_fd,
-                           watcher_factory=worker.idle_watcher, reconnect_window=settings.reconnect_window)  # fmt: skip
+    if opening is not None:
+        mailbox, first = opening.result()
+    else:
+        mailbox, first = worker.new_mailbox(settings, member, read_only=read_only, grant=grant), None
+    wake_fd = loop.watch_pipe(app.on_wake)
+    thread = worker.Worker(mailbox, wake_fd, watcher_factory=worker.idle_watcher,
+                           reconnect_window=settings.reconnect_window)  # fmt: skip
     app.dispatcher = Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
     thread.start()
     try:
@@ -395,7 +404,8 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -
             screen.start()
             # ^C, ^\ and ^Z reach the app as keys (^C asks before leaving and saves a message being written).
             screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
-            app.open_folder("INBOX")
+            app.open_folder("INBOX", first)
+            del first  # the index holds the page now; a later view must not leave this one alive
             app.tick()
             loop.set_alarm_in(OVERVIEW_INTERVAL, app.tick)
             loop.run()

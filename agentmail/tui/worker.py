@@ -27,7 +27,6 @@ from typing import Any, Protocol
 
 from agentmail.errors import AgentmailError, InternalError, UnavailableError
 from agentmail.model import Event, SendResult
-from agentmail.service import sending
 from agentmail.service.mailbox import Mailbox
 from agentmail.service.scope import FULL
 from agentmail.tui import requests as rq
@@ -93,6 +92,8 @@ def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
             return _send(mb, request)
         case rq.SaveDraft():
             first, rest = (request.replace_uids[0], request.replace_uids[1:]) if request.replace_uids else (None, ())
+            from agentmail.service import sending
+
             where = sending.save_draft(mb, request.draft, replace_uid=first)
             if rest:
                 mb.delete(where[0], rest)
@@ -111,6 +112,8 @@ def _overview(mb: Mailbox) -> rq.Overview:
 
 def _send(mb: Mailbox, request: rq.Send) -> SendResult:
     """Send; then remove the drafts it was resumed from and flag the original (answered or forwarded)."""
+    from agentmail.service import sending  # lazily: SMTP and composing are not needed to start reading
+
     result = sending.send(mb, request.draft)
     if request.drop_drafts:
         try:

@@ -135,7 +135,7 @@ class SshServer:
         entry = ensure_user(self.user)
         self.uid, self.gid = entry.pw_uid, entry.pw_gid
         self.venv = build_venv(base / "install")
-        self.command = str(self.venv / "bin" / "agentmail")
+        self.command = f"{self.venv / 'bin' / 'python3'} -I -m agentmail"  # the ForceCommand the docs give
         # Root-owned keys and sshd files outside /tmp: StrictModes refuses a key file under a world-writable /tmp.
         self.etc = Path(tempfile.mkdtemp(prefix="agentmail-test-sshd-", dir="/run"))
         self.etc.chmod(0o755)

@@ -72,8 +72,17 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
             self.items.redraw()
         return super().render(size, focus)
 
-    def open(self) -> None:
-        """First show of a folder: its remembered sort and thread mode, then its list."""
+    def open(self, first: Any = None) -> None:
+        """First show of a folder: its remembered sort and thread mode, then its list.
+
+        ``first`` (tui/start.py's FirstPage) is the reader's first page, fetched ahead in the remembered
+        order while urwid was imported: shown as it is, asking the worker for nothing.
+        """
+        if first is not None and first.prefs is not None:
+            self.sort = first.prefs.sort if first.prefs.sort in SORTS else "arrival"
+            self.threads = first.prefs.threads
+            self.show_view(first.view, summaries=first.summaries)
+            return
 
         def remembered(prefs: ViewPrefs) -> None:
             self.sort, self.threads = prefs.sort if prefs.sort in SORTS else "arrival", prefs.threads
@@ -114,12 +123,15 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
             problem = f"Could not open {clean_line(self.folder)}: {clean_line(str(exc))}\n$ retries."
             self.empty.original_widget.set_text(("error", problem))
 
-    def show_view(self, view: View, keep_uid: int | None = None) -> None:
-        """A uid list arrived: show it (rows stay placeholders until their window arrives)."""
+    def show_view(self, view: View, keep_uid: int | None = None, summaries: list[Summary] | None = None) -> None:
+        """A uid list arrived: show it (rows stay placeholders until their window arrives, unless
+        ``summaries`` already came with it, as the reader's first page does)."""
         self.generation += 1
         if view.uidvalidity != self.items.view.uidvalidity:
             self.items.tagged = set()  # the folder was re-created: old uids mean other messages now
         self.items.set_view(self.folded(view), keep_uid)
+        if summaries:
+            self.show_summaries(view.uidvalidity, summaries)
         if view.uids:
             self._holder.original_widget = self.listbox
             self.listbox.set_focus(self.items.focus)
