@@ -12,6 +12,7 @@ import select
 import socket
 import struct
 import subprocess
+import sys
 import termios
 import time
 import uuid
@@ -53,6 +54,18 @@ def _error(result) -> str:
 
 
 # -- it works the way the docs say ---------------------------------------------------------------------------------
+
+
+def test_the_install_is_byte_compiled_for_the_forced_command_user(sshd: SshServer) -> None:
+    """pip installs from a wheel (pyproject.toml), which writes every module's .pyc: the forced command's user
+    cannot write them into the root-owned venv, so without them every agent call would compile agentmail anew."""
+    package = next(sshd.venv.glob("lib/python3*/site-packages/agentmail"))
+    sources = sorted(package.rglob("*.py"))
+    tag = sys.implementation.cache_tag
+    missing = [str(p.relative_to(package)) for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").is_file()]
+    assert sources and not missing, missing
+    script = (sshd.venv / "bin" / "agentmail").read_text()
+    assert "importlib.metadata" not in script and "pkg_resources" not in script, script
 
 
 def test_folders_answers_json(sshd: SshServer, alice: str) -> None:

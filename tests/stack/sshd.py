@@ -32,7 +32,7 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 DEFAULT_USER = "agentmail-test"
 START_TIMEOUT = 15.0
 #: What the checkout contributes to an installed agentmail (a copy: pip's in-tree build would leave build/ behind).
-SOURCE_FILES = ("setup.py", "setup.cfg", "README.rst")
+SOURCE_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "README.rst")
 
 
 def sshd_config(
