@@ -67,7 +67,9 @@ def _word_bytes(encoding: str, payload: str) -> bytes | None:
 
 def decode_header_value(raw: str | bytes) -> str:
     """Decode an unfolded or folded header value to text (RFC 2047, unknown charsets, 8-bit)."""
-    text = _STRAY_BREAK.sub(" ", _FOLD.sub("", raw_to_text(raw)))
+    text = raw_to_text(raw)
+    if "\r" in text or "\n" in text:
+        text = _STRAY_BREAK.sub(" ", _FOLD.sub("", text))
     if "=?" not in text:
         return scrub(text)
     out: list[str] = []
