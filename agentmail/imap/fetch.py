@@ -7,7 +7,6 @@ from typing import Any
 from agentmail.errors import LimitError, NotFoundError
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import parse as mime_parse
-from agentmail.mime import signature
 from agentmail.mime.charset import decode_transfer
 from agentmail.mime.layout import make_part
 from agentmail.model import Message, Part, TrustAnchors
@@ -60,6 +59,8 @@ def fetch_message(
 
 def _signed_body(session: ImapSession, uid: int, header: bytes) -> bytes | None:
     """The whole body of a large message, fetched only when it carries agentmail's signature (to verify it)."""
+    from agentmail.mime import signature  # lazily: hashlib and hmac are for reading, not listing
+
     if signature.HEADER.lower().encode() + b":" not in header.lower():
         return None
     data = session.call(lambda c: c.fetch([uid], ["BODY.PEEK[TEXT]"])).get(uid, {})

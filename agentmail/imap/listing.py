@@ -15,9 +15,7 @@ from imapclient.response_parser import parse_message_list, parse_response
 from agentmail.errors import UsageError
 from agentmail.imap import criteria as criteria_args
 from agentmail.imap.session import ImapSession
-from agentmail.mime.newtext import may_hold_history
 from agentmail.mime.parse import parse_summary
-from agentmail.mime.preview import flatten, preview_section, preview_text
 from agentmail.model import Summary
 
 HEADER_FIELDS = b"FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO CONTENT-TYPE"
@@ -156,6 +154,10 @@ def fetch_previews(
     partial FETCH per distinct section id (``BODY.PEEK[1]<0.n>``, usually one for the whole page) reads
     only the start of the first text part.
     """
+    # Lazily: only --preview needs them (the new-text split compiles its patterns at import).
+    from agentmail.mime.newtext import may_hold_history
+    from agentmail.mime.preview import flatten, preview_section, preview_text
+
     out: dict[int, str] = {}
     wanted: dict[str, dict[int, int]] = {}  # section -> uid -> bytes
     for summary in summaries:

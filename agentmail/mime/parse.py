@@ -31,7 +31,6 @@ from agentmail.mime.headers import (
 )
 from agentmail.mime.layout import DEFAULT_LIMITS, Limits, Node, child_id, plan_body
 from agentmail.mime.sanitize import clean_line, strip_invisible
-from agentmail.mime.signature import body_of
 from agentmail.mime.structure import PartInfo, message_from_parts, structure_parts, text_parts_to_fetch
 from agentmail.model import Message, Summary, TrustAnchors
 
@@ -190,6 +189,8 @@ def parse_message(
     limits: Limits = DEFAULT_LIMITS,
 ) -> Message:
     """Decode a whole message; damage and limits become ``notes``, never exceptions."""
+    from agentmail.mime.signature import body_of  # lazily: a listing never reads a whole message
+
     common: dict[str, Any] = {
         "uid": uid,
         "folder": folder,

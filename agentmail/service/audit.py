@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import logging.handlers
 import os
 
 _LOGGER_NAME = "agentmail.audit"
@@ -18,9 +17,9 @@ def _logger() -> logging.Logger:
     if not logger.handlers:
         handler: logging.Handler
         if os.path.exists("/dev/log"):
-            handler = logging.handlers.SysLogHandler(
-                address="/dev/log", facility=logging.handlers.SysLogHandler.LOG_MAIL
-            )
+            from logging.handlers import SysLogHandler  # lazily: only a run that records something needs it
+
+            handler = SysLogHandler(address="/dev/log", facility=SysLogHandler.LOG_MAIL)
             handler.setFormatter(logging.Formatter("agentmail[%(process)d]: %(message)s"))
         else:
             handler = logging.StreamHandler()

@@ -22,7 +22,6 @@ from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
 from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
-from agentmail.mime import signature
 from agentmail.model import (
     Account,
     Folder,
@@ -116,6 +115,8 @@ class Mailbox:
     @property
     def signing_key(self) -> bytes:
         """The key of agentmail's sender signature (secret: never shown)."""
+        from agentmail.mime import signature  # lazily: hashlib and hmac are for reading and sending, not listing
+
         return signature.derive_key(self.settings.master_pass, self.settings.signing_key)
 
     @property

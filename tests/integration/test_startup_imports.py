@@ -65,3 +65,14 @@ def test_list_loads_the_imap_path_and_nothing_a_listing_does_not_need(stack, mem
     assert not loaded & (NEVER | {"email.policy", "agentmail.mime.authres", "agentmail.provision", "secrets"}), sorted(
         loaded & (NEVER | {"email.policy", "agentmail.mime.authres", "agentmail.provision", "secrets"})
     )
+
+
+def test_list_leaves_previews_signatures_and_syslog_for_the_runs_that_need_them(stack, member) -> None:
+    """The new-text split (previews), the sender signature (hashlib, hmac) and the syslog handler of the audit
+    records cost about 11 ms of a listing's start-up together and a plain listing uses none of them."""
+    who = member()
+    stack.deliver(who, b"From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n")
+    loaded = _loaded(stack, who, "--json", "list", "INBOX")
+    assert "imapclient" in loaded
+    later = {"agentmail.mime.newtext", "agentmail.mime.preview", "agentmail.mime.signature", "hmac", "logging.handlers"}
+    assert not loaded & later, sorted(loaded & later)
