@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentmail.model import Message, to_json
+from agentmail.model import to_json
+
+if TYPE_CHECKING:
+    from agentmail.model import Message
 
 
 def new_fence() -> str:

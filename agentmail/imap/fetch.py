@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail.errors import LimitError, NotFoundError
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import parse as mime_parse
 from agentmail.mime.charset import decode_transfer
 from agentmail.mime.layout import make_part
-from agentmail.model import Message, Part, TrustAnchors
+
+if TYPE_CHECKING:
+    from agentmail.model import Message, Part, TrustAnchors
 
 #: Messages up to this size are fetched whole; larger ones by BODYSTRUCTURE and sections (RFC 3501 BODY[n]).
 WHOLE_FETCH_LIMIT = 1024 * 1024

@@ -11,10 +11,9 @@ from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import Envelope
 from agentmail.mime.layout import Limits, Node, Plan
 from agentmail.mime.sanitize import clean_line, clean_text, scrub
-from agentmail.model import Message
 
 if TYPE_CHECKING:
-    from agentmail.model import TrustAnchors
+    from agentmail.model import Message, TrustAnchors
 
 FORWARD_SEPARATOR = "---------- Forwarded message ----------"
 
@@ -110,6 +109,7 @@ def assemble_message(
 ) -> Message:
     """Build the Message; every sender-written string is scrubbed so the JSON encoder can write it."""
     from agentmail.mime.authres import verdict  # lazily, like the renderer: only reading a message needs them
+    from agentmail.model_more import Message
 
     body = gather_body(plan, fetch, limits)
     text = join_pieces(body.pieces)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.message import Message as EmailMessage
 from email.parser import BytesParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail.mime import structure
 from agentmail.mime.assemble import assemble_message, normalise_flags
@@ -32,7 +32,10 @@ from agentmail.mime.headers import (
 from agentmail.mime.layout import DEFAULT_LIMITS, Limits, Node, child_id, plan_body
 from agentmail.mime.sanitize import clean_line, strip_invisible
 from agentmail.mime.structure import PartInfo, message_from_parts, structure_parts, text_parts_to_fetch
-from agentmail.model import Message, Summary, TrustAnchors
+from agentmail.model import Summary
+
+if TYPE_CHECKING:
+    from agentmail.model import Message, TrustAnchors
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -228,6 +231,8 @@ def _raw_fallback(raw: bytes, reason: str, common: dict[str, Any]) -> Message:
     try:
         return assemble_message(envelope, plan, lambda _node: text.encode("utf-8"), **common)
     except Exception:  # last resort: the bare facts and the reason
+        from agentmail.model_more import Message
+
         return Message(uid=common["uid"], folder=common["folder"], uidvalidity=common["uidvalidity"], notes=(reason,))
 
 

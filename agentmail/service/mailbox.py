@@ -22,27 +22,13 @@ from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
 from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
-from agentmail.model import (
-    Account,
-    Folder,
-    FolderRoles,
-    Message,
-    Page,
-    Part,
-    Quota,
-    Summary,
-    Transfer,
-    TrustAnchors,
-    UidPair,
-    View,
-    ViewPrefs,
-    delete_expunges,
-)
+from agentmail.model import Folder, FolderRoles, Page, Summary, View, ViewPrefs, delete_expunges
 from agentmail.service import audit, viewprefs
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:
     from agentmail.mime.doctext import Extracted
+    from agentmail.model import Account, Message, Part, Quota, Transfer, TrustAnchors
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
 USED_EXTENSIONS = (
@@ -122,6 +108,8 @@ class Mailbox:
     @property
     def trust_anchors(self) -> TrustAnchors:
         """What this host's own sender evidence looks like, for reading verdicts."""
+        from agentmail.model_more import TrustAnchors  # lazily, like every type a listing never builds
+
         s = self.settings
         return TrustAnchors(s.authserv_id, s.mta_hostname, s.addr_domain, self.signing_key)
 
@@ -146,6 +134,8 @@ class Mailbox:
 
     # -- account and folders ----------------------------------------------------
     def whoami(self) -> Account:
+        from agentmail.model_more import Account
+
         caps = self.session.capabilities
         return Account(
             member=self.member.name,
@@ -442,6 +432,8 @@ class Mailbox:
         imap_changes.expunge_uids(self.session, found)
         self._audit("expunge", folder, len(found))
         state = self.session.selected
+        from agentmail.model_more import Transfer, UidPair
+
         return Transfer(
             folder,
             "",
@@ -469,6 +461,8 @@ class Mailbox:
             copied = imap_changes.move_messages(self.session, found, target)
         else:
             copied = imap_changes.copy_messages(self.session, found, target)
+        from agentmail.model_more import Transfer, UidPair
+
         pairs = tuple(UidPair(u, copied.uids.get(u)) for u in found)
         self._audit("move" if move else "copy", folder, len(found))
         return Transfer(folder, target, pairs, uidvalidity=state.uidvalidity, target_uidvalidity=copied.uidvalidity)

@@ -62,7 +62,9 @@ def test_the_install_is_byte_compiled_for_the_forced_command_user(sshd: SshServe
     package = next(sshd.venv.glob("lib/python3*/site-packages/agentmail"))
     sources = sorted(package.rglob("*.py"))
     tag = sys.implementation.cache_tag
-    missing = [str(p.relative_to(package)) for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").is_file()]
+    missing = [
+        str(p.relative_to(package)) for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").is_file()
+    ]
     assert sources and not missing, missing
     script = (sshd.venv / "bin" / "agentmail").read_text()
     assert "importlib.metadata" not in script and "pkg_resources" not in script, script
