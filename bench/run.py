@@ -82,7 +82,11 @@ def seed(stack, sizes: Sequence[int], log: Callable[[str], None]) -> dict[int, s
 
 def deployed_python(work: Path, dev: bool, log: Callable[[str], None]) -> Python:
     """agentmail as the docs deploy it: a venv of Debian's python3, pip-installed (not editable), run as the
-    ForceCommand runs it (``python3 -I -m agentmail``); with ``dev``, the development interpreter instead."""
+    ForceCommand runs it (``python3 -I -m agentmail``); with ``dev``, the development interpreter instead.
+
+    ``-B`` too: the forced command's user cannot write ``.pyc`` files into the root-owned venv, and the
+    benchmark (root) must not either, or its first run would leave behind what deployment never has.
+    """
     if dev:
         return Python(sys.executable, [sys.executable, "-m", "agentmail"])
     from tests.stack.sshd import build_venv
@@ -91,7 +95,7 @@ def deployed_python(work: Path, dev: bool, log: Callable[[str], None]) -> Python
     venv = build_venv(work / "install")
     log(f"installed agentmail into {venv} in {time.perf_counter() - started:.0f} s")
     python = str(venv / "bin" / "python3")
-    return Python(python, [python, "-I", "-m", "agentmail"], ("-I",))
+    return Python(python, [python, "-I", "-B", "-m", "agentmail"], ("-I", "-B"))
 
 
 def base_env(home: Path) -> dict[str, str]:
@@ -501,7 +505,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         + (
             "this checkout's interpreter (--dev)"
             if args.dev
-            else "a pip-installed venv of Debian's python3, as `python3 -I -m agentmail`"
+            else "a pip-installed venv of Debian's python3, as `python3 -I -m agentmail` (and -B, as its user)"
         ),
         "Times are medians ± half the spread (max - min); ratio = agentmail / theirs (below 1 is faster).",
         "",
