@@ -12,7 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 #: Version of the JSON contract; a rename or removal of a field or command bumps it.
 API_VERSION = 1
@@ -201,6 +201,20 @@ class View:
     uids: tuple[int, ...] = ()
     depths: tuple[int, ...] = ()  # parallel to uids; empty when not threaded
 
+
+if TYPE_CHECKING:  # what __getattr__ below hands out, as type checkers should see it (explicit re-exports)
+    from agentmail.model_more import FAILING_RESULTS as FAILING_RESULTS
+    from agentmail.model_more import Account as Account
+    from agentmail.model_more import AuthVerdict as AuthVerdict
+    from agentmail.model_more import Event as Event
+    from agentmail.model_more import EventKind as EventKind
+    from agentmail.model_more import Message as Message
+    from agentmail.model_more import Part as Part
+    from agentmail.model_more import Quota as Quota
+    from agentmail.model_more import Transfer as Transfer
+    from agentmail.model_more import TrustAnchors as TrustAnchors
+    from agentmail.model_more import UidPair as UidPair
+    from agentmail.model_more import describe_verdict as describe_verdict
 
 #: Names :mod:`agentmail.model_more` defines; they are loaded on first use (see :func:`__getattr__`).
 _MORE = frozenset(

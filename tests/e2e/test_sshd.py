@@ -57,8 +57,8 @@ def _error(result) -> str:
 
 
 def test_the_install_is_byte_compiled_for_the_forced_command_user(sshd: SshServer) -> None:
-    """pip installs from a wheel (pyproject.toml), which writes every module's .pyc: the forced command's user
-    cannot write them into the root-owned venv, so without them every agent call would compile agentmail anew."""
+    """pip installs from a wheel (--use-pep517, as the docs say), which writes every module's .pyc: the forced
+    command's user cannot write them into the root-owned venv, so without them every call would compile agentmail."""
     package = next(sshd.venv.glob("lib/python3*/site-packages/agentmail"))
     sources = sorted(package.rglob("*.py"))
     tag = sys.implementation.cache_tag

@@ -32,7 +32,7 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 DEFAULT_USER = "agentmail-test"
 START_TIMEOUT = 15.0
 #: What the checkout contributes to an installed agentmail (a copy: pip's in-tree build would leave build/ behind).
-SOURCE_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "README.rst")
+SOURCE_FILES = ("setup.py", "setup.cfg", "README.rst")
 
 
 def sshd_config(
@@ -111,7 +111,7 @@ def build_venv(base: Path) -> Path:
     venv = base / "venv"
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True, capture_output=True)
     pip = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", str(src)],
+        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "--use-pep517", str(src)],
         capture_output=True,
         text=True,
         timeout=600,
