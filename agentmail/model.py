@@ -283,6 +283,41 @@ class SendResult:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     bcc_count: int = 0
+    # Under a `draft` key (or outside a `send` key's allow-list) nothing was sent: the exact message waits in
+    # Drafts for the member's approval (message_id is the one it will carry).
+    pending_approval: bool = False
+    proposal: ProposalRef | None = field(default=None, metadata={"omit_none": True})
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRef:
+    """A stored proposal: our id for it and the SHA-256 of the exact bytes that approval would send."""
+
+    id: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """One proposal as the member (TUI approvals view) and its agent (``proposals``) see it.
+
+    Recipients are strict addr-specs we validated; the subject is the agent's text (under content).
+    """
+
+    id: str
+    fingerprint: str
+    agent: str
+    message_id: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc_count: int
+    size: int
+    created: datetime
+    folder: str
+    uid: int | None
+    uidvalidity: int | None
+    state: str = "pending"
+    subject: str = sender_field("")
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +332,20 @@ class Quota:
 
 
 #: What an event reports; ``reconnecting``: watch lost the server and waits to retry (it resumes from the token).
-EventKind = Literal["new", "expunged", "flags", "resync_required", "ready", "heartbeat", "reconnecting"]
+#: ``proposal_*``: the member decided on one of this agent's proposals (approved: sent as proposed, with its
+#: Message-ID; rejected: with the member's reason under content; withdrawn: the member took it over to edit).
+EventKind = Literal[
+    "new",
+    "expunged",
+    "flags",
+    "resync_required",
+    "ready",
+    "heartbeat",
+    "reconnecting",
+    "proposal_approved",
+    "proposal_rejected",
+    "proposal_withdrawn",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +359,12 @@ class Event:
     summary: Summary | None = None
     token: str = ""
     uidvalidity: int | None = None  # the folder's UIDVALIDITY the uid belongs to
+    # proposal_* events: the proposal's id (folder/uid: where it sat in Drafts); omitted from JSON when None
+    proposal: str | None = field(default=None, metadata={"omit_none": True})
+    # proposal_approved: the Message-ID that was sent; omitted from JSON when None
+    message_id: str | None = field(default=None, metadata={"omit_none": True})
+    # proposal_rejected: the member's reason (one cleaned line); omitted from JSON when None
+    reason: str | None = field(default=None, metadata={"sender": True, "json": "reason", "omit_none": True})
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +428,8 @@ def to_json(value: Any) -> Any:
         for f in dataclasses.fields(value):
             out_name = json_name(f)
             target = content if f.metadata.get("sender") else own
+            if f.metadata.get("omit_none") and getattr(value, f.name) is None:
+                continue
             target[out_name] = to_json(getattr(value, f.name))
         if content:
             own["content"] = content

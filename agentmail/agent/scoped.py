@@ -11,8 +11,8 @@ from typing import Any
 
 from agentmail.service.scope import SCOPES, Grant
 
-#: Command -> the weakest scope under which it can do its work.  The sends sit at `send` until proposals
-#: exist (a later release lowers them to `draft`, where they will store a proposal instead of sending).
+#: Command -> the weakest scope under which it can do its work.  The sends sit at `draft`: there they store a
+#: proposal for the member's approval instead of sending (service/proposals.py).
 COMMAND_SCOPE: dict[str, str] = {
     "help": "read",
     "schema": "read",
@@ -26,13 +26,14 @@ COMMAND_SCOPE: dict[str, str] = {
     "attachment": "read",
     "thread": "read",
     "search": "read",
-    "send": "send",
-    "reply": "send",
-    "forward": "send",
+    "send": "draft",
+    "reply": "draft",
+    "forward": "draft",
     "draft_save": "draft",
     "draft_list": "read",
-    "draft_send": "send",
+    "draft_send": "draft",
     "draft_delete": "organize",
+    "proposals": "draft",
     "flag": "organize",
     "unflag": "organize",
     "seen": "organize",
