@@ -24,6 +24,7 @@ from agentmail.service import proposals
 from agentmail.service.mailbox import Mailbox
 from agentmail.service.scope import Grant
 from tests.integration.contract import validate_answer
+from tests.integration.test_agent_sessions import Watch
 from tests.stack.servers import Stack
 
 BOT = {"AGENTMAIL_SCOPE": "draft", "AGENTMAIL_AGENT": "triage-bot"}
@@ -131,6 +132,20 @@ def test_a_rejection_reaches_the_agent_with_its_reason(stack: Stack, member: Cal
     assert "this week" in reason and "\x1b" not in reason and "\n" not in reason and "\r" not in reason
     assert "message_id" not in rejected
     assert _bot(run_agentmail, name, "proposals").json["proposals"] == []
+
+
+def test_watch_reports_a_decision_to_the_agent(stack: Stack, member: Callable[..., str], run_agentmail) -> None:
+    name = member()
+    answer = _propose(stack, run_agentmail, name, "bob@bbs.test", "watched proposal")
+    watch = Watch(stack, name, "INBOX", "--heartbeat", "600", env_extra=BOT)
+    try:
+        watch.next_event("ready")
+        with _mailbox(stack, name) as mb:
+            proposals.reject(mb, answer["proposal"]["id"], "too terse")
+        event = watch.next_event("proposal_rejected", timeout=20)["event"]
+        assert event["proposal"] == answer["proposal"]["id"] and event["content"]["reason"] == "too terse"
+    finally:
+        assert watch.close() == 0
 
 
 def test_a_proposal_replaced_in_drafts_is_refused_at_approval(
