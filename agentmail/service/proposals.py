@@ -184,6 +184,12 @@ def stored_message(mailbox: Mailbox, pid: str) -> tuple[Proposal, bytes]:
     return record.view(), _verified_bytes(mailbox, record)
 
 
+def bcc_of(mailbox: Mailbox, pid: str) -> tuple[str, ...]:
+    """A pending proposal's Bcc recipients (the bytes never show them; the record keeps them)."""
+    require_member(mailbox)
+    return tuple(_pending(StateDir(mailbox.settings), mailbox.member.name, pid).bcc)
+
+
 # -- deciding (the member only) ---------------------------------------------------------------------------------------
 
 
@@ -272,8 +278,8 @@ def reject(mailbox: Mailbox, pid: str, reason: str = "") -> Proposal:
     return decided.view()
 
 
-def withdraw(mailbox: Mailbox, pid: str) -> bytes:
-    """The member takes the proposal over to edit: its bytes (checked) become the member's own draft."""
+def withdraw(mailbox: Mailbox, pid: str) -> tuple[bytes, tuple[str, ...]]:
+    """The member takes the proposal over to edit: its bytes (checked) and Bcc become the member's own draft."""
     require_member(mailbox)
     state = StateDir(mailbox.settings)
     with state.locked(*_lock(mailbox.member.name, pid)):
@@ -283,7 +289,7 @@ def withdraw(mailbox: Mailbox, pid: str) -> bytes:
         _save(state, decided)
         _remove_from_drafts(mailbox, record)
         decisions.log(state, decided, "proposal_withdrawn")
-    return raw
+    return raw, tuple(record.bcc)
 
 
 # -- internals --------------------------------------------------------------------------------------------------------

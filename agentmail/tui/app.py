@@ -83,6 +83,7 @@ class App:
         self.folders: list[Folder] = []
         self.roles: FolderRoles | None = None  # from the service, with the folder list
         self.quota: Quota | None = None
+        self.pending_proposals = 0  # agents' proposals waiting for the member
         self.connection = "connecting…"
         self._seen: dict[str, Address] = {}
         self.hint = urwid.Text("", wrap="clip")
@@ -267,6 +268,7 @@ class App:
 
     def _overview(self, overview: Overview) -> None:
         self.folders, self.roles, self.quota = list(overview.folders), overview.roles, overview.quota
+        self.pending_proposals = overview.pending_proposals
         self.connection = "connected"
         self.pane.show(self.folders, self.current_folder())
         self.refresh_status()
@@ -288,6 +290,8 @@ class App:
             parts.append(f"{clean_line(here.name)} unread {here.unseen}/{here.total}")
         if self.quota is not None and self.quota.limit_kib:
             parts.append(f"quota {100 * self.quota.used_kib // self.quota.limit_kib}%")
+        if self.pending_proposals:
+            parts.append(f"{self.pending_proposals} pending (A)")
         busy = self.dispatcher is not None and self.dispatcher.busy
         parts.append("working…" if busy and self.connection == "connected" else self.connection)
         self.status.set_text(" " + " | ".join(p for p in parts if p))
@@ -332,6 +336,13 @@ class App:
             self.notify("This session is read-only; nothing can be sent.", error=True)
             return
         self.compose(Draft())
+
+    def action_approvals(self) -> None:
+        from agentmail.tui.screens.approvals import ApprovalsScreen  # lazily: most sessions never open it
+
+        screen = ApprovalsScreen(self)
+        self.push(screen)
+        screen.load()
 
     def action_redraw(self) -> None:
         self.refresh_status()
