@@ -63,3 +63,8 @@ def visible(commands: Iterable[Any], grant: Grant) -> list[Any]:
 def read_only_under(cmd: Any, grant: Grant) -> bool:
     """A command's read-only mark as this key sees it: under `read` nothing changes (read never sets \\Seen)."""
     return bool(cmd.read_only or grant.read_only)
+
+
+def open_world_under(cmd: Any, grant: Grant) -> bool:
+    """A send reaches the world only for a key that may send; under `draft` it stores a proposal instead."""
+    return bool(cmd.open_world and grant.allows("send"))
