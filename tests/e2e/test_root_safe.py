@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import uuid
 from pathlib import Path
@@ -24,7 +25,7 @@ def _root_run(sshd: SshServer, *args: str, stdin: str) -> dict:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": "/root"}
     env["AGENTMAIL_CONFIG"] = str(sshd.config)
     proc = subprocess.run(
-        [sshd.command, *args], input=stdin.encode(), capture_output=True, env=env, timeout=60, check=False
+        [*shlex.split(sshd.command), *args], input=stdin.encode(), capture_output=True, env=env, timeout=60, check=False
     )
     return json.loads(proc.stdout)
 
