@@ -435,6 +435,8 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
             screen.start()
             # ^C, ^\ and ^Z reach the app as keys (^C asks before leaving and saves a message being written).
             screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
+            if first is not None and first.roles is not None and app.roles is None:
+                app.roles = first.roles  # a d pressed before the first overview knows where Trash is
             app.open_folder("INBOX", first)
             del first  # the index holds the page now; a later view must not leave this one alive
             app.tick()

@@ -183,8 +183,8 @@ class SetFlags(Request[list[int]]):
 
 
 @dataclass(frozen=True)
-class Move(Request[Transfer]):
-    """Move messages to another folder (undo moves them back by their new uids)."""
+class _Transfer(Request[Transfer]):
+    """Messages from one folder to another: what Move and Copy both carry."""
 
     retry_safe = False
     folder: str
@@ -194,14 +194,13 @@ class Move(Request[Transfer]):
 
 
 @dataclass(frozen=True)
-class Copy(Request[Transfer]):
-    """Copy messages to another folder."""
+class Move(_Transfer):
+    """Move messages to another folder (undo moves them back by their new uids)."""
 
-    retry_safe = False
-    folder: str
-    uids: tuple[int, ...]
-    target: str
-    uidvalidity: int | None
+
+@dataclass(frozen=True)
+class Copy(_Transfer):
+    """Copy messages to another folder."""
 
 
 @dataclass(frozen=True)

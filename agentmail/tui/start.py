@@ -30,6 +30,7 @@ class FirstPage:
     view: Any  # model.View
     summaries: list[Any]  # list[model.Summary], newest first
     prefs: Any = None  # model.ViewPrefs: the folder's remembered sort and thread mode, which the view is in
+    roles: Any = None  # model.FolderRoles: which folder is Trash (the delete rule) before the first overview
 
 
 class Opening(threading.Thread):
@@ -61,7 +62,7 @@ class Opening(threading.Thread):
             view = mailbox.view(FIRST_FOLDER, sort=prefs.sort, threads=prefs.threads)
             uids = list(view.uids[:FIRST_ROWS])
             summaries = mailbox.summaries(FIRST_FOLDER, uids, view.uidvalidity) if uids else []
-            self._first = FirstPage(view, summaries, prefs)
+            self._first = FirstPage(view, summaries, prefs, mailbox.roles())
         except AgentmailError as exc:
             log.info("the first page could not be fetched ahead (%s); the index will load it", exc.code)
         except Exception:

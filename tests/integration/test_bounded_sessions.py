@@ -5,7 +5,6 @@ Each test drives the real program against the real stack and fails on the code b
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO_ROOT, RunAgentmail
+from tests.stack.procs import reap
 from tests.stack.servers import Stack
 
 pytestmark = pytest.mark.stack
@@ -261,13 +261,7 @@ def test_session_cap_holds_when_sessions_start_at_the_same_moment(stack: Stack, 
         assert json.loads(out.splitlines()[0])["ok"] is True
     finally:
         for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=30)
-            for stream in (proc.stdin, proc.stdout, proc.stderr):
-                if stream is not None:
-                    with contextlib.suppress(BrokenPipeError):
-                        stream.close()
+            reap(proc)
 
 
 def test_session_cap_covers_one_shot_commands(

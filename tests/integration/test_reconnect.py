@@ -21,6 +21,7 @@ from typing import IO, Any
 import pytest
 
 from tests.conftest import REPO_ROOT, RunAgentmail
+from tests.stack.procs import reap
 from tests.stack.servers import Stack
 
 pytestmark = pytest.mark.stack
@@ -79,13 +80,7 @@ def _agentmail(stack: Stack, member: str, *args: str, window: str = "120") -> It
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=30)
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
-            if stream is not None:
-                with contextlib.suppress(BrokenPipeError):
-                    stream.close()
+        reap(proc)
 
 
 def _event(line: bytes) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agentmail.errors import AgentmailError, AuthError, UnavailableError
-from agentmail.model import View, ViewPrefs
+from agentmail.model import FolderRoles, View, ViewPrefs
 from agentmail.tui import start
 from agentmail.tui.app import App, run_tui
 from agentmail.tui.screens.index import IndexScreen
@@ -34,6 +34,9 @@ class _Mailbox:
 
     def view_prefs(self, folder: str) -> ViewPrefs:
         return self.prefs
+
+    def roles(self) -> FolderRoles:
+        return FolderRoles((("inbox", "INBOX"), ("trash", "Trash")))
 
     def view(self, folder: str, *, sort: str = "arrival", threads: bool = False) -> View:
         self.calls.append(("view", (folder, sort, threads)))
@@ -112,6 +115,7 @@ def test_the_opening_fetches_the_first_page_in_the_remembered_order(monkeypatch,
     _, first = _opening(mailbox).result()
     assert mailbox.calls[1] == ("view", ("INBOX", "subject", True))
     assert first is not None and first.prefs == ViewPrefs("subject", True)
+    assert first.roles is not None and first.roles.role_of("Trash") == "trash"  # d works before the overview
 
 
 def test_run_tui_raises_the_login_error_before_the_terminal_is_touched(monkeypatch) -> None:
