@@ -53,6 +53,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTMAIL_MAX_LINE_BYTES": ("41943040", "longest request line batch and mcp accept, in bytes"),
     "AGENTMAIL_IDLE_TIMEOUT": ("900", "seconds batch and mcp wait for a request before they end"),
     "AGENTMAIL_MAX_SESSIONS": ("10", "agentmail sessions one member may have open at once (0: no limit)"),
+    "AGENTMAIL_UNDO_SEND_SECONDS": ("10", "seconds a message sent in the reader waits, undoable with u (0: off)"),
 }
 
 SECRETS = frozenset({"AGENTBBS_MAIL_MASTER_PASS", "AGENTBBS_MAIL_API_TOKEN", "AGENTMAIL_SIGNING_KEY"})
@@ -96,6 +97,7 @@ class Settings:
     max_line_bytes: int = 40 * 1024 * 1024
     idle_timeout: float = 900.0
     max_sessions: int = 10
+    undo_send_seconds: int = 10
     sources: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def require_mailbox_access(self) -> None:
@@ -190,6 +192,7 @@ def load_settings(
         max_line_bytes=_number("AGENTMAIL_MAX_LINE_BYTES", values, minimum=1024),
         idle_timeout=_number("AGENTMAIL_IDLE_TIMEOUT", values, minimum=1, cast=float),
         max_sessions=_number("AGENTMAIL_MAX_SESSIONS", values, minimum=0),
+        undo_send_seconds=_number("AGENTMAIL_UNDO_SEND_SECONDS", values, minimum=0),
         sources=sources,
     )
 

@@ -182,6 +182,20 @@ class IdempotencyConflictError(AgentmailError):
     exit_status = 65  # EX_DATAERR
 
 
+class ProposalChangedError(AgentmailError):
+    """A proposal's stored message no longer matches its fingerprint (replaced or gone); nothing was sent."""
+
+    code = "proposal_changed"
+    exit_status = 65  # EX_DATAERR
+
+
+class ProposalDecidedError(AgentmailError):
+    """The proposal was already approved, rejected or withdrawn (by another session, perhaps); nothing more was done."""
+
+    code = "proposal_decided"
+    exit_status = 65  # EX_DATAERR
+
+
 class InternalError(AgentmailError):
     """A bug: something failed that we did not expect; the details go to the log only."""
 
@@ -220,5 +234,7 @@ ERROR_CLASSES: tuple[type[AgentmailError], ...] = (
     ServerError,
     SendError,
     IdempotencyConflictError,
+    ProposalChangedError,
+    ProposalDecidedError,
     InternalError,
 )

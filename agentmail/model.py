@@ -182,6 +182,41 @@ class SendResult:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     bcc_count: int = 0
+    # Under a `draft` key (or outside a `send` key's allow-list) nothing was sent: the exact message waits in
+    # Drafts for the member's approval (message_id is the one it will carry).
+    pending_approval: bool = False
+    proposal: ProposalRef | None = field(default=None, metadata={"omit_none": True})
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRef:
+    """A stored proposal: our id for it and the SHA-256 of the exact bytes that approval would send."""
+
+    id: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """One proposal as the member (TUI approvals view) and its agent (``proposals``) see it.
+
+    Recipients are strict addr-specs we validated; the subject is the agent's text (under content).
+    """
+
+    id: str
+    fingerprint: str
+    agent: str
+    message_id: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc_count: int
+    size: int
+    created: datetime
+    folder: str
+    uid: int | None
+    uidvalidity: int | None
+    state: str = "pending"
+    subject: str = sender_field("")
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +291,8 @@ def to_json(value: Any) -> Any:
         for f in dataclasses.fields(value):
             out_name = json_name(f)
             target = content if f.metadata.get("sender") else own
+            if f.metadata.get("omit_none") and getattr(value, f.name) is None:
+                continue
             target[out_name] = to_json(getattr(value, f.name))
         if content:
             own["content"] = content

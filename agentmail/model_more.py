@@ -142,7 +142,20 @@ class Quota:
 
 
 #: What an event reports; ``reconnecting``: watch lost the server and waits to retry (it resumes from the token).
-EventKind = Literal["new", "expunged", "flags", "resync_required", "ready", "heartbeat", "reconnecting"]
+#: ``proposal_*``: the member decided on one of this agent's proposals (approved: sent as proposed, with its
+#: Message-ID; rejected: with the member's reason under content; withdrawn: the member took it over to edit).
+EventKind = Literal[
+    "new",
+    "expunged",
+    "flags",
+    "resync_required",
+    "ready",
+    "heartbeat",
+    "reconnecting",
+    "proposal_approved",
+    "proposal_rejected",
+    "proposal_withdrawn",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +169,12 @@ class Event:
     summary: Summary | None = None
     token: str = ""
     uidvalidity: int | None = None  # the folder's UIDVALIDITY the uid belongs to
+    # proposal_* events: the proposal's id (folder/uid: where it sat in Drafts); omitted from JSON when None
+    proposal: str | None = field(default=None, metadata={"omit_none": True})
+    # proposal_approved: the Message-ID that was sent; omitted from JSON when None
+    message_id: str | None = field(default=None, metadata={"omit_none": True})
+    # proposal_rejected: the member's reason (one cleaned line); omitted from JSON when None
+    reason: str | None = field(default=None, metadata={"sender": True, "json": "reason", "omit_none": True})
 
 
 @dataclass(frozen=True, slots=True)

@@ -291,7 +291,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "send",
-        "Send a new message (the draft); a copy goes to Sent.",
+        "Send a new message (the draft); a copy goes to Sent. Under a draft-scope key it becomes a proposal.",
         h.send,
         (_DRAFT, _IDEMPOTENCY, _DRY_RUN),
         "sent",
@@ -354,6 +354,13 @@ COMMANDS: tuple[Command, ...] = (
         read_only=False,
         idempotent=False,
         open_world=True,
+    ),
+    Command(
+        "proposals",
+        "Your proposals waiting for the member's approval (what a draft-scope send stores), oldest first.",
+        h.proposals,
+        (),
+        "proposals",
     ),
     Command(
         "draft_delete",

@@ -24,7 +24,9 @@ from agentmail.agent.handlers import Context
 from agentmail.agent.run import dumps, failure, ok
 from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.model import Event, to_json
-from agentmail.service.feed import Watcher, decode_token
+from agentmail.service.feed import Watcher, decided_since, decode_token
+
+DECISION_POLL = 2.0  # seconds between looks at the proposal outcome log (a file read) while watching
 
 
 class _Stop(Exception):
@@ -75,7 +77,7 @@ def _watch_loop(ctx: Context, args: dict[str, Any], out: IO[str]) -> int:
     stdin_fd = sys.stdin.fileno() if not sys.stdin.closed else -1
     next_beat = time.monotonic() + heartbeat
     while True:
-        wait = max(0.0, next_beat - time.monotonic())
+        wait = max(0.0, min(next_beat - time.monotonic(), DECISION_POLL))
         fds = [watcher.fileno()] + ([stdin_fd] if stdin_fd >= 0 else [])
         readable, _, _ = select.select(fds, [], [], wait)
         if stdin_fd in readable and not os.read(stdin_fd, 4096):
@@ -88,6 +90,9 @@ def _watch_loop(ctx: Context, args: dict[str, Any], out: IO[str]) -> int:
             if changed:
                 _emit(out, watcher.collect())
                 watcher.resume()
+        if watcher.token and decided_since(ctx.mailbox, watcher.token):
+            _emit(out, watcher.collect())  # the member decided on a proposal: a state-file change, not IDLE's
+            watcher.resume()
         if time.monotonic() >= next_beat:
             _emit(out, [Event("heartbeat", folder=args["folder"], token=watcher.token)])
             next_beat = time.monotonic() + heartbeat

@@ -255,9 +255,9 @@ def _changes_once(ctx: Context, args: dict[str, Any], max_new: int) -> dict[str,
     tokens: dict[str, str] = {}
     events_out: list[Any] = []
     any_more = False
-    for folder in mb.searchable_folders():
+    for index, folder in enumerate(mb.searchable_folders()):
         since = previous.get(folder) if args["since"] else None
-        events, tokens[folder], more = feed.changes_page(mb, folder, since, max_new=max_new)
+        events, tokens[folder], more = feed.changes_page(mb, folder, since, max_new=max_new, with_decisions=index == 0)
         events_out += to_json(events)
         any_more = any_more or more
     return {"events": events_out, "token": _encode_multi(tokens), "more": any_more}
@@ -380,6 +380,12 @@ def draft_send(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         dry_run=args["dry_run"],
     )
     return _sent(result)
+
+
+def proposals(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.service import proposals as service  # lazily: only this command needs it
+
+    return {"proposals": to_json(service.pending(ctx.mailbox))}
 
 
 def draft_delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from agentmail.agent import commands, schema
 from agentmail.agent.handlers import Context
 from agentmail.agent.lines import TooLong, parse_json, read_lines
 from agentmail.agent.run import dumps, execute
-from agentmail.agent.scoped import read_only_under, visible
+from agentmail.agent.scoped import open_world_under, read_only_under, visible
 from agentmail.errors import IdleTimeoutError, UsageError
 from agentmail.service.scope import FULL, Grant
 
@@ -101,7 +101,7 @@ def annotations(cmd: commands.Command, grant: Grant = FULL) -> dict[str, bool]:
     """True hints: readOnly (under this key's scope) and openWorld always; destructive and idempotent on tools
     that change something (the protocol gives them no meaning on a read-only tool)."""
     read_only = read_only_under(cmd, grant)
-    hints = {"readOnlyHint": read_only, "openWorldHint": cmd.open_world}
+    hints = {"readOnlyHint": read_only, "openWorldHint": open_world_under(cmd, grant)}
     if not read_only:
         hints |= {"destructiveHint": cmd.destructive, "idempotentHint": cmd.idempotent}
     return hints

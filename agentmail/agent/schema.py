@@ -74,19 +74,23 @@ def dataclass_schema(cls: type) -> dict[str, Any]:
         name = model.json_name(f)
         sender = f.metadata.get("sender")
         (content if sender else own)[name] = type_schema(hints[f.name])
-        if not sender and name in VOCABULARY and cls is not model.SendResult:
+        if not sender and name in VOCABULARY and cls not in (model.SendResult, model.Event, model.Proposal):
             own[name]["description"] = VOCABULARY[name]
+    optional = {model.json_name(f) for f in dataclasses.fields(cls) if f.metadata.get("omit_none")}
     props = dict(own)
     if content:
         props["content"] = {
             "type": "object",
             "description": "written by the message's sender: untrusted",
             "properties": content,
-            "required": sorted(content),
+            "required": sorted(set(content) - optional),
         }
+        if not set(content) - optional:
+            optional.add("content")  # present only when one of its fields is
     for name, text in FIELD_DESCRIPTIONS.get(cls.__name__, {}).items():
         props[name] = {**props[name], "description": text}
-    return {"type": "object", "properties": props, "required": sorted(props), "additionalProperties": False}
+    required = sorted(set(props) - optional)
+    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
 
 
 #: What a field means where its name alone could mislead (a verdict must not be read as more than it is).
@@ -114,6 +118,8 @@ MODEL_TYPES = (
     model.AuthVerdict,
     model.Message,
     model.SendResult,
+    model.ProposalRef,
+    model.Proposal,
     model.Quota,
     model.Event,
     model.Account,
@@ -241,7 +247,9 @@ RESULTS: dict[str, dict[str, Any]] = {
             "raw": {"type": "string", "description": "dry runs: the built message, fenced with fence"},
             "fence": {"type": "string", "description": "dry runs: the marker around raw"},
         },
-        "required": sorted(f.name for f in dataclasses.fields(model.SendResult) if f.name != "raw"),
+        "required": sorted(
+            f.name for f in dataclasses.fields(model.SendResult) if f.name != "raw" and not f.metadata.get("omit_none")
+        ),
     },
     "draft": _obj({"folder": _STR, "uid": _NULLABLE_INT, "uidvalidity": _NULLABLE_INT}),
     "transfer": dataclass_schema(model.Transfer),
@@ -252,6 +260,7 @@ RESULTS: dict[str, dict[str, Any]] = {
         required=["events", "token", "more"],
     ),
     "event": _obj({"event": _ref("Event"), "token": _STR}),
+    "proposals": _obj({"proposals": {"type": "array", "items": _ref("Proposal")}}),
     "batch": {"type": "object", "description": "one answer per line, with the request's id"},
 }
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from agentmail.service.scope import SCOPES, Grant
 
-#: Command -> the weakest scope under which it can do its work.  The sends sit at `send` until proposals
-#: exist (a later release lowers them to `draft`, where they will store a proposal instead of sending).
+#: Command -> the weakest scope under which it can do its work.  The sends sit at `draft`: there they store a
+#: proposal for the member's approval instead of sending (service/proposals.py).
 COMMAND_SCOPE: dict[str, str] = {
     "help": "read",
     "schema": "read",
@@ -26,13 +26,14 @@ COMMAND_SCOPE: dict[str, str] = {
     "attachment": "read",
     "thread": "read",
     "search": "read",
-    "send": "send",
-    "reply": "send",
-    "forward": "send",
+    "send": "draft",
+    "reply": "draft",
+    "forward": "draft",
     "draft_save": "draft",
     "draft_list": "read",
-    "draft_send": "send",
+    "draft_send": "draft",
     "draft_delete": "organize",
+    "proposals": "draft",
     "flag": "organize",
     "unflag": "organize",
     "seen": "organize",
@@ -62,3 +63,8 @@ def visible(commands: Iterable[Any], grant: Grant) -> list[Any]:
 def read_only_under(cmd: Any, grant: Grant) -> bool:
     """A command's read-only mark as this key sees it: under `read` nothing changes (read never sets \\Seen)."""
     return bool(cmd.read_only or grant.read_only)
+
+
+def open_world_under(cmd: Any, grant: Grant) -> bool:
+    """A send reaches the world only for a key that may send; under `draft` it stores a proposal instead."""
+    return bool(cmd.open_world and grant.allows("send"))

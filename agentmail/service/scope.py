@@ -64,7 +64,7 @@ _DOMAIN_RE = re.compile(
 
 @dataclass(frozen=True)
 class SendDecision:
-    """Whether a send may go out now; when not, why (a later release turns these into proposals)."""
+    """Whether a send may go out now; when not, why (the send then becomes a proposal: service/proposals.py)."""
 
     allowed: bool
     reason: str = ""
@@ -140,17 +140,6 @@ class Grant:
 
 
 FULL = Grant()
-
-
-def refuse_send(decision: SendDecision) -> None:
-    """Until proposals exist, a send that would need approval is refused with forbidden."""
-    details: dict[str, object] = {"pending_approval_available": False}
-    if decision.outside:
-        details["outside_allow_list"] = list(decision.outside)
-    raise ForbiddenError(
-        f"{decision.reason}, and approval is not available yet; nothing was sent",
-        details=details,
-    )
 
 
 def grant_from_env(environ: Mapping[str, str]) -> Grant:

@@ -39,9 +39,8 @@ from agentmail.imap import listing
 from agentmail.mime import compose, signature
 from agentmail.mime.drafts import draft_from_bytes
 from agentmail.model import Address, Draft, SendResult
-from agentmail.service import audit, idempotency, policy
+from agentmail.service import audit, idempotency, policy, proposals
 from agentmail.service.mailbox import Mailbox
-from agentmail.service.scope import refuse_send
 from agentmail.service.state import StateDir
 
 
@@ -86,9 +85,7 @@ def _send(
     message_id = compose.make_message_id(member.address, settings.addr_domain, idempotency_key)
     agent = mailbox.grant.agent
     decision = mailbox.grant.send_decision(a.email for a in recipients)
-    if not dry_run and not decision.allowed:  # where a later release stores a proposal instead
-        audit.record_send(member.address, message_id, len(recipients), 0, "refused:forbidden", agent=agent)
-        refuse_send(decision)
+    propose = not dry_run and not decision.allowed  # the exact message waits for the member's approval
     digest = idempotency.digest_draft(draft)
     if claim is not None:
         earlier = _earlier_send(mailbox, claim, digest, message_id, len(recipients))
@@ -108,6 +105,19 @@ def _send(
     if dry_run:
         return SendResult(
             message_id, len(recipients), len(raw), dry_run=True, raw=raw.decode("utf-8", "replace"), **addressed(draft)
+        )
+    if propose:
+        final = addressed(draft)
+        return proposals.propose(
+            mailbox,
+            raw,
+            message_id=message_id,
+            to=final["to"],
+            cc=final["cc"],
+            bcc=tuple(a.email for a in draft.bcc),
+            envelope=tuple(a.email for a in recipients),
+            subject=draft.subject,
+            reason=decision.reason,
         )
     limiter = policy.SendLimiter(settings, member.name)
     try:
@@ -195,7 +205,7 @@ def reply(
     base = compose.reply_draft(original, member_address=mailbox.member.address, reply_all=reply_all, text=extra.text)
     draft = _merge(base, extra)
     result = send(mailbox, draft, idempotency_key=idempotency_key, dry_run=dry_run)
-    if not dry_run and not result.duplicate:
+    if not dry_run and not result.duplicate and not result.pending_approval:
         mailbox.set_flags(folder, [uid], add=["\\Answered"], uidvalidity=original.uidvalidity)
     return result
 
@@ -218,7 +228,7 @@ def forward(
     base = compose.forward_draft(original, raw, as_attachment=as_attachment, text=extra.text)
     draft = _merge(base, extra)
     result = send(mailbox, draft, idempotency_key=idempotency_key, dry_run=dry_run)
-    if not dry_run and not result.duplicate:
+    if not dry_run and not result.duplicate and not result.pending_approval:
         mailbox.set_flags(folder, [uid], add=["$Forwarded"], uidvalidity=original.uidvalidity)
     return result
 

@@ -24,6 +24,7 @@ from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
 from agentmail.tui.screens.sidebar import PANE_MIN_COLS, PANE_WIDTH, FolderPane, SidebarScreen
 from agentmail.tui.start import FirstPage, Opening
+from agentmail.tui.undo import HeldSend, UndoSend
 from agentmail.tui.widgets import ConfirmBar, LineInput, MessageLine
 
 log = logging.getLogger(__name__)
@@ -72,17 +73,21 @@ class Workspace(urwid.Widget):
         return bool(self._current(size).mouse_event(size, event, button, col, row, focus))
 
 
-class App:
+class App(UndoSend):
     """Implements the screens' Host: the stack of screens, status and message lines, prompts."""
 
     def __init__(self, member_address: str, *, read_only: bool = False, dispatcher: Dispatcher | None = None,
-                 webmail_url: str = ""):  # fmt: skip
+                 webmail_url: str = "", undo_send_seconds: int = 0):  # fmt: skip
         self.member_address, self.read_only, self.webmail_url = member_address, read_only, webmail_url
+        self.undo_send_seconds = undo_send_seconds  # AGENTMAIL_UNDO_SEND_SECONDS (tui/undo.py)
+        self.loop: Any = None  # the MainLoop, for the undo window's alarms
+        self.held: HeldSend | None = None
         self.dispatcher = dispatcher
         self.stack: list[Screen] = []
         self.folders: list[Folder] = []
         self.roles: FolderRoles | None = None  # from the service, with the folder list
         self.quota: Quota | None = None
+        self.pending_proposals = 0  # agents' proposals waiting for the member
         self.connection = "connecting…"
         self._seen: dict[str, Address] = {}
         self.hint = urwid.Text("", wrap="clip")
@@ -95,7 +100,8 @@ class App:
         self.body = Workspace(self.pane)
         self.frame = urwid.Frame(self.body, header=urwid.AttrMap(self.hint, "hint"), footer=self.footer)
         self.exit_status = 0
-        self.filter_input = PasteFilter(self._takes_paste, self._paste_dropped)
+        paste = PasteFilter(self._takes_paste, self._paste_dropped)
+        self.filter_input = lambda keys_in, raw: self._undo_key(paste(keys_in, raw))
 
     # -- Host: work and messages ----------------------------------------------------------
     def post(self, request: Request[T], on_done: Callable[[T], None], *, slot: str = "",
@@ -267,6 +273,7 @@ class App:
 
     def _overview(self, overview: Overview) -> None:
         self.folders, self.roles, self.quota = list(overview.folders), overview.roles, overview.quota
+        self.pending_proposals = overview.pending_proposals
         self.connection = "connected"
         self.pane.show(self.folders, self.current_folder())
         self.refresh_status()
@@ -288,6 +295,10 @@ class App:
             parts.append(f"{clean_line(here.name)} unread {here.unseen}/{here.total}")
         if self.quota is not None and self.quota.limit_kib:
             parts.append(f"quota {100 * self.quota.used_kib // self.quota.limit_kib}%")
+        if self.held is not None:
+            parts.append(self.held.status())
+        if self.pending_proposals:
+            parts.append(f"{self.pending_proposals} pending (A)")
         busy = self.dispatcher is not None and self.dispatcher.busy
         parts.append("working…" if busy and self.connection == "connected" else self.connection)
         self.status.set_text(" " + " | ".join(p for p in parts if p))
@@ -333,11 +344,22 @@ class App:
             return
         self.compose(Draft())
 
+    def action_approvals(self) -> None:
+        from agentmail.tui.screens.approvals import ApprovalsScreen  # lazily: most sessions never open it
+
+        screen = ApprovalsScreen(self)
+        self.push(screen)
+        screen.load()
+
     def action_redraw(self) -> None:
         self.refresh_status()
 
     def action_quit(self) -> None:
         """^C asks before leaving (as mutt does); a message being written is saved to Drafts first."""
+        if (held := self.held) is not None:
+            self.confirm(f"A message is waiting to be sent ({held.left()}s). Send it now and leave?",
+                         lambda: held.send_now(then=self._quit_now))  # fmt: skip
+            return
         writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
         if not writing:
             self.confirm("Leave agentmail?", self._leave)
@@ -345,6 +367,14 @@ class App:
         composer = writing[-1]
         self.confirm("Leave agentmail? The message being written is saved to Drafts first.",
                      lambda: composer.action_postpone(after=self._leave))  # fmt: skip
+
+    def _quit_now(self) -> None:
+        """Leave without asking again (the member already said so): a message being written is saved first."""
+        writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
+        if writing:
+            writing[-1].action_postpone(after=self._leave)
+        else:
+            self._leave()
 
     def _leave(self) -> None:
         raise urwid.ExitMainLoop
@@ -382,12 +412,13 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
     With an ``opening`` (tui/start.py) the login already runs: its failure is raised here, before
     the terminal is touched, and its first page is shown without asking the worker again.
     """
-    app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
+    app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""),
+              undo_send_seconds=getattr(settings, "undo_send_seconds", 0))  # fmt: skip
     screen = urwid.display.raw.Screen(bracketed_paste_mode=True)  # ESC[?2004h at start, ESC[?2004l at every stop
     screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
     loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
                           unhandled_input=app.unhandled, input_filter=app.filter_input)  # fmt: skip
-    app.line.loop = loop
+    app.line.loop = app.loop = loop
     from agentmail.tui import worker  # the service behind it; screens never import this
 
     if opening is not None:

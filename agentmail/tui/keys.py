@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SCREENS = ("global", "index", "pager", "composer", "editor", "sidebar")
+SCREENS = ("global", "index", "pager", "composer", "editor", "sidebar", "approvals", "proposal")
 
 #: Headings for the help screen and the man page, in display order.
 TITLES = {
@@ -20,6 +20,8 @@ TITLES = {
     "composer": "Writing a message",
     "editor": "Editing text (the composer's fields and every prompt)",
     "sidebar": "Folder list",
+    "approvals": "Approvals (agents' proposals waiting for you)",
+    "proposal": "One proposal (exactly what approving sends)",
 }
 
 
@@ -45,6 +47,8 @@ BINDINGS: tuple[Binding, ...] = (
     _b("global", "compose", ["m"], "Write a new message", "Mail"),
     _b("global", "toggle_sidebar", ["B"], "Show or hide the folder sidebar (it hides itself below 90 columns)"),
     _b("global", "redraw", ["ctrl l"], "Redraw the screen"),
+    _b("global", "undo_send", ["u"], "Undo send: while a sent message waits (status line), bring it back to edit"),
+    _b("global", "approvals", ["A"], "Show agents' proposals waiting for your approval (the status line counts them)"),
     _b("global", "quit", ["ctrl c"], "Leave agentmail, after a y (a message being written is saved to Drafts first)"),
     _b("index", "down", ["j", "down"], "Next message"),
     _b("index", "up", ["k", "up"], "Previous message"),
@@ -124,6 +128,37 @@ BINDINGS: tuple[Binding, ...] = (
     _b("sidebar", "back", ["q", "esc"], "Close the folder list", "Back"),
     _b("sidebar", "empty_trash", ["E"], "Empty Trash: delete every message in it for good (asks first)", "Empty Trash"),
     _b("sidebar", "delete_folder", ["D"], "Delete the folder and its messages for good (asks first)"),
+    _b("approvals", "down", ["j", "down"], "Next proposal"),
+    _b("approvals", "up", ["k", "up"], "Previous proposal"),
+    _b("approvals", "page_down", ["page down", " "], "Next page"),
+    _b("approvals", "page_up", ["page up", "-"], "Previous page"),
+    _b("approvals", "first", ["home"], "Oldest proposal"),
+    _b("approvals", "last", ["end"], "Newest proposal"),
+    _b("approvals", "open", ["enter"], "Show exactly what would be sent: headers, text, attachments", "Open"),
+    _b("approvals", "approve", ["y"], "Approve: send the proposed message exactly (asks first)", "Approve"),
+    _b(
+        "approvals",
+        "edit",
+        ["e"],
+        "Edit it in the composer (it becomes your own message; the proposal is withdrawn)",
+        "Edit",
+    ),
+    _b("approvals", "reject", ["n"], "Reject, with an optional one-line reason for the agent", "Reject"),
+    _b("approvals", "back", ["q", "esc"], "Back", "Back"),
+    _b("proposal", "down", ["j", "down", "enter"], "Scroll down a line"),
+    _b("proposal", "up", ["k", "up"], "Scroll up a line"),
+    _b("proposal", "page_down", [" ", "page down"], "Next page"),
+    _b("proposal", "page_up", ["b", "page up", "-"], "Previous page"),
+    _b("proposal", "approve", ["y"], "Approve: send exactly this message (asks first)", "Approve"),
+    _b(
+        "proposal",
+        "edit",
+        ["e"],
+        "Edit it in the composer (it becomes your own message; the proposal is withdrawn)",
+        "Edit",
+    ),
+    _b("proposal", "reject", ["n"], "Reject, with an optional one-line reason for the agent", "Reject"),
+    _b("proposal", "back", ["q", "esc"], "Back to the approvals list", "Back"),
 )
 
 

@@ -18,6 +18,7 @@ from agentmail.model import (
     Message,
     Page,
     Part,
+    Proposal,
     Quota,
     SendResult,
     Summary,
@@ -46,6 +47,7 @@ class Overview:
     folders: tuple[Folder, ...] = ()
     roles: FolderRoles = field(default_factory=FolderRoles)
     quota: Quota | None = None
+    pending_proposals: int = 0  # agents' proposals waiting for the member (0 for a scoped key)
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,55 @@ class SaveDraft(Request[tuple[str, int | None]]):
     retry_safe = False
     draft: Draft
     replace_uids: tuple[int, ...] = ()
+
+
+# -- agents' proposals (the member decides) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListProposals(Request[list[Proposal]]):
+    """Every agent's pending proposals, oldest first (the approvals view)."""
+
+
+@dataclass(frozen=True)
+class ProposalDetail:
+    """A proposal and its stored message decoded (checked against the fingerprint), with its Bcc recipients."""
+
+    proposal: Proposal
+    message: Message
+    bcc: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShowProposal(Request[ProposalDetail]):
+    """Exactly what approving would send."""
+
+    proposal_id: str
+
+
+@dataclass(frozen=True)
+class ApproveProposal(Request[SendResult]):
+    """Send the stored bytes exactly (or nothing, if they no longer match the fingerprint)."""
+
+    retry_safe = False
+    proposal_id: str
+
+
+@dataclass(frozen=True)
+class RejectProposal(Request[Proposal]):
+    """Remove the proposal; its agent learns the reason."""
+
+    retry_safe = False
+    proposal_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class WithdrawProposal(Request[Draft]):
+    """Take the proposal over to edit: it leaves Drafts and comes back as the member's own draft."""
+
+    retry_safe = False
+    proposal_id: str
 
 
 # -- what the worker says unasked (reply id 0) ---------------------------------------------------

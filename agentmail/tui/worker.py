@@ -13,6 +13,7 @@ only tui module that imports ``agentmail.service``.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from agentmail.errors import AgentmailError, InternalError, UnavailableError
-from agentmail.model import Event, SendResult
+from agentmail.model import Address, Event, SendResult
 from agentmail.service.mailbox import Mailbox
 from agentmail.service.scope import FULL
 from agentmail.tui import requests as rq
@@ -98,6 +99,16 @@ def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
             if rest:
                 mb.delete(where[0], rest)
             return where
+        case rq.ListProposals():
+            return _proposals().pending(mb, every_agent=True)
+        case rq.ShowProposal():
+            return _show_proposal(mb, request.proposal_id)
+        case rq.ApproveProposal():
+            return _proposals().approve(mb, request.proposal_id)
+        case rq.RejectProposal():
+            return _proposals().reject(mb, request.proposal_id, request.reason)
+        case rq.WithdrawProposal():
+            return _withdraw_proposal(mb, request.proposal_id)
     raise InternalError(f"the worker has no handler for {type(request).__name__}")
 
 
@@ -107,7 +118,39 @@ def _overview(mb: Mailbox) -> rq.Overview:
         quota = mb.quota()
     except AgentmailError:
         quota = None
-    return rq.Overview(tuple(folders), mb.roles(), quota)
+    return rq.Overview(tuple(folders), mb.roles(), quota, _pending_count(mb))
+
+
+def _pending_count(mb: Mailbox) -> int:
+    """How many proposals wait for the member; a scoped key (which cannot decide) sees none."""
+    if mb.grant.scope != "full" or mb.grant.agent or mb.read_only:
+        return 0
+    return len(_proposals().pending(mb, every_agent=True))
+
+
+def _proposals() -> Any:
+    from agentmail.service import proposals  # lazily: a state-file read, and only the approvals view decides
+
+    return proposals
+
+
+def _show_proposal(mb: Mailbox, proposal_id: str) -> rq.ProposalDetail:
+    """The stored bytes (checked against the fingerprint), decoded like any message for the member to read."""
+    from agentmail.mime.parse import parse_message
+
+    proposals = _proposals()
+    proposal, raw = proposals.stored_message(mb, proposal_id)
+    message = parse_message(raw, uid=proposal.uid or 0, folder=proposal.folder,
+                            uidvalidity=proposal.uidvalidity or 0, size=len(raw))  # fmt: skip
+    return rq.ProposalDetail(proposal, message, proposals.bcc_of(mb, proposal_id))
+
+
+def _withdraw_proposal(mb: Mailbox, proposal_id: str) -> Any:
+    """The proposal becomes the member's own draft (its Bcc from the record; the bytes never carry it)."""
+    from agentmail.mime.drafts import draft_from_bytes
+
+    raw, bcc = _proposals().withdraw(mb, proposal_id)
+    return dataclasses.replace(draft_from_bytes(raw), bcc=tuple(Address("", a) for a in bcc))
 
 
 def _send(mb: Mailbox, request: rq.Send) -> SendResult:

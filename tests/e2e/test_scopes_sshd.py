@@ -67,8 +67,23 @@ def test_sendenv_cannot_raise_a_scope_or_widen_an_allow_list(sshd: SshServer, me
     answer = _whoami(sshd, key, options=options, env=env)
     assert answer["scope"] == {"scope": "send", "agent": None, "allow_to": ["*@bbs.test"]}
     draft = json.dumps({"to": ["carol@example.org"], "subject": "outside", "text": "x\n"})
-    refused = sshd.ssh("", "send", key=key, options=options, env=env, stdin=draft)
-    assert refused.returncode == 77 and refused.json["error"]["code"] == "forbidden"
+    proposed = sshd.ssh("", "send", key=key, options=options, env=env, stdin=draft)
+    assert proposed.returncode == 0 and proposed.json["pending_approval"] is True  # outside the list: a proposal
+
+
+def test_a_draft_key_send_through_sshd_is_a_proposal_and_nothing_is_sent(
+    stack: Stack, sshd: SshServer, member, bob: str
+) -> None:
+    who = member()
+    key = _key(sshd, who, "draft", "AGENTMAIL_AGENT=triage-bot")
+    draft = json.dumps({"to": [stack.address(bob)], "subject": f"proposal {who}", "text": "x\n"})
+    proposed = sshd.ssh("", "send", key=key, stdin=draft)
+    assert proposed.returncode == 0 and proposed.json["pending_approval"] is True, proposed
+    listed = sshd.ssh("", "proposals", key=key)
+    assert [p["id"] for p in listed.json["proposals"]] == [proposed.json["proposal"]["id"]]
+    with stack.imap(who) as client:
+        client.select_folder("Sent", readonly=True)
+        assert client.search(["ALL"]) == []
 
 
 def test_a_key_without_a_scope_keeps_full_access_and_setenv_cannot_lower_it(sshd: SshServer, alice: str) -> None:

@@ -225,7 +225,7 @@ def test_organize_key_moves_but_never_sends_or_expunges(stack: Stack, box: Box, 
     assert trashed.returncode == 0 and trashed.json["expunged"] is False and trashed.json["target"] == "Trash"
 
 
-def test_draft_key_saves_drafts_and_its_sends_are_refused_for_approval(stack: Stack, box: Box, run_agentmail) -> None:
+def test_draft_key_saves_drafts_and_its_sends_become_proposals(stack: Stack, box: Box, run_agentmail) -> None:
     scope = {"AGENTMAIL_SCOPE": "draft", "AGENTMAIL_AGENT": "triage-bot"}
     saved = _scoped(run_agentmail, box.name, "draft save", scope, _draft("bob@bbs.test", "kept as a draft"))
     assert saved.returncode == 0 and saved.json["folder"] == "Drafts"
@@ -235,16 +235,22 @@ def test_draft_key_saves_drafts_and_its_sends_are_refused_for_approval(stack: St
         ("send", _draft("bob@bbs.test", "needs approval")),
         (f"draft send {box.draft}", None),
         (f"reply INBOX {box.inbox}", '{"text": "ok"}'),
+        (f"forward INBOX {box.inbox}", json.dumps({"to": ["bob@bbs.test"]})),
     ]:
         result = _scoped(run_agentmail, box.name, command, scope, stdin)
-        assert result.returncode == 77 and result.json["error"]["code"] == "forbidden", (command, result)
-        assert "'draft'" in result.json["error"]["message"]
-        assert "approval is not available yet" in result.json["error"]["message"]
+        assert result.returncode == 0 and result.json["pending_approval"] is True, (command, result)
+        assert len(result.json["proposal"]["fingerprint"]) == 64
     state = _state(stack, box.name)
-    assert state["Sent"] == {} and box.draft in state["Drafts"]
+    assert state["Sent"] == {} and box.draft not in state["Drafts"]  # draft send turned the draft into a proposal
+    marked = [uid for uid, flags in state["Drafts"].items() if any("$AgentmailProposal" in f for f in flags)]
+    assert len(marked) == 4
+    listed = _scoped(run_agentmail, box.name, "proposals", scope)
+    assert len(listed.json["proposals"]) == 4
 
 
-def test_send_key_sends_inside_its_allow_list_only(stack: Stack, box: Box, bob: str, run_agentmail) -> None:
+def test_send_key_sends_inside_its_allow_list_and_proposes_outside_it(
+    stack: Stack, box: Box, bob: str, run_agentmail
+) -> None:
     scope = {
         "AGENTMAIL_SCOPE": "send",
         "AGENTMAIL_AGENT": "mailer",
@@ -257,11 +263,12 @@ def test_send_key_sends_inside_its_allow_list_only(stack: Stack, box: Box, bob: 
     for outside in (["carol@example.org"], ["other@example.org"], ["carol%example.org@bbs.test"]):
         for to in (outside, [stack.address(bob), *outside]):
             draft = json.dumps({"to": to, "subject": "outside the list", "text": "x\n"})
-            refused = _scoped(run_agentmail, box.name, "send", scope, draft)
-            assert refused.returncode == 77 and refused.json["error"]["code"] == "forbidden", refused
-            assert refused.json["error"]["details"]["outside_allow_list"] == outside
-    sent_copies = _state(stack, box.name)["Sent"]
-    assert len(sent_copies) == 1  # only the message inside the list went out
+            proposed = _scoped(run_agentmail, box.name, "send", scope, draft)
+            assert proposed.returncode == 0 and proposed.json["pending_approval"] is True, proposed
+    state = _state(stack, box.name)
+    assert len(state["Sent"]) == 1  # only the message inside the list went out
+    waiting = [f for f in state["Drafts"].values() if any("$AgentmailProposal" in x for x in f)]
+    assert len(waiting) == 6  # the others wait for the member's approval
 
 
 # -- the key line's values are checked before any network I/O ------------------------------------------------------

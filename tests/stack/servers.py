@@ -342,6 +342,7 @@ class Stack:
             "AGENTBBS_MAIL_MASTER_PASS": self.master_password,
             "AGENTMAIL_STATE_DIR": str(state),
             "AGENTMAIL_SSH_USER": pwd.getpwuid(os.geteuid()).pw_name,  # the state directory's owner here
+            "AGENTMAIL_UNDO_SEND_SECONDS": "0",  # tests of undo send set their own window
         }
         # Every run names its own config file, so the host's /etc/agentmail/agentmail.env is never read.
         config = lay.base / "agentmail.conf"

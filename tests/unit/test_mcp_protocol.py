@@ -97,6 +97,18 @@ def test_tools_are_the_mcp_commands_with_their_marks() -> None:
     assert tools["draft_delete"]["annotations"]["idempotentHint"] is False  # a repeat answers not_found
 
 
+def test_under_a_draft_key_the_sends_are_proposals_and_not_open_world() -> None:
+    from agentmail.agent.mcp import tools as mcp_tools
+    from agentmail.service.scope import Grant
+
+    offered = {t["name"]: t for t in mcp_tools(Grant("draft", "triage-bot"))}
+    for name in ("send", "reply", "forward", "draft_send"):
+        assert offered[name]["annotations"]["openWorldHint"] is False, name
+    assert "proposals" in offered and offered["proposals"]["annotations"]["readOnlyHint"] is True
+    sender = {t["name"]: t for t in mcp_tools(Grant("send"))}
+    assert sender["send"]["annotations"]["openWorldHint"] is True
+
+
 def test_tools_are_self_contained_and_small() -> None:
     """Drafts are typed in full, the query language is in search's description, and the whole list is < 20 KB."""
     from agentmail.agent.run import dumps

@@ -10,6 +10,7 @@ import pytest
 from agentmail.tui import keys
 from agentmail.tui.app import App
 from agentmail.tui.editor import TextEditor
+from agentmail.tui.screens.approvals import ApprovalsScreen, ProposalScreen
 from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
@@ -17,7 +18,8 @@ from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.sidebar import SidebarScreen
 
 HANDLERS = {"global": App, "index": IndexScreen, "pager": PagerScreen, "composer": ComposerScreen,
-            "editor": TextEditor, "sidebar": SidebarScreen}  # fmt: skip
+            "editor": TextEditor, "sidebar": SidebarScreen, "approvals": ApprovalsScreen,
+            "proposal": ProposalScreen}  # fmt: skip
 MAN = Path(__file__).resolve().parents[3] / "man" / "agentmail.1"
 
 
