@@ -8,7 +8,7 @@ DEB_PACKAGES := dovecot-imapd dovecot-lmtpd postfix openssh-server openssh-clien
 RUFF := $(VENV)/bin/ruff --config .ci/ruff.toml
 LINT_PATHS := agentmail tests $(wildcard bench)
 
-.PHONY: all deps system-deps venv test test-fast lint format check-docs demo demo-stop bench clean
+.PHONY: all deps system-deps venv test test-fast test-deployed-host lint format check-docs demo demo-stop bench clean
 
 all: test
 
@@ -35,6 +35,11 @@ $(VENV)/.installed: setup.cfg setup.py
 test: deps
 	$(VENV)/bin/pytest -q tests
 
+# The suite on a host that looks deployed per the README (hostile /etc/agentmail and /var/lib/agentmail in a private
+# mount namespace; the real ones are never touched): proves the tests never read the host's configuration. Root.
+test-deployed-host: deps
+	tests/stack/deployed_host.sh
+
 # Pure tests only (no servers): quick feedback while editing.
 test-fast: venv
 	$(VENV)/bin/pytest -q tests/unit
@@ -57,7 +62,9 @@ demo: deps
 demo-stop: venv
 	$(PY) -m tests.stack.demo stop
 
+# The benchmark also compares the reader with aerc (Debian packages it); only the benchmark needs it.
 bench: deps
+	@$(MAKE) --no-print-directory system-deps DEB_PACKAGES=aerc
 	$(PY) -m bench.run
 
 clean:

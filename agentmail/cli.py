@@ -93,8 +93,11 @@ def parse_invocation(argv: Sequence[str], environ: Mapping[str, str]) -> Invocat
     command = rest[0] if rest else None
     args = rest[1:]
     # "folder create X" and "draft send 3" are two-word commands.
-    if command in ("folder", "draft") and args:
+    if command in ("folder", "draft") and args and not args[0].startswith("-"):
         command, args = f"{command}_{args[0]}", args[1:]
+    before_dashes = args[: args.index("--")] if "--" in args else args
+    if command and "--help" in before_dashes:  # "read --help" as well as "--help read"
+        options["--help"] = True
     return Invocation(
         command=command,
         words=tuple(args),
@@ -190,28 +193,37 @@ def _fail(command: str | None, exc: AgentmailError) -> int:
 
 
 def _dispatch(inv: Invocation) -> int:
-    from agentmail.config import load_settings
-    from agentmail.identity import member_for
-
     if inv.command == "doctor":
         if inv.over_ssh:
             raise ForbiddenError("doctor is for operators on the host, not over SSH")
         from agentmail.ops.doctor import run_doctor
 
         return run_doctor(inv)
+    from agentmail.service.scope import grant_from_env
+
     if inv.command is None and not sys.stdin.isatty():
         inv = Invocation(command="help", json=True, env=inv.env, over_ssh=inv.over_ssh)
+    grant = grant_from_env(inv.env)  # the key line's scope, like the member: validated before any I/O
     if inv.command == "help" or (inv.show_help and inv.command):
-        return _run_agent(inv, settings=None, member=None)
+        return _run_agent(inv, settings=None, member=None, grant=grant)
+    from agentmail.config import load_settings
+    from agentmail.identity import member_for
+
     settings = load_settings(_settings_env(inv))
     raw_member = inv.member_override if inv.member_override is not None else inv.env.get("AGENTMAIL_MEMBER")
     member = member_for(raw_member, settings)
     settings.require_mailbox_access()
-    if inv.command is None or inv.command == "tui":
-        from agentmail.tui.app import run_tui
+    from agentmail.service.slots import acquire_slot
 
-        return run_tui(settings, member, read_only=inv.read_only)
-    return _run_agent(inv, settings, member)
+    slot = acquire_slot(settings, member)  # held until this process ends, whichever front end runs
+    try:
+        if inv.command is None or inv.command == "tui":
+            from agentmail.tui.start import run as run_tui  # logs in while it imports urwid
+
+            return run_tui(settings, member, read_only=inv.read_only or grant.read_only, grant=grant)
+        return _run_agent(inv, settings, member, grant=grant)
+    finally:
+        slot.close()
 
 
 def _settings_env(inv: Invocation) -> dict[str, str]:
@@ -221,7 +233,7 @@ def _settings_env(inv: Invocation) -> dict[str, str]:
     return env
 
 
-def _run_agent(inv: Invocation, settings: object, member: object) -> int:
+def _run_agent(inv: Invocation, settings: object, member: object, *, grant: object) -> int:
     from agentmail.agent import run as agent_run
     from agentmail.agent.handlers import Context
 
@@ -236,7 +248,9 @@ def _run_agent(inv: Invocation, settings: object, member: object) -> int:
         member=member,
         read_only=inv.read_only,  # type: ignore[arg-type]
         read_stdin=agent_run.stdin_json_reader(sys.stdin.buffer),
+        grant=grant,  # type: ignore[arg-type]
     )
+    ctx.long_lived = command in ("batch", "mcp", "watch")
     try:
         if command == "batch":
             ctx.read_stdin = None

@@ -1,9 +1,12 @@
 """Settings built once from env files and the environment, validated, and passed in.
 
-Precedence (decided here and nowhere else): built-in defaults, then
-``/etc/agentmail/agentmail.env``, then the file named by ``AGENTMAIL_CONFIG``,
-then the process environment.  Each value remembers where it came from so
-``doctor`` can explain it.  Secrets never appear in ``repr``.
+Precedence (decided here and nowhere else): built-in defaults, then one config
+file, then the process environment.  The config file is the one named by
+``AGENTMAIL_CONFIG`` (or ``--config``) when one is named, and only otherwise the
+system file ``/etc/agentmail/agentmail.env`` (as ``ssh -F`` replaces the system
+file): a run that names its own config never reads the host's.  The system path
+is a parameter of the loader, so tests can prove that.  Each value remembers
+where it came from so ``doctor`` can explain it.  Secrets never appear in ``repr``.
 """
 
 from __future__ import annotations
@@ -39,10 +42,18 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "AGENTMAIL_MAX_RECIPIENTS": ("50", "most recipients in one message"),
     "AGENTMAIL_MAX_MESSAGE_BYTES": ("26214400", "largest outgoing message in bytes"),
     "AGENTMAIL_MAX_ATTACHMENT_BYTES": ("10485760", "largest attachment the attachment command returns"),
-    "AGENTMAIL_MAX_ANSWER_BYTES": ("65536", "default cap on body text in one agent answer"),
+    "AGENTMAIL_MAX_ANSWER_BYTES": ("65536", "default cap on one whole agent answer (its JSON), in bytes"),
     "AGENTMAIL_SEND_PER_HOUR": ("100", "messages a member may send per hour (0: no limit)"),
     "AGENTMAIL_SEND_PER_DAY": ("500", "messages a member may send per day (0: no limit)"),
-    "AGENTMAIL_STATE_DIR": ("/var/lib/agentmail", "where shared rate-limit state is kept"),
+    "AGENTMAIL_STATE_DIR": (
+        "/var/lib/agentmail",
+        "where shared state (send limits, idempotency keys, session slots, remembered folder views) is kept",
+    ),
+    "AGENTMAIL_SSH_USER": ("mail", "the forced-command user: owner of the state directory, checked by doctor"),
+    "AGENTMAIL_MAX_LINE_BYTES": ("41943040", "longest request line batch and mcp accept, in bytes"),
+    "AGENTMAIL_IDLE_TIMEOUT": ("900", "seconds batch and mcp wait for a request before they end"),
+    "AGENTMAIL_MAX_SESSIONS": ("10", "agentmail sessions one member may have open at once (0: no limit)"),
+    "AGENTMAIL_UNDO_SEND_SECONDS": ("10", "seconds a message sent in the reader waits, undoable with u (0: off)"),
 }
 
 SECRETS = frozenset({"AGENTBBS_MAIL_MASTER_PASS", "AGENTBBS_MAIL_API_TOKEN", "AGENTMAIL_SIGNING_KEY"})
@@ -81,7 +92,12 @@ class Settings:
     max_answer_bytes: int = 64 * 1024
     send_per_hour: int = 100
     send_per_day: int = 500
-    state_dir: Path = SYSTEM_CONFIG.parent
+    state_dir: Path = Path("/var/lib/agentmail")
+    ssh_user: str = "mail"
+    max_line_bytes: int = 40 * 1024 * 1024
+    idle_timeout: float = 900.0
+    max_sessions: int = 10
+    undo_send_seconds: int = 10
     sources: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def require_mailbox_access(self) -> None:
@@ -117,17 +133,22 @@ def read_layers(environ: Mapping[str, str], env_files: Sequence[Path]) -> tuple[
     return values, sources
 
 
-def default_env_files(environ: Mapping[str, str]) -> list[Path]:
-    """The config files in precedence order: the system file, then ``AGENTMAIL_CONFIG``."""
-    files = [SYSTEM_CONFIG]
-    if environ.get("AGENTMAIL_CONFIG"):
-        files.append(Path(environ["AGENTMAIL_CONFIG"]))
-    return files
+def default_env_files(environ: Mapping[str, str], system_config: Path = SYSTEM_CONFIG) -> list[Path]:
+    """The config file to read: the one ``AGENTMAIL_CONFIG`` names, else the system file (never both)."""
+    named = environ.get("AGENTMAIL_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"AGENTMAIL_CONFIG names {path}, which is not a file")
+        return [path]
+    return [system_config]
 
 
-def load_settings(environ: Mapping[str, str], env_files: Sequence[Path] | None = None) -> Settings:
+def load_settings(
+    environ: Mapping[str, str], env_files: Sequence[Path] | None = None, *, system_config: Path = SYSTEM_CONFIG
+) -> Settings:
     """Build and validate Settings; raise ConfigError naming the first bad variable."""
-    files = default_env_files(environ) if env_files is None else list(env_files)
+    files = default_env_files(environ, system_config) if env_files is None else list(env_files)
     values, sources = read_layers(environ, files)
     addr_domain = values.get("AGENTBBS_MAIL_ADDR_DOMAIN", "").strip().lower()
     if not addr_domain:
@@ -160,7 +181,6 @@ def load_settings(environ: Mapping[str, str], env_files: Sequence[Path] | None =
         mta_hostname=_mta_hostname(values, mail_domain),
         signing_key=_signing_key(values),
         timeout=_number("AGENTMAIL_TIMEOUT", values, minimum=1, cast=float),
-        reconnect_window=_number("AGENTMAIL_RECONNECT_WINDOW", values, minimum=0, cast=float),
         max_recipients=_number("AGENTMAIL_MAX_RECIPIENTS", values, minimum=1),
         max_message_bytes=_number("AGENTMAIL_MAX_MESSAGE_BYTES", values, minimum=1024),
         max_attachment_bytes=_number("AGENTMAIL_MAX_ATTACHMENT_BYTES", values, minimum=1),
@@ -168,6 +188,11 @@ def load_settings(environ: Mapping[str, str], env_files: Sequence[Path] | None =
         send_per_hour=_number("AGENTMAIL_SEND_PER_HOUR", values, minimum=0),
         send_per_day=_number("AGENTMAIL_SEND_PER_DAY", values, minimum=0),
         state_dir=Path(values["AGENTMAIL_STATE_DIR"]),
+        ssh_user=_user_name("AGENTMAIL_SSH_USER", values),
+        max_line_bytes=_number("AGENTMAIL_MAX_LINE_BYTES", values, minimum=1024),
+        idle_timeout=_number("AGENTMAIL_IDLE_TIMEOUT", values, minimum=1, cast=float),
+        max_sessions=_number("AGENTMAIL_MAX_SESSIONS", values, minimum=0),
+        undo_send_seconds=_number("AGENTMAIL_UNDO_SEND_SECONDS", values, minimum=0),
         sources=sources,
     )
 
@@ -196,6 +221,13 @@ def _mta_hostname(values: Mapping[str, str], mail_domain: str) -> str:
     name = values["AGENTMAIL_MTA_HOSTNAME"].strip().lower().rstrip(".") or mail_domain
     _check_host("AGENTMAIL_MTA_HOSTNAME", name)
     return name
+
+
+def _user_name(name: str, values: Mapping[str, str]) -> str:
+    raw = values[name].strip()
+    if not re.fullmatch(r"[a-z_][a-z0-9_.-]{0,31}", raw):
+        raise ConfigError(f"{name} must be a system user name, such as mail")
+    return raw
 
 
 def _check_host(name: str, value: str) -> None:

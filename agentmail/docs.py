@@ -53,6 +53,7 @@ def commands_section() -> str:
 
 def environment_section() -> str:
     from agentmail.config import VARIABLES
+    from agentmail.service.scope import SCOPES
 
     lines = []
     for name, (default, help_text) in VARIABLES.items():
@@ -63,16 +64,35 @@ def environment_section() -> str:
         ".B AGENTMAIL_MEMBER",
         "The member this session acts for; set per SSH key by sshd, never by the client.",
         ".TP",
+        ".B AGENTMAIL_SCOPE",
+        roff_escape(
+            f"What this SSH key may do: {', '.join(SCOPES)} (see Scopes under DEPLOYMENT); set by the key line, "
+            "never by the client. Without it: full."
+        ),
+        ".TP",
+        ".B AGENTMAIL_AGENT",
+        "The agent's name (1\\-64 letters, digits, '.', '_', '\\-'), written into the audit line of everything "
+        "it changes or sends; set by the key line.",
+        ".TP",
+        ".B AGENTMAIL_ALLOW_TO",
+        "The only recipients this key may send to: addresses or *@domain, comma separated; set by the key line.",
+        ".TP",
         ".B AGENTMAIL_CONFIG",
-        "An extra config file read after /etc/agentmail/agentmail.env.",
+        "The config file to read instead of /etc/agentmail/agentmail.env (the system file is then not read).",
     ]
     return "\n".join(lines)
 
 
 def exit_section() -> str:
+    from agentmail.agent.run import BATCH_FAILED_STATUS
     from agentmail.errors import ERROR_CLASSES
 
     lines = [".TP", ".B 0", "Success."]
+    lines += [
+        ".TP",
+        f".B {BATCH_FAILED_STATUS}",
+        "batch only: at least one request failed; its answer line carries the error code.",
+    ]
     seen: dict[int, list[str]] = {}
     for cls in ERROR_CLASSES:
         seen.setdefault(cls.exit_status, []).append(cls.code)

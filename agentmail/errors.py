@@ -47,7 +47,7 @@ class IdentityError(AgentmailError):
 
 
 class ForbiddenError(AgentmailError):
-    """The request is not allowed here (an operator-only option over SSH, a read-only session)."""
+    """The request is not allowed here (an operator-only option over SSH, a read-only session, the key's scope)."""
 
     code = "forbidden"
     exit_status = 77  # EX_NOPERM
@@ -81,6 +81,13 @@ class InvalidMessageError(AgentmailError):
     exit_status = 65  # EX_DATAERR
 
 
+class UnsupportedError(AgentmailError):
+    """agentmail cannot turn this content into text (an image, an archive, a damaged document)."""
+
+    code = "unsupported"
+    exit_status = 65  # EX_DATAERR
+
+
 class LimitError(AgentmailError):
     """A size, count or rate limit refused the request; nothing was changed."""
 
@@ -92,6 +99,24 @@ class RateLimitedError(LimitError):
     """The member's sending rate limit is reached; nothing was sent."""
 
     code = "rate_limited"
+
+
+class LineTooLongError(LimitError):
+    """A batch or mcp request line was longer than AGENTMAIL_MAX_LINE_BYTES; it was skipped unread."""
+
+    code = "line_too_long"
+
+
+class IdleTimeoutError(LimitError):
+    """A batch or mcp session received no request for AGENTMAIL_IDLE_TIMEOUT seconds and ended."""
+
+    code = "idle_timeout"
+
+
+class TooManySessionsError(LimitError):
+    """The member already has AGENTMAIL_MAX_SESSIONS agentmail sessions open; close one and try again."""
+
+    code = "too_many_sessions"
 
 
 class AuthError(AgentmailError):
@@ -150,6 +175,27 @@ class SendError(AgentmailError):
     exit_status = 69  # EX_UNAVAILABLE
 
 
+class IdempotencyConflictError(AgentmailError):
+    """The idempotency key was used for a different message, or its earlier send may have gone out; nothing was sent."""
+
+    code = "idempotency_conflict"
+    exit_status = 65  # EX_DATAERR
+
+
+class ProposalChangedError(AgentmailError):
+    """A proposal's stored message no longer matches its fingerprint (replaced or gone); nothing was sent."""
+
+    code = "proposal_changed"
+    exit_status = 65  # EX_DATAERR
+
+
+class ProposalDecidedError(AgentmailError):
+    """The proposal was already approved, rejected or withdrawn (by another session, perhaps); nothing more was done."""
+
+    code = "proposal_decided"
+    exit_status = 65  # EX_DATAERR
+
+
 class InternalError(AgentmailError):
     """A bug: something failed that we did not expect; the details go to the log only."""
 
@@ -173,8 +219,12 @@ ERROR_CLASSES: tuple[type[AgentmailError], ...] = (
     StaleUidError,
     InvalidAddressError,
     InvalidMessageError,
+    UnsupportedError,
     LimitError,
     RateLimitedError,
+    LineTooLongError,
+    IdleTimeoutError,
+    TooManySessionsError,
     AuthError,
     NoMailboxError,
     UnavailableError,
@@ -183,5 +233,8 @@ ERROR_CLASSES: tuple[type[AgentmailError], ...] = (
     ProvisionError,
     ServerError,
     SendError,
+    IdempotencyConflictError,
+    ProposalChangedError,
+    ProposalDecidedError,
     InternalError,
 )

@@ -12,7 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 #: Version of the JSON contract; a rename or removal of a field or command bumps it.
 API_VERSION = 1
@@ -110,6 +110,7 @@ class Summary:
     snippet: str = sender_field("")
     declared_message_id: str = sender_field("", json="message_id")  # the header as written, cleaned
     declared_in_reply_to: str = sender_field("", json="in_reply_to")
+    preview: str = sender_field("")  # with --preview N: up to N characters of the new text ("" otherwise)
 
     @property
     def is_unread(self) -> bool:
@@ -128,102 +129,11 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
-class Part:
-    """One MIME leaf a reader may want: an attachment, an inline image, an alternative body."""
-
-    part_id: str  # IMAP section number ("2", "1.3"); the id ``attachment`` takes
-    content_type: str  # a valid type/subtype token, else application/octet-stream
-    size: int = 0  # decoded size where known, else the encoded size
-    disposition: str = ""  # "attachment" | "inline" | ""
-    content_id: str = ""  # without <>, when it is made of msg-id characters only (mime.vocab); else ""
-    filename: str = sender_field("")
-    declared_content_id: str = sender_field("", json="content_id")  # the Content-ID as written, cleaned
-    declared_content_type: str = sender_field("", json="content_type")  # the type as declared, cleaned
-
-
-@dataclass(frozen=True, slots=True)
 class Header:
     """One header line, decoded (RFC 2047) and unfolded."""
 
     name: str
     value: str
-
-
-@dataclass(frozen=True, slots=True)
-class AuthVerdict:
-    """Who this host can vouch for: its own Authentication-Results, and agentmail's own signature.
-
-    ``level`` and ``summary`` are derived (:func:`describe_verdict`), so every front end shows the same verdict.
-    """
-
-    trusted: bool  # results from our authserv-id, standing above our MTA's topmost Received line
-    local: bool = False  # agentmail's signature verified: sent by a member of this host through agentmail
-    member: str = ""  # that member's (validated) name when local
-    spf: str = ""
-    dkim: str = ""
-    dmarc: str = ""
-    level: str = field(init=False, default="")  # "member" | "pass" | "fail" | "neutral" | "unverified"
-    summary: str = field(init=False, default="")  # our one sentence for it; no sender text
-
-    def __post_init__(self) -> None:
-        if not (self.local and is_member_name(self.member)):  # no verdict ever names anything but a valid member
-            object.__setattr__(self, "local", False)
-            object.__setattr__(self, "member", "")
-        level, summary = describe_verdict(self)
-        object.__setattr__(self, "level", level)
-        object.__setattr__(self, "summary", summary)
-
-
-#: Result values (RFC 8601 section 2.7) that mean the check did not pass.
-FAILING_RESULTS = frozenset({"fail", "softfail", "permerror", "temperror", "policy", "hardfail"})
-
-
-def describe_verdict(auth: AuthVerdict) -> tuple[str, str]:
-    """The one (level, sentence) both the TUI and the JSON answers show for a verdict."""
-    if auth.local:
-        return "member", f"sent by member {auth.member} of this host (agentmail signature verified)"
-    found = [(name, value) for name, value in (("dkim", auth.dkim), ("spf", auth.spf), ("dmarc", auth.dmarc)) if value]
-    text = " ".join(f"{name}={value}" for name, value in found) or "no results"
-    if not auth.trusted:
-        return "unverified", f"{text} (not recorded by this host: unverified)"
-    values = [value.lower() for _, value in found]
-    if any(value in FAILING_RESULTS for value in values):
-        return "fail", f"{text} (this host)"
-    if "pass" in values:
-        return "pass", f"{text} (this host)"
-    return "neutral", f"{text} (this host)"
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One decoded message: headers, chosen body text and the parts list."""
-
-    uid: int
-    folder: str
-    uidvalidity: int
-    flags: tuple[str, ...] = ()
-    size: int = 0
-    date: datetime | None = None
-    received: datetime | None = None
-    message_id: str = ""  # a strictly valid <id@host> (mime.vocab), else ""; the sender's text is in content
-    in_reply_to: str = ""
-    references: tuple[str, ...] = ()  # only the strictly valid ids
-    sanitized: bool = False
-    notes: tuple[str, ...] = ()  # what decoding could not show, or a limit cut: our sentences only
-    auth: AuthVerdict | None = None
-    sender: Address | None = sender_field(None)
-    to: tuple[Address, ...] = sender_field(())
-    cc: tuple[Address, ...] = sender_field(())
-    reply_to: tuple[Address, ...] = sender_field(())
-    subject: str = sender_field("")
-    text: str = sender_field("")  # the body as text (HTML rendered when there is no plain part)
-    html: str = sender_field("")  # the raw HTML part, when there is one
-    links: tuple[str, ...] = sender_field(())  # numbered references from HTML rendering
-    attachments: tuple[Part, ...] = sender_field(())
-    headers: tuple[Header, ...] = sender_field(())  # every header, decoded, in order
-    declared_message_id: str = sender_field("", json="message_id")  # the header as written, cleaned
-    declared_in_reply_to: str = sender_field("", json="in_reply_to")
-    declared_references: tuple[str, ...] = sender_field((), json="references")
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,60 +178,53 @@ class SendResult:
     duplicate: bool = False  # an earlier send with the same idempotency key already went out
     dry_run: bool = False
     raw: str = ""  # the built message, for --dry-run only
+    # The final recipients as bare addr-specs (validated dot-atom@domain, no display names): who it went to.
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc_count: int = 0
+    # Under a `draft` key (or outside a `send` key's allow-list) nothing was sent: the exact message waits in
+    # Drafts for the member's approval (message_id is the one it will carry).
+    pending_approval: bool = False
+    proposal: ProposalRef | None = field(default=None, metadata={"omit_none": True})
 
 
 @dataclass(frozen=True, slots=True)
-class Quota:
-    """Storage use of the member's quota root, in KiB as IMAP QUOTA reports it."""
+class ProposalRef:
+    """A stored proposal: our id for it and the SHA-256 of the exact bytes that approval would send."""
 
-    root: str
-    used_kib: int
-    limit_kib: int
-    messages: int | None = None
-    message_limit: int | None = None
+    id: str
+    fingerprint: str
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
-    """One change in a folder, as ``watch`` and ``changes`` report it."""
+class Proposal:
+    """One proposal as the member (TUI approvals view) and its agent (``proposals``) see it.
 
-    kind: str  # "new" | "expunged" | "flags" | "resync_required" | "heartbeat"
-    folder: str = ""
-    uid: int | None = None
-    flags: tuple[str, ...] = ()
-    summary: Summary | None = None
-    token: str = ""
+    Recipients are strict addr-specs we validated; the subject is the agent's text (under content).
+    """
 
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """Who this session is and what the server offers: ``whoami``."""
-
-    member: str
-    address: str
-    webmail_url: str
-    read_only: bool = False
-    capabilities: tuple[str, ...] = ()  # server extensions agentmail uses
-
-
-@dataclass(frozen=True, slots=True)
-class UidPair:
-    """A message's uid before and after a move or copy (COPYUID, RFC 4315)."""
-
-    uid: int
-    new_uid: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Transfer:
-    """What a move, copy, delete or restore did."""
-
+    id: str
+    fingerprint: str
+    agent: str
+    message_id: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc_count: int
+    size: int
+    created: datetime
     folder: str
-    target: str  # "" when messages were expunged for good
-    uids: tuple[UidPair, ...] = ()
-    expunged: bool = False
-    uidvalidity: int = 0  # of folder
-    target_uidvalidity: int | None = None  # of target, from COPYUID; new_uid values belong to it
+    uid: int | None
+    uidvalidity: int | None
+    state: str = "pending"
+    subject: str = sender_field("")
+
+
+@dataclass(frozen=True, slots=True)
+class ViewPrefs:
+    """How a folder is shown in the reader: its sort order and whether threaded (remembered per folder)."""
+
+    sort: str = "arrival"
+    threads: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +235,48 @@ class View:
     uidvalidity: int
     uids: tuple[int, ...] = ()
     depths: tuple[int, ...] = ()  # parallel to uids; empty when not threaded
+
+
+if TYPE_CHECKING:  # what __getattr__ below hands out, as type checkers should see it (explicit re-exports)
+    from agentmail.model_more import FAILING_RESULTS as FAILING_RESULTS
+    from agentmail.model_more import Account as Account
+    from agentmail.model_more import AuthVerdict as AuthVerdict
+    from agentmail.model_more import Event as Event
+    from agentmail.model_more import EventKind as EventKind
+    from agentmail.model_more import Message as Message
+    from agentmail.model_more import Part as Part
+    from agentmail.model_more import Quota as Quota
+    from agentmail.model_more import Transfer as Transfer
+    from agentmail.model_more import TrustAnchors as TrustAnchors
+    from agentmail.model_more import UidPair as UidPair
+    from agentmail.model_more import describe_verdict as describe_verdict
+
+#: Names :mod:`agentmail.model_more` defines; they are loaded on first use (see :func:`__getattr__`).
+_MORE = frozenset(
+    {
+        "FAILING_RESULTS",
+        "Account",
+        "AuthVerdict",
+        "Event",
+        "EventKind",
+        "Message",
+        "Part",
+        "Quota",
+        "Transfer",
+        "TrustAnchors",
+        "UidPair",
+        "describe_verdict",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The types a listing never builds live in model_more, created only when first asked for."""
+    if name in _MORE:
+        from agentmail import model_more
+
+        return getattr(model_more, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def to_json(value: Any) -> Any:
@@ -346,6 +291,8 @@ def to_json(value: Any) -> Any:
         for f in dataclasses.fields(value):
             out_name = json_name(f)
             target = content if f.metadata.get("sender") else own
+            if f.metadata.get("omit_none") and getattr(value, f.name) is None:
+                continue
             target[out_name] = to_json(getattr(value, f.name))
         if content:
             own["content"] = content

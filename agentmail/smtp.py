@@ -32,7 +32,10 @@ def submit(settings: Settings, envelope_from: str, recipients: Sequence[str], ra
     except smtplib.SMTPDataError as exc:
         raise SendError(f"the relay refused the message ({_smtp_text(exc.smtp_error)})") from None
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        raise SendError(f"the connection to the relay at {where} was lost ({_reason(exc)})") from None
+        # Lost before the relay's answer to the message: it may or may not have been accepted.
+        raise SendError(
+            f"the connection to the relay at {where} was lost ({_reason(exc)})", details={"outcome": "unknown"}
+        ) from None
     except smtplib.SMTPException as exc:
         raise SendError(f"the relay refused the message ({_reason(exc)})") from None
     finally:

@@ -24,6 +24,11 @@ KEY_HOME = b"\x1bOH"
 KEY_PGDN = b"\x1b[6~"
 
 
+def _controlling_tty() -> None:
+    """In the child, after setsid: make the pty (stdin) the controlling terminal; aerc opens /dev/tty."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class TimedOut(RuntimeError):
     """The awaited text never showed; the message carries the last screen."""
 
@@ -47,6 +52,7 @@ class Terminal:
             cwd=cwd,
             start_new_session=True,
             close_fds=True,
+            preexec_fn=_controlling_tty,
         )
         os.close(slave)
         self.master = master

@@ -7,6 +7,8 @@ Schema and the MCP tool input schemas.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +16,18 @@ from typing import Any
 from agentmail.errors import UsageError
 
 KINDS = ("string", "integer", "boolean", "uids", "object")
+#: A number is ASCII digits only (str.isdigit also accepts '²' and other digits int() refuses), at most 18.
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_control(text: str) -> bool:
+    """True when text holds a C0/C1 control, DEL or a line/paragraph separator."""
+    return _CONTROL.search(text) is not None
+
+
+#: A JSON object given as an option value (--draft) travels in argv: keep it to what a command line holds.
+MAX_OPTION_JSON = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,10 @@ class Arg:
     maximum: int | None = None
     stdin: bool = False  # an object read as JSON from standard input on the command line
     rest: bool = False  # a positional string that takes every remaining word (a search query)
+    folder: bool = False  # a folder name: control characters are refused before any IMAP command
+    json_help: str = ""  # the help for JSON callers (batch, MCP) when the command-line wording does not fit
+    json_self_evident: bool = False  # the JSON name says it all (folder, uid): no description in the schema
+    schema_ref: str = ""  # an object argument's schema in $defs (DraftInput)
 
     @property
     def option(self) -> str:
@@ -111,6 +129,8 @@ def _coerce(arg: Arg, value: Any) -> Any:
             raise UsageError(f"{label} must be one of: {', '.join(arg.choices)}")
         if len(value) > 4096:
             raise UsageError(f"{label} is too long")
+        if arg.folder and has_control(value):
+            raise UsageError(f"{label} contains a control character; a folder name cannot")
         return value
     if arg.kind == "integer":
         number = _int(value, label)
@@ -139,10 +159,21 @@ def _coerce(arg: Arg, value: Any) -> Any:
             raise UsageError(f"{label} takes 1 to 1000 positive message uids")
         return uids
     if arg.kind == "object":
+        if isinstance(value, str) and not arg.positional:  # --draft '{"to": ...}' on a command line
+            value = _json_object(value, label)
         if not isinstance(value, dict):
             raise UsageError(f"{label} must be a JSON object")
         return value
     raise UsageError(f"{label} has an unknown kind")
+
+
+def _json_object(text: str, label: str) -> Any:
+    if len(text) > MAX_OPTION_JSON:
+        raise UsageError(f"{label} is longer than {MAX_OPTION_JSON} bytes; give it on standard input instead")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise UsageError(f"{label} is not valid JSON") from None
 
 
 def _int(value: Any, label: str) -> int:
@@ -150,6 +181,6 @@ def _int(value: Any, label: str) -> int:
         raise UsageError(f"{label} must be a whole number")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value) < 19:
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         return int(value)
     raise UsageError(f"{label} must be a whole number, not {str(value)[:40]!r}")

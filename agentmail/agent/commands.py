@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from agentmail.agent import attachments
 from agentmail.agent import handlers as h
 from agentmail.agent.args import Arg
+from agentmail.mime.query import QUERY_SUMMARY
 
 Handler = Callable[["h.Context", dict[str, Any]], dict[str, Any]]
 
@@ -31,6 +33,7 @@ class Command:
     needs_mailbox: bool = True
     streaming: bool = False  # answers with JSON lines until stopped (watch)
     mcp: bool = True  # offered as an MCP tool
+    open_world: bool = False  # reaches beyond this mailbox (sends mail to others)
 
     @property
     def words(self) -> str:
@@ -38,39 +41,102 @@ class Command:
 
 
 def _folder(required: bool = True, default: str | None = None) -> Arg:
-    return Arg("folder", "string", "the folder (INBOX, Sent, ...)", positional=True, required=required, default=default)
+    return Arg(
+        "folder",
+        "string",
+        "the folder (INBOX, Sent, ...)",
+        positional=True,
+        required=required,
+        default=default,
+        folder=True,
+        json_self_evident=True,
+    )
 
 
-_UID = Arg("uid", "integer", "the message uid in that folder", positional=True, required=True, minimum=1)
-_UIDS = Arg("uids", "uids", "one or more message uids (space or comma separated)", positional=True, required=True)
+_UID = Arg(
+    "uid",
+    "integer",
+    "the message uid in that folder",
+    positional=True,
+    required=True,
+    minimum=1,
+    json_self_evident=True,
+)
+_UIDS = Arg(
+    "uids",
+    "uids",
+    "one or more message uids (space or comma separated)",
+    positional=True,
+    required=True,
+    json_self_evident=True,
+)
 _UIDVALIDITY = Arg(
-    "uidvalidity", "integer", "the folder's UIDVALIDITY you hold; a mismatch fails with stale_uid", minimum=0
+    "uidvalidity",
+    "integer",
+    "the folder's UIDVALIDITY you hold; a mismatch fails with stale_uid",
+    minimum=0,
+    json_help="expected; else stale_uid",
 )
 _DRAFT = Arg(
     "draft",
     "object",
-    "the message as JSON (fields: see help draft); on a command line, read from stdin",
+    "the message as JSON (fields: see help draft); on a command line, read from stdin or given as --draft",
     required=True,
     stdin=True,
+    json_help="the message",
+    schema_ref="DraftInput",
 )
 _EXTRA = Arg(
     "draft",
     "object",
     "extra fields as JSON: text, html, attachments, subject; to replaces the computed recipients, cc and bcc add to"
-    " them; on a command line, read from stdin",
+    " them; on a command line, read from stdin or given as --draft",
     stdin=True,
+    json_help="extra fields; to replaces the computed recipients, cc and bcc add to them",
+    schema_ref="DraftInput",
 )
-_IDEMPOTENCY = Arg("idempotency_key", "string", "a key of yours: a retry with the same key never sends twice")
-_DRY_RUN = Arg("dry_run", "boolean", "build the message and return it without sending", default=False)
-_LIMIT = Arg("limit", "integer", "how many summaries (1-500)", default=50, minimum=1, maximum=500)
-_MAX_BYTES = Arg("max_bytes", "integer", "cap on the body text in this answer, in UTF-8 bytes", minimum=256)
+_IDEMPOTENCY = Arg(
+    "idempotency_key",
+    "string",
+    "a key of yours: a retry with the same key never sends twice",
+    json_help="retries with this key send once",
+)
+_DRY_RUN = Arg(
+    "dry_run", "boolean", "build the message and return it without sending", default=False, json_help="build only"
+)
+_LIMIT = Arg(
+    "limit", "integer", "how many summaries (1-500)", default=50, minimum=1, maximum=500, json_self_evident=True
+)
+_MAX_BYTES = Arg(
+    "max_bytes",
+    "integer",
+    "cap on this whole answer, in bytes of JSON; truncated says what was cut",
+    minimum=256,
+    json_help="cap on the whole answer, bytes",
+)
+_PREVIEW = Arg(
+    "preview",
+    "integer",
+    "give each item up to this many characters of its new text (content.preview)",
+    json_help="characters of new text per item (content.preview)",
+    minimum=1,
+    maximum=2000,
+)
 
 COMMANDS: tuple[Command, ...] = (
     Command(
         "help",
         "List the commands with their arguments.",
         h.help_cmd,
-        (Arg("command", "string", "show only this command", positional=True),),
+        (
+            Arg(
+                "command",
+                "string",
+                "show only this command, or a group of them (help draft, help folder create)",
+                positional=True,
+                rest=True,
+            ),
+        ),
         "help",
         needs_mailbox=False,
     ),
@@ -89,7 +155,7 @@ COMMANDS: tuple[Command, ...] = (
         "folder_create",
         "Create a folder.",
         h.folder_create,
-        (Arg("name", "string", "the new folder's name", positional=True, required=True),),
+        (Arg("name", "string", "the new folder's name", positional=True, required=True, folder=True),),
         "folder",
         read_only=False,
         idempotent=False,
@@ -99,8 +165,8 @@ COMMANDS: tuple[Command, ...] = (
         "Rename a folder (special-use folders are protected).",
         h.folder_rename,
         (
-            Arg("name", "string", "the folder", positional=True, required=True),
-            Arg("new_name", "string", "its new name", positional=True, required=True),
+            Arg("name", "string", "the folder", positional=True, required=True, folder=True),
+            Arg("new_name", "string", "its new name", positional=True, required=True, folder=True),
         ),
         "folder",
         read_only=False,
@@ -108,9 +174,10 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "folder_delete",
-        "Delete a folder and the messages in it (special-use folders are protected).",
+        "Delete a folder and the messages in it (special-use folders are protected); one already gone answers"
+        " already_absent.",
         h.folder_delete,
-        (Arg("name", "string", "the folder", positional=True, required=True),),
+        (Arg("name", "string", "the folder", positional=True, required=True, folder=True),),
         "deleted",
         read_only=False,
         destructive=True,
@@ -130,6 +197,8 @@ COMMANDS: tuple[Command, ...] = (
             Arg("reverse", "boolean", "oldest first", default=False),
             Arg("threads", "boolean", "group by conversation (THREAD=REFERENCES)", default=False),
             _UIDVALIDITY,
+            _PREVIEW,
+            _MAX_BYTES,
         ),
         "page",
     ),
@@ -143,9 +212,23 @@ COMMANDS: tuple[Command, ...] = (
             Arg("peek", "boolean", "do not mark it read", default=False),
             Arg("part", "string", "what to include", default="text", choices=("text", "html", "headers", "raw")),
             Arg("html", "boolean", "include the HTML part as well", default=False),
-            Arg("raw", "boolean", "include the message source (same as --part raw)", default=False),
+            Arg(
+                "raw",
+                "boolean",
+                "include the message source (same as --part raw)",
+                default=False,
+                json_help="include the source",
+            ),
             _MAX_BYTES,
             Arg("offset", "integer", "start the body text at this character", default=0, minimum=0),
+            Arg(
+                "reply_text",
+                "boolean",
+                "include content.reply_text, the new text without quoted history (first page only; counts"
+                " against --max-bytes); --reply-text=false leaves it empty",
+                default=True,
+                json_help="include content.reply_text (first page only)",
+            ),
             _UIDVALIDITY,
         ),
         "read",
@@ -153,21 +236,40 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "attachment",
-        "One MIME part, base64, with filename, type and size.",
-        h.attachment,
+        "One MIME part, base64, with filename, type and size; --text: its text (text, HTML, PDF, DOCX, ODT).",
+        attachments.attachment,
         (
             _folder(),
             _UID,
             Arg("part_id", "string", "the part_id from read's attachments", positional=True, required=True),
             _MAX_BYTES,
+            Arg(
+                "offset",
+                "integer",
+                "start at this byte (with --text: this character); see data_window or text_window.next_offset",
+                default=0,
+                minimum=0,
+            ),
+            Arg(
+                "text",
+                "boolean",
+                "the part's text, fenced under content; other types answer unsupported",
+                default=False,
+            ),
             _UIDVALIDITY,
         ),
         "attachment",
     ),
-    Command("thread", "The whole conversation around a message.", h.thread, (_folder(), _UID, _UIDVALIDITY), "thread"),
+    Command(
+        "thread",
+        "The whole conversation around a message.",
+        h.thread,
+        (_folder(), _UID, _UIDVALIDITY, _PREVIEW, _MAX_BYTES),
+        "thread",
+    ),
     Command(
         "search",
-        "Search on the server with the query language (see the man page).",
+        "Search on the server. " + QUERY_SUMMARY,
         h.search,
         (
             Arg(
@@ -178,24 +280,28 @@ COMMANDS: tuple[Command, ...] = (
                 required=True,
                 rest=True,
             ),
-            Arg("folder", "string", "search this folder (default INBOX)"),
+            Arg("folder", "string", "search this folder (default INBOX)", folder=True),
             Arg("all_folders", "boolean", "search every folder", default=False),
             _LIMIT,
+            Arg("cursor", "string", "a page's next_cursor, with --folder set to that page's folder"),
+            _PREVIEW,
+            _MAX_BYTES,
         ),
         "search",
     ),
     Command(
         "send",
-        "Send a new message (JSON draft on stdin); a copy goes to Sent.",
+        "Send a new message (the draft); a copy goes to Sent. Under a draft-scope key it becomes a proposal.",
         h.send,
         (_DRAFT, _IDEMPOTENCY, _DRY_RUN),
         "sent",
         read_only=False,
         idempotent=False,
+        open_world=True,
     ),
     Command(
         "reply",
-        "Reply with threading headers and the original quoted; --all never includes you.",
+        "Reply with threading headers and the original quoted; all (reply-all) never includes you.",
         h.reply,
         (
             _folder(),
@@ -209,6 +315,7 @@ COMMANDS: tuple[Command, ...] = (
         "sent",
         read_only=False,
         idempotent=False,
+        open_world=True,
     ),
     Command(
         "forward",
@@ -226,6 +333,7 @@ COMMANDS: tuple[Command, ...] = (
         "sent",
         read_only=False,
         idempotent=False,
+        open_world=True,
     ),
     Command(
         "draft_save",
@@ -245,6 +353,14 @@ COMMANDS: tuple[Command, ...] = (
         "sent",
         read_only=False,
         idempotent=False,
+        open_world=True,
+    ),
+    Command(
+        "proposals",
+        "Your proposals waiting for the member's approval (what a draft-scope send stores), oldest first.",
+        h.proposals,
+        (),
+        "proposals",
     ),
     Command(
         "draft_delete",
@@ -254,6 +370,7 @@ COMMANDS: tuple[Command, ...] = (
         "transfer",
         read_only=False,
         destructive=True,
+        idempotent=False,  # deleting a draft that is already gone answers not_found
     ),
     Command("flag", "Mark messages flagged.", h.flag, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
     Command("unflag", "Clear the flag.", h.unflag, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
@@ -263,7 +380,7 @@ COMMANDS: tuple[Command, ...] = (
         "move",
         "Move messages to another folder; answers their new uids.",
         h.move,
-        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True), _UIDVALIDITY),
+        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True, folder=True), _UIDVALIDITY),
         "transfer",
         read_only=False,
         idempotent=False,
@@ -272,7 +389,7 @@ COMMANDS: tuple[Command, ...] = (
         "copy",
         "Copy messages to another folder; answers the new uids.",
         h.copy,
-        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True), _UIDVALIDITY),
+        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True, folder=True), _UIDVALIDITY),
         "transfer",
         read_only=False,
         idempotent=False,
@@ -291,7 +408,7 @@ COMMANDS: tuple[Command, ...] = (
         "restore",
         "Move messages from Trash back to INBOX (or --target).",
         h.restore,
-        (_UIDS, Arg("target", "string", "where to put them", default="INBOX"), _UIDVALIDITY),
+        (_UIDS, Arg("target", "string", "where to put them", default="INBOX", folder=True), _UIDVALIDITY),
         "transfer",
         read_only=False,
         idempotent=False,
@@ -305,6 +422,7 @@ COMMANDS: tuple[Command, ...] = (
             _folder(required=False, default="INBOX"),
             Arg("since", "string", "a token from changes or watch; without it, only the current token"),
             Arg("all_folders", "boolean", "every folder, with one token for all", default=False),
+            _MAX_BYTES,
         ),
         "changes",
     ),

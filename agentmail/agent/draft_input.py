@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email.utils
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,11 +16,68 @@ DRAFT_FIELDS = {
     "bcc": "blind recipients, as for to (never shown to the others)",
     "subject": "the subject line",
     "text": "the plain-text body",
-    "html": "an optional HTML alternative",
+    "html": "an HTML body; without text, the plain-text alternative is made from it",
     "attachments": "a list of {filename, content_type, data_base64}",
     "in_reply_to": "the Message-ID this answers (set for you by reply)",
     "references": "Message-IDs of the thread (set for you by reply)",
 }
+
+
+_ADDRESS_OBJECT = {
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "email": {"type": "string"}},
+    "required": ["email"],
+    "additionalProperties": False,
+}
+#: JSON Schema of one recipient field: "A <a@x>, b@y", or a list of such strings or {name, email} objects.
+ADDRESSES_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"anyOf": [{"type": "string"}, _ADDRESS_OBJECT]}},
+    ]
+}
+
+
+#: Short meanings for the JSON Schema (MCP sends it on every session start; help draft has the long ones).
+_SCHEMA_HELP = {
+    "to": "'A <a@x>, b@y' or a list",
+    "bcc": "hidden from the others",
+    "html": "HTML; text is made from it if absent",
+}
+
+
+def draft_schema() -> dict[str, Any]:
+    """The JSON Schema of a draft, every field typed (MCP tools and ``schema`` carry it whole)."""
+    addresses = {"$ref": "#/$defs/Addresses"}
+    string = {"type": "string"}
+    kinds: dict[str, dict[str, Any]] = {
+        "to": addresses,
+        "cc": addresses,
+        "bcc": addresses,
+        "subject": string,
+        "text": string,
+        "html": string,
+        "attachments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "filename": string,
+                    "content_type": string,
+                    "data_base64": {**string, "contentEncoding": "base64"},
+                },
+                "required": ["data_base64"],
+                "additionalProperties": False,
+            },
+        },
+        "in_reply_to": string,
+        "references": {"type": "array", "items": string},
+    }
+    props = {
+        name: ({**kinds[name], "description": _SCHEMA_HELP[name]} if name in _SCHEMA_HELP else kinds[name])
+        for name in DRAFT_FIELDS
+    }
+    return {"type": "object", "properties": props, "additionalProperties": False}
 
 
 def draft_from_json(value: Any) -> Draft:
@@ -63,6 +119,8 @@ def _list(value: Any, name: str) -> list[Any]:
 def _addresses(value: Any, name: str) -> tuple[Address, ...]:
     if value is None or value == "":
         return ()
+    import email.utils  # lazily: help lists DRAFT_FIELDS and needs no address parser (socket, calendar)
+
     items = [value] if isinstance(value, str | Mapping) else _list(value, name)
     out: list[Address] = []
     for item in items:

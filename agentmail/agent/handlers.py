@@ -11,16 +11,26 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentmail.agent.draft_input import DRAFT_FIELDS, draft_from_json
-from agentmail.agent.shape import fence_text, json_size, new_fence, shape_message, within_budget
-from agentmail.config import Settings
-from agentmail.errors import NotFoundError, UsageError
-from agentmail.identity import Member
-from agentmail.mime import query as mime_query
-from agentmail.model import Draft, Page, to_json
-from agentmail.service.mailbox import Mailbox
+from agentmail.agent.shape import (
+    cut_items,
+    fence_text,
+    json_size,
+    new_fence,
+    shape_message,
+    squeeze,
+    within_budget,
+)
+from agentmail.errors import ForbiddenError, NotFoundError, UsageError
+from agentmail.model import Page, to_json
+from agentmail.service.scope import FULL, Grant
+
+if TYPE_CHECKING:  # the rest is imported by the handlers that use it: help and schema load no IMAP code
+    from agentmail.config import Settings
+    from agentmail.identity import Member
+    from agentmail.model import Draft
+    from agentmail.service.mailbox import Mailbox
 
 
 @dataclass
@@ -32,14 +42,22 @@ class Context:
     read_only: bool = False
     read_stdin: Callable[[], Any] | None = None  # returns the parsed JSON object from stdin
     mailbox_factory: Callable[[], Mailbox] | None = None
+    grant: Grant = FULL  # the key line's scope, agent and allow-list (service/scope.py)
+    long_lived: bool = False  # batch, mcp, watch: ride out a server restart instead of failing fast
     _mailbox: Mailbox | None = field(default=None, repr=False)
 
     @property
     def mailbox(self) -> Mailbox:
         if self._mailbox is None:
-            factory = self.mailbox_factory or (lambda: Mailbox(self.settings, self.member, read_only=self.read_only))
+            factory = self.mailbox_factory or self._open_mailbox
             self._mailbox = factory()
         return self._mailbox
+
+    def _open_mailbox(self) -> Mailbox:
+        from agentmail.service.mailbox import Mailbox
+
+        window = self.settings.reconnect_window if self.long_lived else 0.0
+        return Mailbox(self.settings, self.member, read_only=self.read_only, reconnect_window=window, grant=self.grant)
 
     def close(self) -> None:
         if self._mailbox is not None:
@@ -49,30 +67,37 @@ class Context:
 
 # -- meta ---------------------------------------------------------------------------
 def help_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    from agentmail.agent import commands, schema
+    from agentmail.agent import commands, schema, scoped
+    from agentmail.agent.draft_input import DRAFT_FIELDS
 
-    chosen = commands.COMMANDS
+    chosen = scoped.visible(commands.COMMANDS, ctx.grant)
     if args.get("command"):
-        cmd = commands.find(args["command"])
-        if cmd is None:
-            raise UsageError(f"there is no command {args['command'][:40]!r}")
-        chosen = (cmd,)
-    return {"commands": [schema.describe(c) for c in chosen], "draft_fields": DRAFT_FIELDS}
+        name = "_".join(args["command"].split()).replace("-", "_")
+        cmd = commands.find(name)
+        # A group word (draft, folder) shows every command of the group.
+        asked = (cmd,) if cmd is not None else tuple(c for c in commands.COMMANDS if c.name.startswith(name + "_"))
+        if not asked:
+            raise UsageError(f"there is no command {args['command'][:40]!r}; help lists them all")
+        chosen = tuple(c for c in asked if c in chosen)
+        if not chosen:
+            raise ForbiddenError(f"this key's scope is {ctx.grant.scope!r}, which does not offer {asked[0].name}")
+    return {"commands": [schema.describe(c, ctx.grant) for c in chosen], "draft_fields": DRAFT_FIELDS}
 
 
 def schema_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     from agentmail.agent import schema
 
-    return {"schema": schema.full_schema()}
+    return {"schema": schema.full_schema(ctx.grant)}
 
 
 # -- account and folders ---------------------------------------------------------------
 def whoami(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    from agentmail.agent import commands
+    from agentmail.agent import commands, scoped
 
     s = ctx.settings
     out = to_json(ctx.mailbox.whoami())
-    out["commands"] = [c.name for c in commands.COMMANDS]
+    out["commands"] = [c.name for c in scoped.visible(commands.COMMANDS, ctx.grant)]
+    out["scope"] = ctx.grant.to_json()
     out["limits"] = {
         "max_recipients": s.max_recipients,
         "max_message_bytes": s.max_message_bytes,
@@ -97,8 +122,11 @@ def folder_rename(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def folder_delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    """Idempotent: a folder that is already gone answers ok with already_absent."""
+    if args["name"] not in {f.name for f in ctx.mailbox.folders()}:
+        return {"deleted": args["name"], "already_absent": True}
     ctx.mailbox.delete_folder(args["name"])
-    return {"deleted": args["name"]}
+    return {"deleted": args["name"], "already_absent": False}
 
 
 def quota(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -119,10 +147,16 @@ def list_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
             reverse=args["reverse"],
             threads=args["threads"],
             uidvalidity=args["uidvalidity"],
+            preview=args["preview"] or 0,
         )
         return to_json(page)
 
-    return within_budget(page_of, args["limit"], ctx.settings.max_answer_bytes)
+    return within_budget(page_of, args["limit"], answer_budget(ctx, args))
+
+
+def answer_budget(ctx: Context, args: dict[str, Any]) -> int:
+    """The byte cap on a whole answer: --max-bytes, else the configured default."""
+    return args.get("max_bytes") or ctx.settings.max_answer_bytes
 
 
 def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -134,20 +168,6 @@ def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         return mb.raw(message.folder, message.uid, uidvalidity=message.uidvalidity)
 
     return shape_message(message, args, max_bytes, load_raw)
-
-
-def attachment(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    part, data = ctx.mailbox.attachment(
-        args["folder"], args["uid"], args["part_id"], max_bytes=args["max_bytes"], uidvalidity=args["uidvalidity"]
-    )
-    state = ctx.mailbox.session.selected
-    return {
-        "folder": args["folder"],
-        "uidvalidity": state.uidvalidity if state else None,
-        "uid": args["uid"],
-        "part": to_json(part),
-        "data_base64": base64.b64encode(data).decode("ascii"),
-    }
 
 
 def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -166,28 +186,40 @@ def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         end += 1
     uids = list(view.uids[start:end])
     depth_of = dict(zip(view.uids, depths, strict=False))
-    items = mb.summaries(args["folder"], uids, view.uidvalidity)
+    items = mb.summaries(args["folder"], uids, view.uidvalidity, preview=args["preview"] or 0)
     items = [dataclasses.replace(s, depth=depth_of.get(s.uid, 0)) for s in items]
-    page = Page(args["folder"], view.uidvalidity, len(items), tuple(items))
-    return to_json(page)
+    page = to_json(Page(args["folder"], view.uidvalidity, len(items), tuple(items)))
+    return cut_items(page, answer_budget(ctx, args))
 
 
 def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    """Matches per folder, newest first; a page's next_cursor continues it (--folder F --cursor C)."""
+    from agentmail.mime import query as mime_query
+
     criteria = mime_query.parse_query(args["query"])
     mb = ctx.mailbox
+    if args["cursor"] and args["all_folders"]:
+        raise UsageError("a cursor continues one folder's matches: give --folder (the page's folder) instead")
     folders_list = mb.searchable_folders() if args["all_folders"] else [args["folder"] or "INBOX"]
     limit = args["limit"]
+    budget = answer_budget(ctx, args)
+    preview = args["preview"] or 0
+
+    def pages_of(limit: int) -> list[Page]:
+        if args["cursor"]:
+            return [mb.list(folders_list[0], limit=limit, cursor=args["cursor"], criteria=criteria, preview=preview)]
+        return mb.search(criteria, folders=folders_list, limit=limit, preview=preview)
+
     while True:
-        pages = mb.search(criteria, folders=folders_list, limit=limit)
+        pages = pages_of(limit)
         answer = {"query": args["query"], "total": sum(p.total for p in pages), "results": to_json(pages)}
         shown = sum(len(p.items) for p in pages)
-        if json_size(answer) <= ctx.settings.max_answer_bytes or limit == 1 or shown <= 1:
+        if json_size(answer) <= budget or limit == 1 or shown <= 1:
             break
         limit = max(1, limit // 2)
-        answer["capped"] = True
     if limit < args["limit"]:
-        answer["capped"] = True
-    return answer
+        answer["capped"] = answer["truncated"] = True
+    return squeeze(answer, budget)
 
 
 # -- change feed --------------------------------------------------------------------------
@@ -196,20 +228,36 @@ MAX_NEW_EVENTS = 100
 
 
 def changes(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    """Events since a token; with --all-folders the token covers every folder."""
+    """Events since a token; with --all-folders the token covers every folder; --max-bytes caps the answer."""
+    budget = answer_budget(ctx, args)
+    max_new = MAX_NEW_EVENTS
+    while True:
+        answer = _changes_once(ctx, args, max_new)
+        size = json_size(answer)
+        new_count = sum(1 for e in answer["events"] if e["kind"] == "new")
+        if size <= budget or max_new <= 1 or new_count == 0:
+            break
+        # Fewer new messages per call: the token then resumes right after the last one reported (more: true).
+        max_new = max(1, min(max_new - 1, new_count * budget // size - 1))
+    if max_new < MAX_NEW_EVENTS:
+        answer["truncated"] = True
+    return answer
+
+
+def _changes_once(ctx: Context, args: dict[str, Any], max_new: int) -> dict[str, Any]:
     from agentmail.service import feed  # lazily: only these commands need it
 
     mb = ctx.mailbox
     if not args["all_folders"]:
-        events, token, more = feed.changes_page(mb, args["folder"], args["since"], max_new=MAX_NEW_EVENTS)
+        events, token, more = feed.changes_page(mb, args["folder"], args["since"], max_new=max_new)
         return {"events": to_json(events), "token": token, "more": more}
     previous = _decode_multi(args["since"]) if args["since"] else {}
     tokens: dict[str, str] = {}
     events_out: list[Any] = []
     any_more = False
-    for folder in mb.searchable_folders():
+    for index, folder in enumerate(mb.searchable_folders()):
         since = previous.get(folder) if args["since"] else None
-        events, tokens[folder], more = feed.changes_page(mb, folder, since, max_new=MAX_NEW_EVENTS)
+        events, tokens[folder], more = feed.changes_page(mb, folder, since, max_new=max_new, with_decisions=index == 0)
         events_out += to_json(events)
         any_more = any_more or more
     return {"events": events_out, "token": _encode_multi(tokens), "more": any_more}
@@ -241,6 +289,9 @@ def not_here(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 # -- sending ----------------------------------------------------------------------------
 def _draft_arg(ctx: Context, args: dict[str, Any], required: bool) -> Draft:
+    from agentmail.agent.draft_input import draft_from_json
+    from agentmail.model import Draft
+
     value = args.get("draft")
     if value is None and ctx.read_stdin is not None:
         value = ctx.read_stdin()
@@ -309,8 +360,8 @@ def draft_save(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     from agentmail.service import sending  # lazily: only these commands need it
 
     draft = _draft_arg(ctx, args, required=True)
-    folder, uid = sending.save_draft(ctx.mailbox, draft, replace_uid=args["replace"])
-    return {"folder": folder, "uid": uid}
+    folder, uid, uidvalidity = sending.store_draft(ctx.mailbox, draft, replace_uid=args["replace"])
+    return {"folder": folder, "uid": uid, "uidvalidity": uidvalidity}
 
 
 def draft_list(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -329,6 +380,12 @@ def draft_send(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         dry_run=args["dry_run"],
     )
     return _sent(result)
+
+
+def proposals(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from agentmail.service import proposals as service  # lazily: only this command needs it
+
+    return {"proposals": to_json(service.pending(ctx.mailbox))}
 
 
 def draft_delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:

@@ -17,13 +17,16 @@ from typing import IO, Any
 from agentmail.agent import commands
 from agentmail.agent.args import check_values, parse_words
 from agentmail.agent.handlers import Context
-from agentmail.errors import AgentmailError, InternalError, UsageError
+from agentmail.agent.lines import TooLong, parse_json, read_lines
+from agentmail.errors import AgentmailError, IdleTimeoutError, InternalError, UsageError
 from agentmail.mime.sanitize import escape_json
 from agentmail.model import API_VERSION
 
 log = logging.getLogger(__name__)
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024
+#: batch's exit status when any request failed (each failure is its own answer line with an error code).
+BATCH_FAILED_STATUS = 1
 
 
 def dumps(answer: dict[str, Any], *, pretty: bool = False) -> str:
@@ -99,31 +102,55 @@ def stdin_json_reader(stream: IO[bytes]) -> Callable[[], Any]:
 
 
 def run_batch(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
-    """JSON Lines in, one answer line per request with the same id; one IMAP login for all of them."""
+    """JSON Lines in, one answer line per request with the same id; one IMAP login for all of them.
+
+    Lines longer than the cap are answered ``line_too_long`` without being held; a session idle for
+    longer than the idle timeout ends with one last ``idle_timeout`` line.
+    """
     failures = 0
-    for lineno, raw in enumerate(stream, 1):
-        if not raw.strip():
-            continue
-        request_id: Any = None
-        try:
-            request = json.loads(raw)
-            if not isinstance(request, dict):
-                raise ValueError
-            request_id = request.get("id")
-            name = request.get("cmd") or request.get("command")
-            args = request.get("args") or {}
-            if not isinstance(name, str) or not isinstance(args, dict):
-                raise UsageError(f"line {lineno}: a request needs a string cmd and an args object")
-            answer = execute(ctx, name, args=args)
-        except (ValueError, UnicodeDecodeError):
-            answer = failure(None, UsageError(f"line {lineno} is not a JSON object"))
-        except AgentmailError as exc:
-            answer = failure(None, exc)
-        if not answer["ok"]:
-            failures += 1
-        out.write(dumps({"id": request_id, **answer}) + "\n")
-        out.flush()
-    return 0 if failures == 0 else 1
+    settings = ctx.settings
+    lines = read_lines(stream, settings.max_line_bytes, settings.idle_timeout)
+    lineno = 0
+    try:
+        for raw in lines:
+            lineno += 1
+            if isinstance(raw, TooLong):
+                failures += 1
+                _write_line(out, {"id": None, **failure(None, raw.error())})
+                continue
+            if not raw.strip():
+                continue
+            answer, request_id = _batch_answer(ctx, raw, lineno)
+            if not answer["ok"]:
+                failures += 1
+            _write_line(out, {"id": request_id, **answer})
+    except IdleTimeoutError as exc:
+        _write_line(out, {"id": None, **failure("batch", exc)})
+        return exc.exit_status
+    return 0 if failures == 0 else BATCH_FAILED_STATUS
+
+
+def _batch_answer(ctx: Context, raw: bytes, lineno: int) -> tuple[dict[str, Any], Any]:
+    request_id: Any = None
+    try:
+        request = parse_json(raw)
+        if not isinstance(request, dict):
+            raise ValueError
+        request_id = request.get("id")
+        name = request.get("cmd") or request.get("command")
+        args = request.get("args") or {}
+        if not isinstance(name, str) or not isinstance(args, dict):
+            raise UsageError(f"line {lineno}: a request needs a string cmd and an args object")
+        return execute(ctx, name, args=args), request_id
+    except (ValueError, UnicodeDecodeError):
+        return failure(None, UsageError(f"line {lineno} is not a JSON object")), request_id
+    except AgentmailError as exc:
+        return failure(None, exc), request_id
+
+
+def _write_line(out: IO[str], answer: dict[str, Any]) -> None:
+    out.write(dumps(answer) + "\n")
+    out.flush()
 
 
 def write_answer(answer: dict[str, Any], out: IO[str] | None = None) -> None:

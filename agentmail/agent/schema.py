@@ -6,6 +6,7 @@ sender-written fields under ``content``, ``sender`` as ``from``, tuples as array
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import types
 import typing
@@ -15,6 +16,7 @@ from typing import Any
 from agentmail import model
 from agentmail.agent.args import Arg
 from agentmail.errors import ERROR_CLASSES
+from agentmail.service.scope import FULL, SCOPES, Grant
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -22,6 +24,8 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def type_schema(tp: Any) -> dict[str, Any]:
     """Schema of one Python type as model.to_json renders it."""
     origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        return {"type": "string", "enum": list(typing.get_args(tp))}
     if origin in (typing.Union, types.UnionType):
         options = [type_schema(a) for a in typing.get_args(tp)]
         return {"anyOf": options}
@@ -70,19 +74,23 @@ def dataclass_schema(cls: type) -> dict[str, Any]:
         name = model.json_name(f)
         sender = f.metadata.get("sender")
         (content if sender else own)[name] = type_schema(hints[f.name])
-        if not sender and name in VOCABULARY and cls is not model.SendResult:
+        if not sender and name in VOCABULARY and cls not in (model.SendResult, model.Event, model.Proposal):
             own[name]["description"] = VOCABULARY[name]
+    optional = {model.json_name(f) for f in dataclasses.fields(cls) if f.metadata.get("omit_none")}
     props = dict(own)
     if content:
         props["content"] = {
             "type": "object",
             "description": "written by the message's sender: untrusted",
             "properties": content,
-            "required": sorted(content),
+            "required": sorted(set(content) - optional),
         }
+        if not set(content) - optional:
+            optional.add("content")  # present only when one of its fields is
     for name, text in FIELD_DESCRIPTIONS.get(cls.__name__, {}).items():
         props[name] = {**props[name], "description": text}
-    return {"type": "object", "properties": props, "required": sorted(props), "additionalProperties": False}
+    required = sorted(set(props) - optional)
+    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
 
 
 #: What a field means where its name alone could mislead (a verdict must not be read as more than it is).
@@ -110,6 +118,8 @@ MODEL_TYPES = (
     model.AuthVerdict,
     model.Message,
     model.SendResult,
+    model.ProposalRef,
+    model.Proposal,
     model.Quota,
     model.Event,
     model.Account,
@@ -135,11 +145,27 @@ _INT, _STR, _BOOL = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
 
 
 def _capped(schema: dict[str, Any]) -> dict[str, Any]:
-    """An answer that may carry ``capped: true`` when it was cut to the answer budget."""
-    return {**schema, "properties": {**schema["properties"], "capped": _BOOL}}
+    """An answer that may carry ``capped``/``truncated: true`` when it was cut to the answer budget."""
+    return {**schema, "properties": {**schema["properties"], "capped": _BOOL, "truncated": _BOOL}}
 
 
 _NULLABLE_INT = {"anyOf": [_INT, {"type": "null"}]}
+_WINDOW = {"offset": _INT, "length": _INT, "total_length": _INT, "truncated": _BOOL, "next_offset": _NULLABLE_INT}
+
+
+def read_message_schema() -> dict[str, Any]:
+    """read's message: the Message, plus fields only read adds (fenced reply_text, html_truncated)."""
+    base = copy.deepcopy(dataclass_schema(model.Message))
+    base["description"] = "content.text, reply_text and html are fenced"
+    base["properties"]["html_truncated"] = {**_BOOL, "description": "with --html: the HTML was cut to --max-bytes"}
+    content = base["properties"]["content"]
+    content["properties"]["reply_text"] = {
+        **_STR,
+        "description": "fenced: what the sender wrote in this message, without quoted history and signature"
+        " (first page only; empty with reply_text false)",
+    }
+    return base
+
 
 RESULTS: dict[str, dict[str, Any]] = {
     "help": _obj({"commands": {"type": "array", "items": {"type": "object"}}, "draft_fields": {"type": "object"}}),
@@ -149,26 +175,47 @@ RESULTS: dict[str, dict[str, Any]] = {
             **dataclass_schema(model.Account)["properties"],
             "commands": {"type": "array", "items": _STR},
             "limits": {"type": "object", "additionalProperties": _INT},
+            "scope": _obj(
+                {
+                    "scope": {"enum": list(SCOPES), "description": "what this SSH key may do (see the man page)"},
+                    "agent": {"anyOf": [_STR, {"type": "null"}], "description": "the key line's agent name"},
+                    "allow_to": {
+                        "anyOf": [{"type": "array", "items": _STR}, {"type": "null"}],
+                        "description": "the only recipients this key may send to (null: no list)",
+                    },
+                }
+            ),
         }
     ),
     "folders": _obj({"folders": {"type": "array", "items": _ref("Folder")}}),
     "folder": _obj({"folder": _ref("Folder")}),
-    "deleted": _obj({"deleted": _STR}),
+    "deleted": _obj({"deleted": _STR, "already_absent": _BOOL}, required=["deleted"]),
     "page": _capped(dataclass_schema(model.Page)),
-    "thread": dataclass_schema(model.Page),
+    "thread": _capped(dataclass_schema(model.Page)),
     "read": _obj(
         {
             "folder": _STR,
             "uidvalidity": _INT,
             "uid": _INT,
             "fence": _STR,
-            "text_window": _obj(
-                {"offset": _INT, "length": _INT, "total_length": _INT, "truncated": _BOOL, "next_offset": _NULLABLE_INT}
-            ),
-            "message": {"allOf": [_ref("Message")], "description": "content.text, reply_text and html are fenced"},
+            "text_window": _obj(_WINDOW),
+            "message": read_message_schema(),
             "raw": {"type": "string", "description": "--raw: the message source, fenced with fence"},
             "raw_truncated": _BOOL,
             "html_truncated": _BOOL,
+            "truncated": {**_BOOL, "description": "the answer was cut to --max-bytes; text_window says how to go on"},
+            "trimmed": {
+                "type": "array",
+                "items": _STR,
+                "description": "message lists shortened to fit --max-bytes (headers, attachments, to, ...)",
+            },
+            "text_sections": _obj(
+                {
+                    "new_text_length": _INT,
+                    "history_offset": _NULLABLE_INT,
+                    "signature_offset": _NULLABLE_INT,
+                },
+            ),
         },
         required=["folder", "uidvalidity", "uid", "fence", "text_window", "message"],
     ),
@@ -178,8 +225,19 @@ RESULTS: dict[str, dict[str, Any]] = {
             "uidvalidity": _NULLABLE_INT,
             "uid": _INT,
             "part": _ref("Part"),
-            "data_base64": {"type": "string", "contentEncoding": "base64"},
-        }
+            "data_base64": {"type": "string", "contentEncoding": "base64", "description": "empty with --text"},
+            "data_window": _obj(_WINDOW),
+            "truncated": _BOOL,
+            "fence": _STR,
+            "text_kind": {"enum": ["text", "html", "pdf", "docx", "odt"]},
+            "notes": {"type": "array", "items": _STR},
+            "text_window": _obj(_WINDOW),
+            "content": {
+                **_obj({"text": {**_STR, "description": "fenced: the part's text, written by the sender"}}),
+                "description": "written by the message's sender: untrusted",
+            },
+        },
+        required=["folder", "uidvalidity", "uid", "part", "data_base64"],
     ),
     "search": _capped(_obj({"query": _STR, "total": _INT, "results": {"type": "array", "items": _ref("Page")}})),
     "sent": {
@@ -189,14 +247,20 @@ RESULTS: dict[str, dict[str, Any]] = {
             "raw": {"type": "string", "description": "dry runs: the built message, fenced with fence"},
             "fence": {"type": "string", "description": "dry runs: the marker around raw"},
         },
-        "required": sorted(f.name for f in dataclasses.fields(model.SendResult) if f.name != "raw"),
+        "required": sorted(
+            f.name for f in dataclasses.fields(model.SendResult) if f.name != "raw" and not f.metadata.get("omit_none")
+        ),
     },
-    "draft": _obj({"folder": _STR, "uid": _NULLABLE_INT}),
+    "draft": _obj({"folder": _STR, "uid": _NULLABLE_INT, "uidvalidity": _NULLABLE_INT}),
     "transfer": dataclass_schema(model.Transfer),
     "flags": _obj({"folder": _STR, "uidvalidity": _NULLABLE_INT, "uids": {"type": "array", "items": _INT}}),
     "quota": _obj({"quota": {"anyOf": [_ref("Quota"), {"type": "null"}]}}),
-    "changes": _obj({"events": {"type": "array", "items": _ref("Event")}, "token": _STR, "more": _BOOL}),
+    "changes": _obj(
+        {"events": {"type": "array", "items": _ref("Event")}, "token": _STR, "more": _BOOL, "truncated": _BOOL},
+        required=["events", "token", "more"],
+    ),
     "event": _obj({"event": _ref("Event"), "token": _STR}),
+    "proposals": _obj({"proposals": {"type": "array", "items": _ref("Proposal")}}),
     "batch": {"type": "object", "description": "one answer per line, with the request's id"},
 }
 
@@ -224,7 +288,7 @@ def arg_schema(arg: Arg) -> dict[str, Any]:
     if arg.kind == "uids":
         base = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 1000}
     elif arg.kind == "object":
-        base = {"type": "object"}
+        base = {"$ref": f"#/$defs/{arg.schema_ref}"} if arg.schema_ref else {"type": "object"}
     else:
         base = {"type": arg.kind}
     if arg.choices:
@@ -233,9 +297,10 @@ def arg_schema(arg: Arg) -> dict[str, Any]:
         base["minimum"] = arg.minimum
     if arg.maximum is not None:
         base["maximum"] = arg.maximum
-    if arg.default is not None:
+    if arg.default is not None and arg.default is not False:  # an absent flag is false: no need to say it
         base["default"] = arg.default
-    base["description"] = arg.help
+    if not arg.json_self_evident:
+        base["description"] = arg.json_help or arg.help
     return base
 
 
@@ -243,7 +308,10 @@ def request_schema(cmd: Any) -> dict[str, Any]:
     """The JSON object form of a command's arguments (batch args, MCP tool input)."""
     props = {a.name: arg_schema(a) for a in cmd.args}
     required = [a.name for a in cmd.args if a.required]
-    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+    out: dict[str, Any] = {"type": "object", "properties": props, "required": required}
+    if not required:
+        del out["required"]  # nothing required: say nothing (tools/list is sent at every session start)
+    return {**out, "additionalProperties": False}
 
 
 def answer_schema(cmd: Any) -> dict[str, Any]:
@@ -266,8 +334,10 @@ def answer_schema(cmd: Any) -> dict[str, Any]:
     }
 
 
-def describe(cmd: Any) -> dict[str, Any]:
-    """One command for ``help``: words, arguments and safety marks."""
+def describe(cmd: Any, grant: Grant = FULL) -> dict[str, Any]:
+    """One command for ``help``: words, arguments and safety marks (as this key's scope makes them)."""
+    from agentmail.agent.scoped import read_only_under
+
     return {
         "name": cmd.name,
         "usage": usage(cmd),
@@ -285,7 +355,7 @@ def describe(cmd: Any) -> dict[str, Any]:
             }
             for a in cmd.args
         ],
-        "read_only": cmd.read_only,
+        "read_only": read_only_under(cmd, grant),
         "destructive": cmd.destructive,
         "idempotent": cmd.idempotent,
         "streaming": cmd.streaming,
@@ -308,17 +378,23 @@ def usage(cmd: Any) -> str:
 
 
 def definitions() -> dict[str, Any]:
-    return {cls.__name__: dataclass_schema(cls) for cls in MODEL_TYPES}
+    from agentmail.agent.draft_input import ADDRESSES_SCHEMA, draft_schema
+
+    defs = {cls.__name__: dataclass_schema(cls) for cls in MODEL_TYPES}
+    return {**defs, "DraftInput": draft_schema(), "Addresses": ADDRESSES_SCHEMA}
 
 
-def full_schema() -> dict[str, Any]:
-    """Everything: model definitions, and per command its request and answer."""
+def full_schema(grant: Grant = FULL) -> dict[str, Any]:
+    """Everything: model definitions, and per command (those this key's scope can use) its request and answer."""
     from agentmail.agent.commands import COMMANDS
+    from agentmail.agent.scoped import visible
 
     return {
         "$schema": DIALECT,
         "api_version": model.API_VERSION,
         "$defs": definitions(),
         "error": ERROR_ANSWER,
-        "commands": {c.name: {"request": request_schema(c), "answer": answer_schema(c)} for c in COMMANDS},
+        "commands": {
+            c.name: {"request": request_schema(c), "answer": answer_schema(c)} for c in visible(COMMANDS, grant)
+        },
     }

@@ -11,7 +11,7 @@ from imapclient import IMAPClient
 
 from agentmail.errors import NotFoundError, ServerError
 from agentmail.imap.listing import parse_sequence_set
-from agentmail.imap.session import ImapSession
+from agentmail.imap.session import ImapSession, check_folder_name
 
 _COPYUID = re.compile(rb"\[COPYUID (\d+) ([\d:,]+) ([\d:,]+)\]", re.IGNORECASE)
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
@@ -55,6 +55,7 @@ class Copied:
 
 def copy_messages(session: ImapSession, uids: Sequence[int], target: str) -> Copied:
     """Copy uids to target; return old uid -> new uid in target (from COPYUID)."""
+    check_folder_name(target)
     return _with_copyuid(session, lambda c: c.copy(list(uids), target))
 
 
@@ -65,6 +66,7 @@ def move_messages(session: ImapSession, uids: Sequence[int], target: str) -> Cop
         session.call(lambda c: c.delete_messages(list(uids), silent=True))
         expunge_uids(session, uids)
         return copied
+    check_folder_name(target)
     return _with_copyuid(session, lambda c: c.move(list(uids), target))
 
 
@@ -101,6 +103,7 @@ def append_message(
     session: ImapSession, folder: str, raw: bytes, flags: Sequence[str] = (), when: datetime | None = None
 ) -> tuple[int | None, int | None]:
     """Append a message; return (uidvalidity, uid) in folder when the server says (APPENDUID)."""
+    check_folder_name(folder)
     text = session.call(lambda c: c.append(folder, raw, flags=list(flags), msg_time=when), retry=False)
     match = _APPENDUID.search(text if isinstance(text, bytes) else b"")
     return (int(match.group(1)), int(match.group(2))) if match else (None, None)

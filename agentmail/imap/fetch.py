@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail.errors import LimitError, NotFoundError
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import parse as mime_parse
-from agentmail.mime import signature
-from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_transfer
 from agentmail.mime.layout import make_part
-from agentmail.model import Message, Part
+
+if TYPE_CHECKING:
+    from agentmail.model import Message, Part, TrustAnchors
 
 #: Messages up to this size are fetched whole; larger ones by BODYSTRUCTURE and sections (RFC 3501 BODY[n]).
 WHOLE_FETCH_LIMIT = 1024 * 1024
@@ -61,6 +61,8 @@ def fetch_message(
 
 def _signed_body(session: ImapSession, uid: int, header: bytes) -> bytes | None:
     """The whole body of a large message, fetched only when it carries agentmail's signature (to verify it)."""
+    from agentmail.mime import signature  # lazily: hashlib and hmac are for reading, not listing
+
     if signature.HEADER.lower().encode() + b":" not in header.lower():
         return None
     data = session.call(lambda c: c.fetch([uid], ["BODY.PEEK[TEXT]"])).get(uid, {})
@@ -79,6 +81,14 @@ def fetch_raw(session: ImapSession, state: FolderState, uid: int) -> bytes:
 
 def fetch_part(session: ImapSession, state: FolderState, uid: int, part_id: str, max_bytes: int) -> tuple[Part, bytes]:
     """One MIME part, decoded from its transfer encoding; refused above max_bytes before download."""
+    part, payload, _ = fetch_part_info(session, state, uid, part_id, max_bytes)
+    return part, payload
+
+
+def fetch_part_info(
+    session: ImapSession, state: FolderState, uid: int, part_id: str, max_bytes: int
+) -> tuple[Part, bytes, mime_parse.PartInfo]:
+    """fetch_part, also answering the part's BODYSTRUCTURE entry (its charset and other parameters)."""
     meta = session.call(lambda c: c.fetch([uid], ["BODYSTRUCTURE"]))
     if uid not in meta:
         raise NotFoundError(f"no message with uid {uid} in {state.name!r}", details={"folder": state.name, "uid": uid})
@@ -104,7 +114,7 @@ def fetch_part(session: ImapSession, state: FolderState, uid: int, part_id: str,
             details={"size": len(payload), "limit": max_bytes},
         )
     part = make_part(part_id, info.content_type, len(payload), info.disposition, info.content_id, info.filename)
-    return part, payload
+    return part, payload, info
 
 
 def _section(data: dict[bytes, object], section: str) -> bytes:

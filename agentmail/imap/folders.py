@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import imaplib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import imapclient
 from imapclient.response_parser import parse_response
 
 from agentmail.errors import ForbiddenError, NotFoundError, ServerError, UsageError
 from agentmail.imap.session import ImapSession, decode_folder
-from agentmail.model import Folder, Quota
+from agentmail.model import Folder
+
+if TYPE_CHECKING:
+    from agentmail.model import Quota
 
 #: RFC 6154 special-use flags -> the role names used from IMAP to JSON to screen.
 ROLES = {
@@ -156,6 +159,8 @@ def get_quota(session: ImapSession) -> Quota | None:
     if storage is None and messages is None:
         return None
     root = (storage or messages).quota_root
+    from agentmail.model_more import Quota
+
     return Quota(
         root=root,
         used_kib=int(storage.usage) if storage else 0,

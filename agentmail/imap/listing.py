@@ -10,7 +10,10 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+from imapclient.response_parser import parse_message_list, parse_response
+
 from agentmail.errors import UsageError
+from agentmail.imap import criteria as criteria_args
 from agentmail.imap.session import ImapSession
 from agentmail.mime.parse import parse_summary
 from agentmail.model import Summary
@@ -23,6 +26,9 @@ SUMMARY_ITEMS = (
     "BODYSTRUCTURE",
     f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS.decode()})]",
 )
+
+#: Characters of a server PREVIEW (RFC 8970 allows up to 256; Dovecot gives 200): enough for --preview N up to it.
+SERVER_PREVIEW_CHARS = 200
 
 #: --sort names -> IMAP SORT keys (RFC 5256); "date" uses the Date header, "arrival" INTERNALDATE order.
 SORT_KEYS = {"date": "DATE", "arrival": "ARRIVAL", "from": "FROM", "subject": "SUBJECT", "size": "SIZE", "to": "TO"}
@@ -44,17 +50,21 @@ def parse_sequence_set(text: str) -> list[int]:
 
 
 def search_uids(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> list[int]:
-    """UIDs matching criteria, ascending; compact ESEARCH (RETURN (ALL)) when offered."""
-    crit = list(criteria) or ["ALL"]
-    if session.has("ESEARCH") and all(isinstance(c, str) and c.isascii() and " " not in c for c in crit):
-        lines = session.raw_untagged(b"SEARCH", [b"RETURN", b"(ALL)", *(c.encode() for c in crit)], "ESEARCH")
+    """UIDs matching criteria, ascending; compact ESEARCH (RETURN (ALL)) when offered.
+
+    Every value goes out quoted or as a literal (imap/criteria.py), on both paths.
+    """
+    args, utf8 = criteria_args.encode(criteria)
+    charset = [b"CHARSET", b"UTF-8"] if utf8 else []
+    if session.has("ESEARCH"):
+        lines = session.raw_untagged(b"SEARCH", [b"RETURN", b"(ALL)", *charset, *args], "ESEARCH")
         for line in lines:
             text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
             tokens = text.split()
             if "ALL" in tokens:
                 return parse_sequence_set(tokens[tokens.index("ALL") + 1])
         return []
-    return sorted(session.call(lambda c: c.search(crit, charset="UTF-8" if _needs_charset(crit) else None)))
+    return sorted(parse_message_list(session.raw_untagged(b"SEARCH", [*charset, *args], "SEARCH")))
 
 
 def newest_uids(session: ImapSession, exists: int, limit: int) -> list[int]:
@@ -74,7 +84,9 @@ def sorted_uids(session: ImapSession, sort: str, criteria: Sequence[Any] = ("ALL
     crit = list(criteria) or ["ALL"]
     if not session.has("SORT"):
         return search_uids(session, criteria)
-    return list(session.call(lambda c: c.sort([key], crit, charset="UTF-8")))
+    args, _ = criteria_args.encode(crit)
+    (line,) = session.raw_untagged(b"SORT", [f"({key})".encode(), b"UTF-8", *args], "SORT")[:1] or [b""]
+    return [int(i) for i in (line or b"").split()]
 
 
 def thread_rows(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> list[tuple[int, int]]:
@@ -82,7 +94,8 @@ def thread_rows(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> lis
     crit = list(criteria) or ["ALL"]
     if not session.has("THREAD=REFERENCES"):
         return [(uid, 0) for uid in reversed(search_uids(session, crit))]
-    threads = session.call(lambda c: c.thread("REFERENCES", crit, charset="UTF-8"))
+    args, _ = criteria_args.encode(crit)
+    threads = parse_response(session.raw_untagged(b"THREAD", [b"REFERENCES", b"UTF-8", *args], "THREAD"))
     groups = []
     for thread in threads:
         rows = list(_flatten(thread, 0))
@@ -102,8 +115,13 @@ def _flatten(node: Any, depth: int) -> Any:
             yield from _flatten(item, depth)
 
 
-def fetch_summaries(session: ImapSession, uids: Sequence[int], depths: dict[int, int] | None = None) -> list[Summary]:
-    """Summaries for exactly these uids, in the order given; vanished uids are skipped."""
+def fetch_summaries(
+    session: ImapSession, uids: Sequence[int], depths: dict[int, int] | None = None, *, preview: int = 0
+) -> list[Summary]:
+    """Summaries for exactly these uids, in the order given; vanished uids are skipped.
+
+    With ``preview`` each carries up to that many characters of its new text (see :func:`fetch_previews`).
+    """
     if not uids:
         return []
     items = list(SUMMARY_ITEMS)
@@ -119,7 +137,56 @@ def fetch_summaries(session: ImapSession, uids: Sequence[int], depths: dict[int,
         if depths and depths.get(uid):
             summary = dataclasses.replace(summary, depth=depths[uid])
         out.append(summary)
+    if preview > 0:
+        structures = {uid: response[uid].get(b"BODYSTRUCTURE") for uid in uids if uid in response}
+        texts = fetch_previews(session, out, structures, preview)
+        out = [dataclasses.replace(s, preview=texts.get(s.uid, "")) for s in out]
     return out
+
+
+def fetch_previews(
+    session: ImapSession, summaries: Sequence[Summary], structures: dict[int, Any], chars: int
+) -> dict[int, str]:
+    """Up to ``chars`` characters of each message's new text, fetched cheaply on the server side.
+
+    Where the server computed a PREVIEW (RFC 8970; Dovecot caches it, at most 200 characters), that is
+    enough and it shows no sign of quoted history, it is used as is: no extra round trip.  Otherwise one
+    partial FETCH per distinct section id (``BODY.PEEK[1]<0.n>``, usually one for the whole page) reads
+    only the start of the first text part.
+    """
+    # Lazily: only --preview needs them (the new-text split compiles its patterns at import).
+    from agentmail.mime.newtext import may_hold_history
+    from agentmail.mime.preview import flatten, preview_section, preview_text
+
+    out: dict[int, str] = {}
+    wanted: dict[str, dict[int, int]] = {}  # section -> uid -> bytes
+    for summary in summaries:
+        snippet = summary.snippet
+        if chars <= SERVER_PREVIEW_CHARS and snippet and session.has("PREVIEW") and not may_hold_history(snippet):
+            out[summary.uid] = flatten(summary.snippet, chars)
+            continue
+        found = preview_section(structures.get(summary.uid), chars)
+        if found is not None:
+            wanted.setdefault(found[0], {})[summary.uid] = found[1]
+    for section, sizes in wanted.items():
+        length = max(sizes.values())
+        key = f"BODY.PEEK[{section}]<0.{length}>"
+        response = session.call(lambda c, key=key, uids=list(sizes): c.fetch(uids, [key]))
+        for uid in sizes:
+            data = _section_bytes(response.get(uid, {}), section)
+            out[uid] = preview_text(structures.get(uid), section, data, chars)
+    for summary in summaries:  # the fetched start held no text (a long <style> block, say): the server's PREVIEW
+        if not out.get(summary.uid) and summary.snippet:
+            out[summary.uid] = flatten(summary.snippet, chars)
+    return out
+
+
+def _section_bytes(data: dict[bytes, Any], section: str) -> bytes:
+    prefix = f"BODY[{section}]".encode()
+    for key, value in data.items():
+        if isinstance(key, bytes) and (key == prefix or key.startswith(prefix + b"<")) and isinstance(value, bytes):
+            return value
+    return b""
 
 
 def summary_from_fetch(uid: int, data: dict[bytes, Any]) -> Summary:
@@ -144,15 +211,3 @@ def summary_from_fetch(uid: int, data: dict[bytes, Any]) -> Summary:
 
 def _flag_text(flag: Any) -> str:
     return flag.decode("utf-8", "replace") if isinstance(flag, bytes) else str(flag)
-
-
-def _needs_charset(criteria: Sequence[Any]) -> bool:
-    return any(isinstance(c, str) and not c.isascii() for c in _walk(criteria))
-
-
-def _walk(criteria: Any) -> Any:
-    for c in criteria:
-        if isinstance(c, list | tuple):
-            yield from _walk(c)
-        else:
-            yield c

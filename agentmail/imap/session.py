@@ -31,8 +31,11 @@ from agentmail.errors import (
     StaleUidError,
     TooManyConnectionsError,
     UnavailableError,
+    UsageError,
 )
 from agentmail.identity import Member
+from agentmail.imap import backoff
+from agentmail.imap.backoff import OnWait
 
 log = logging.getLogger(__name__)
 # imaplib's protocol trace would carry message data; keep it out of any log.
@@ -68,8 +71,14 @@ class ImapSession:
         *,
         read_only: bool = False,
         on_no_mailbox: Callable[[], bool] | None = None,
+        reconnect_window: float = 0.0,
+        on_reconnecting: OnWait | None = None,
     ) -> None:
         settings.require_mailbox_access()
+        # Long-lived sessions retry a lost server with backoff for this many seconds; one-shot ones use 0.
+        self.reconnect_window = reconnect_window
+        self.on_reconnecting = on_reconnecting  # told before each wait: (attempt, seconds, reason)
+        self._logged_in_once = False
         self._on_no_mailbox = on_no_mailbox  # may create the mailbox (provisioning); True to retry
         self._settings = settings
         self._member = member
@@ -82,6 +91,22 @@ class ImapSession:
 
     # -- connection ---------------------------------------------------------
     def connect(self) -> None:
+        """Open the connection and log in, retrying with backoff within the reconnect window (if any)."""
+        if self.reconnect_window <= 0:
+            self._connect_or_provision()
+            return
+        backoff.retry(
+            self._connect_or_provision,
+            backoff.Backoff(self.reconnect_window),
+            on_wait=self.on_reconnecting,
+            should_retry=self._transient,
+        )
+
+    def _transient(self, exc: AgentmailError) -> bool:
+        # A restarting Dovecot may drop logins, which reads as no_mailbox; a mailbox we already opened still exists.
+        return backoff.retryable(exc) or (isinstance(exc, NoMailboxError) and self._logged_in_once)
+
+    def _connect_or_provision(self) -> None:
         """Open the connection and log in; if the mailbox is unknown, provision it once and retry."""
         try:
             self._connect()
@@ -129,6 +154,7 @@ class ImapSession:
                 raise NoMailboxError(f"there is no mailbox for {self._member.address} on this host")
         client.normalise_times = False  # keep INTERNALDATE's offset: dates in JSON carry one
         self._client = client
+        self._logged_in_once = True
         caps = client.capabilities()
         self._capabilities = frozenset(c.decode("ascii", "replace").upper() for c in caps)
         # QRESYNC (RFC 7162) lets the change feed learn expunged uids; it implies CONDSTORE.
@@ -196,13 +222,17 @@ class ImapSession:
             if not retry:
                 raise UnavailableError(f"the IMAP connection was lost ({_reason(exc)})") from None
             log.warning("IMAP connection lost (%s); reconnecting", _reason(exc))
-        self.reconnect()
-        try:
-            return operation(self.client)
-        except _DROPPED as exc:
-            raise UnavailableError(f"the IMAP connection was lost again ({_reason(exc)})") from None
-        except imaplib.IMAP4.error as exc:
-            raise ServerError(f"the IMAP server refused the request: {_server_text(exc)}") from None
+        deadline = time.monotonic() + self.reconnect_window
+        while True:
+            self.reconnect()
+            try:
+                return operation(self.client)
+            except _DROPPED as exc:
+                if time.monotonic() >= deadline:
+                    raise UnavailableError(f"the IMAP connection was lost again ({_reason(exc)})") from None
+                log.warning("IMAP connection lost again (%s); reconnecting", _reason(exc))
+            except imaplib.IMAP4.error as exc:
+                raise ServerError(f"the IMAP server refused the request: {_server_text(exc)}") from None
 
     def call(self, operation: Callable[[imapclient.IMAPClient], T], *, retry: bool = True) -> T:
         """Like run, but a server NO/BAD becomes ServerError."""
@@ -245,6 +275,8 @@ class ImapSession:
         return self._do_select(self.selected.name, self.selected.read_only)
 
     def _do_select(self, folder: str, readonly: bool) -> FolderState:
+        check_folder_name(folder)
+
         def op(c: imapclient.IMAPClient) -> dict[bytes, Any]:
             return c.select_folder(folder, readonly=readonly)
 
@@ -281,8 +313,15 @@ class ImapSession:
         return self.call(op)
 
 
+def check_folder_name(name: str) -> None:
+    """Refuse a folder name with a control character before it reaches the IMAP stream (CR/LF would end a command)."""
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in "\u2028\u2029" for ch in name):
+        raise UsageError("a folder name cannot contain control characters")
+
+
 def encode_folder(name: str) -> bytes:
     """Folder name to the quoted modified UTF-7 form a raw command needs."""
+    check_folder_name(name)
     encoded = utf7_encode(name)
     return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from agentmail.mime.authres import TrustAnchors, verdict
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import Envelope
 from agentmail.mime.layout import Limits, Node, Plan
-from agentmail.mime.render import html_to_text, unflow
 from agentmail.mime.sanitize import clean_line, clean_text, scrub
-from agentmail.model import Message
+
+if TYPE_CHECKING:
+    from agentmail.model import Message, TrustAnchors
 
 FORWARD_SEPARATOR = "---------- Forwarded message ----------"
 
@@ -39,6 +40,8 @@ def _decode_text(node: Node, data: bytes, body: Body) -> str:
 
 
 def _render(item_kind: str, node: Node, data: bytes, body: Body, limits: Limits) -> str:
+    from agentmail.mime.render import HIDDEN_NOTE, render_html, unflow  # lazily: a listing never renders
+
     text = _decode_text(node, data, body)
     if item_kind == "html":
         if not body.html:
@@ -46,9 +49,11 @@ def _render(item_kind: str, node: Node, data: bytes, body: Body, limits: Limits)
         if len(text) > limits.max_text_chars:
             body.notes.append(f"part {node.part_id}: HTML cut at {limits.max_text_chars:,} characters before rendering")
             text = text[: limits.max_text_chars]
-        rendered, links = html_to_text(text, first_link=len(body.links) + 1)
-        body.links.extend(links)
-        return rendered
+        rendered = render_html(text, first_link=len(body.links) + 1)
+        body.links.extend(rendered.links)
+        if rendered.hidden:
+            body.notes.append(f"part {node.part_id}: {HIDDEN_NOTE}")
+        return rendered.text
     if node.params.get("format", "").lower() == "flowed":
         return unflow(text, node.params.get("delsp", "").lower() == "yes")
     return text
@@ -103,6 +108,9 @@ def assemble_message(
     default_size: int = 0,
 ) -> Message:
     """Build the Message; every sender-written string is scrubbed so the JSON encoder can write it."""
+    from agentmail.mime.authres import verdict  # lazily, like the renderer: only reading a message needs them
+    from agentmail.model_more import Message
+
     body = gather_body(plan, fetch, limits)
     text = join_pieces(body.pieces)
     notes = [*envelope.notes, *extra_notes, *body.notes]

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from agentmail.mime.signature import verified_member
-from agentmail.model import AuthVerdict, Header
+from agentmail.model import AuthVerdict, Header, TrustAnchors
 
 _COMMENT = re.compile(r"\((?:[^()\\]|\\.)*\)")
 _RESULT = re.compile(r"^\s*([A-Za-z0-9_.-]+)(?:\s*/\s*\d+)?\s*=\s*([A-Za-z0-9_-]+)")
@@ -31,16 +30,6 @@ _KNOWN_RESULTS = frozenset(
     {"pass", "fail", "softfail", "hardfail", "neutral", "none", "temperror", "permerror", "policy"}
 )
 _MAX_COMMENT_DEPTH = 8
-
-
-@dataclass(frozen=True, slots=True)
-class TrustAnchors:
-    """What this host's own evidence looks like; built from Settings by the service layer."""
-
-    authserv_id: str = ""  # our Authentication-Results authserv-id
-    mta_hostname: str = ""  # the name our Postfix writes as "by <name>" in its Received line
-    addr_domain: str = ""  # members are <name>@<this>
-    signing_key: bytes = field(default=b"", repr=False)
 
 
 def _strip_comments(value: str) -> str:

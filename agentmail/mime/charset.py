@@ -61,6 +61,8 @@ def codec_for(label: str | None) -> str | None:
 def decode_bytes(data: bytes, label: str | None) -> tuple[str, str | None]:
     """Decode ``data`` declared as ``label``; the second item says what fallback was needed, if any."""
     codec = codec_for(label)
+    if codec == "utf-8":
+        return _utf8_with_fallback(data)
     if codec:
         try:
             return data.decode(codec), None
@@ -105,6 +107,27 @@ def _mixed_utf8(data: bytes, max_errors: int = 16) -> str | None:
             out.append(bad.decode(_WINDOWS_1252, "replace"))
             pos += exc.end
     return None
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """A codecs error handler: the bad UTF-8 sequence read as windows-1252 (undefined bytes become U+FFFD)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode(_WINDOWS_1252, "replace"), exc.end
+
+
+_FALLBACK_HANDLER = "agentmail-cp1252"
+codecs.register_error(_FALLBACK_HANDLER, _cp1252_fallback)  # a pure function: registering it twice is harmless
+
+
+def _utf8_with_fallback(data: bytes) -> tuple[str, str | None]:
+    """Text labelled UTF-8: each invalid byte sequence is read as windows-1252, as real mail usually means."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", _FALLBACK_HANDLER)
+    return text, "the text is labelled UTF-8 but holds bytes that are not UTF-8; they were read as windows-1252"
 
 
 def decode_transfer(data: bytes, encoding: str | None) -> tuple[bytes, str | None]:

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 from agentmail.errors import InvalidAddressError, InvalidMessageError
+from agentmail.mime.render import html_to_text
 from agentmail.mime.sanitize import clean_filename, clean_line, clean_text
 from agentmail.model import Address, Attachment, Draft, Message
 
@@ -61,6 +62,20 @@ def _header_address(address: Address, what: str) -> HeaderAddress:
         raise InvalidAddressError(
             f"{address.email!r} is not a valid address", details={"address": address.email}
         ) from exc
+
+
+_ADDR_SPEC = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@" + _DOMAIN.pattern)
+
+
+def addr_spec(address: Address) -> str:
+    """The address as a strict ASCII dot-atom addr-spec (IDN domain in A-labels), or "" when it is not one."""
+    local, _, domain = address.email.strip().rpartition("@")
+    try:
+        domain = domain if domain.isascii() else domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+    value = f"{local}@{domain}"
+    return value if len(value) <= 254 and _ADDR_SPEC.fullmatch(value) else ""
 
 
 def _set_addresses(msg: EmailMessage, name: str, addresses: Sequence[Address]) -> None:
@@ -108,6 +123,8 @@ def build_message(draft: Draft, *, sender: Address, message_id: str, date: datet
 
 def _set_body(msg: EmailMessage, draft: Draft) -> None:
     text = draft.text.replace("\r\n", "\n").replace("\r", "\n")
+    if draft.html and not text.strip():  # HTML only: the plain alternative is the HTML as a reader sees it
+        text = html_to_text(draft.html)[0] + "\n"
     msg.set_content(text, charset="utf-8")
     if draft.html:
         msg.add_alternative(draft.html.replace("\r\n", "\n"), subtype="html", charset="utf-8")

@@ -7,10 +7,13 @@ reading a whole message and reading it structure-first choose the same text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from agentmail.mime import vocab
 from agentmail.mime.sanitize import clean_line
-from agentmail.model import Part
+
+if TYPE_CHECKING:
+    from agentmail.model import Part
 
 BODY_TYPES = ("text/plain", "text/html")
 SIGNATURE_TYPES = ("application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature")
@@ -72,6 +75,8 @@ class Node:
 
 def make_part(part_id: str, content_type: str, size: int, disposition: str, content_id: str, filename: str) -> Part:
     """A Part whose own fields hold only our vocabulary; the type and Content-ID as written go under content."""
+    from agentmail.model_more import Part
+
     return Part(
         part_id=part_id,
         content_type=vocab.media_type(content_type),

@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.message import Message as EmailMessage
 from email.parser import BytesParser
-from email.policy import compat32
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail.mime import structure
 from agentmail.mime.assemble import assemble_message, normalise_flags
-from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import (
     Envelope,
@@ -33,9 +31,11 @@ from agentmail.mime.headers import (
 )
 from agentmail.mime.layout import DEFAULT_LIMITS, Limits, Node, child_id, plan_body
 from agentmail.mime.sanitize import clean_line, strip_invisible
-from agentmail.mime.signature import body_of
 from agentmail.mime.structure import PartInfo, message_from_parts, structure_parts, text_parts_to_fetch
-from agentmail.model import Message, Summary
+from agentmail.model import Summary
+
+if TYPE_CHECKING:
+    from agentmail.model import Message, TrustAnchors
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -192,6 +192,8 @@ def parse_message(
     limits: Limits = DEFAULT_LIMITS,
 ) -> Message:
     """Decode a whole message; damage and limits become ``notes``, never exceptions."""
+    from agentmail.mime.signature import body_of  # lazily: a listing never reads a whole message
+
     common: dict[str, Any] = {
         "uid": uid,
         "folder": folder,
@@ -205,7 +207,7 @@ def parse_message(
         "default_size": len(raw),
     }
     try:
-        msg = BytesParser(policy=compat32).parsebytes(raw)
+        msg = BytesParser().parsebytes(raw)  # compat32 is BytesParser's documented default
         envelope = read_envelope(msg.raw_items(), max_header_bytes=limits.max_header_bytes)
         builder = _TreeBuilder(limits)
         root = builder.body(msg, "", 0)
@@ -229,6 +231,8 @@ def _raw_fallback(raw: bytes, reason: str, common: dict[str, Any]) -> Message:
     try:
         return assemble_message(envelope, plan, lambda _node: text.encode("utf-8"), **common)
     except Exception:  # last resort: the bare facts and the reason
+        from agentmail.model_more import Message
+
         return Message(uid=common["uid"], folder=common["folder"], uidvalidity=common["uidvalidity"], notes=(reason,))
 
 

@@ -16,10 +16,9 @@ Content-Type multipart/mixed``: Dovecot sets ``$HasAttachment`` when attachment 
 is enabled, and most mail with attachments is multipart/mixed (some without attachments
 are too); a caller that needs precision filters the hits by BODYSTRUCTURE.
 
-Values are str when ASCII and UTF-8 bytes otherwise (imapclient only applies the charset
-at the top level of nested groups).  imapclient sends a value unquoted unless it has a
-space, quote or backslash, so a value with other IMAP atom-specials ( ) { % * and no space
-is refused rather than sent in a form the server would misread.
+Every value a user typed is a ``SearchValue``: the IMAP layer always sends it as a quoted
+string (or a literal when it is not ASCII), never as a bare atom, so ``"`` ``\\`` ``(`` or ``*``
+in a value are searched for, not read as syntax.  Line breaks and NUL cannot be sent and are refused.
 """
 
 from __future__ import annotations
@@ -30,6 +29,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from agentmail.errors import UsageError
+
+#: The language in a few lines, for tool descriptions (MCP) that must stand on their own.
+QUERY_SUMMARY = (
+    "Query: words match anywhere; from: to: cc: bcc: subject: body: text:; since: before: on: (YYYY-MM-DD, 7d, 2w, "
+    "3m, 1y); is:unread|read|flagged|unflagged|answered|unanswered|draft; has:attachment; larger: smaller: (10k, 2M); "
+    'uid:1:100. Terms AND; a OR b; NOT x, -x; ( ); "phrases".'
+)
 
 _TEXT_KEYS = {
     "from": "FROM",
@@ -59,7 +65,6 @@ HAS_ATTACHMENT = ["OR", "KEYWORD", "$HasAttachment", "HEADER", "Content-Type", "
 _SIZE = re.compile(r"(\d{1,12})([kKmMgG]?)[bB]?")
 _RELATIVE = re.compile(r"(\d{1,5})([dwmy])")
 _UID_SET = re.compile(r"(?:\d+|\*)(?::(?:\d+|\*))?(?:,(?:\d+|\*)(?::(?:\d+|\*))?)*")
-_ATOM_SPECIALS = re.compile(r"[(){%*\x00-\x1f\x7f]")
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|(-)?([A-Za-z]+:)?"((?:[^"\\]|\\.)*)("?)|(-)?([^\s()"]+))')
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
@@ -195,14 +200,16 @@ def _flatten(keys: list[Key]) -> list[Any]:
     return [item for key in keys for item in key]
 
 
-def _value(text: str, key: str) -> str | bytes:
-    if _ATOM_SPECIALS.search(text) and not re.search(r"\s", text):
-        raise UsageError(
-            f"the search value {text!r} contains ( ) {{ % * or a control character; put it in a phrase with a space"
-        )
+class SearchValue(str):
+    """A value the user typed: always sent quoted or as a literal (see imap/criteria.py)."""
+
+    __slots__ = ()
+
+
+def _value(text: str, key: str) -> SearchValue:
     if "\x00" in text or "\r" in text or "\n" in text:
         raise UsageError(f"the search value for {key or 'text'} contains a line break")
-    return text if text.isascii() else text.encode("utf-8")
+    return SearchValue(text)
 
 
 def _date(text: str, key: str, today: date) -> date:

@@ -7,7 +7,10 @@ The pager wraps lines, so nothing here wraps.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
+
+from agentmail.mime.newtext import new_text
 
 _LINK_SCHEMES = ("http:", "https:", "ftp:", "mailto:", "tel:")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
@@ -15,15 +18,29 @@ _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _QUOTE_PREFIX = re.compile(r"^(?:[ \t]?>)+[ \t]?")
 _FLOWED_QUOTE = re.compile(r"^>+")  # RFC 3676 4.5: quote marks start in column 0, no spaces between
-_ATTRIBUTION = re.compile(
-    r"^\s*(?:On\b.{0,300}\bwrote|Le\b.{0,300}\ba écrit|Am\b.{0,300}\bschrieb|El\b.{0,300}\bescribió"
-    r"|Op\b.{0,300}\bschreef|Il\b.{0,300}\bha scritto)\s*:\s*$",
-    re.IGNORECASE,
+# Elements a browser never shows: a hidden attribute, or an inline style with display:none or visibility:hidden.
+_HIDDEN_STYLE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!\s*important\s*)?(?:;|$)", re.I
 )
-_HISTORY_START = re.compile(
-    r"^\s*(?:-{3,}\s*Original Message\s*-{3,}|-{5,}\s*Forwarded message\s*-{5,}|_{20,})\s*$", re.IGNORECASE
+_VOID_TAGS = frozenset(
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr")
 )
-_MAX_ATTRIBUTION_LINES = 3
+_MAX_OPEN_TAGS = 10_000
+_CLOSE_SEARCH = 64
+HIDDEN_NOTE = "text the HTML hides from view (display:none, visibility:hidden or hidden) was left out"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """HTML rendered as text: the text, its numbered link targets, and how many hidden elements were dropped."""
+
+    text: str
+    links: tuple[str, ...]
+    hidden: int = 0
+
+
+def _is_hidden(attrs: dict[str, str | None]) -> bool:
+    return "hidden" in attrs or bool(_HIDDEN_STYLE.search(attrs.get("style") or ""))
 
 
 def _clean_markdown(text: str) -> str:
@@ -35,12 +52,34 @@ def _clean_markdown(text: str) -> str:
 
 def html_to_text(html: str, *, first_link: int = 1) -> tuple[str, tuple[str, ...]]:
     """Render HTML as readable text; links become ``[n]`` and their URLs are returned in order."""
+    rendered = render_html(html, first_link=first_link)
+    return rendered.text, rendered.links
+
+
+def render_html(html: str, *, first_link: int = 1) -> Rendered:
+    """Render HTML as a reader sees it: hidden elements dropped (and counted), links numbered."""
     import html2text  # lazily: the agent path must start fast and rarely renders HTML
 
     links: list[str] = []
     stack: list[str | None] = []
+    open_tags: list[tuple[str, bool]] = []  # (tag, hidden) for open non-void elements
+    counts = {"hidden": 0, "open_hidden": 0}
 
     def on_tag(parser: Any, tag: str, attrs: dict[str, str | None], start: bool) -> bool:
+        if start and _is_hidden(attrs):
+            counts["hidden"] += 1
+            if tag not in _VOID_TAGS:
+                open_tags.append((tag, True))
+                counts["open_hidden"] += 1
+                parser.quiet += 1
+            return True
+        if not start and tag not in _VOID_TAGS:
+            if _close(parser, tag):
+                return True
+        elif start and tag not in _VOID_TAGS and len(open_tags) < _MAX_OPEN_TAGS:
+            open_tags.append((tag, False))
+        if counts["open_hidden"]:
+            return tag in ("a", "img")  # nothing of a hidden link or image is shown or numbered
         if tag == "a":
             if start:
                 href = (attrs.get("href") or "").strip()
@@ -56,6 +95,21 @@ def html_to_text(html: str, *, first_link: int = 1) -> tuple[str, tuple[str, ...
             return True
         return False
 
+    def _close(parser: Any, tag: str) -> bool:
+        """Close the innermost open element named tag (and any left open inside it); True if it was hidden.
+
+        Only the innermost few are searched, so hostile unclosed nesting stays linear.
+        """
+        for index in range(len(open_tags) - 1, max(-1, len(open_tags) - 1 - _CLOSE_SEARCH), -1):
+            if open_tags[index][0] == tag:
+                closed = open_tags[index:]
+                del open_tags[index:]
+                hidden_closed = sum(1 for _, h in closed if h)
+                counts["open_hidden"] -= hidden_closed
+                parser.quiet -= hidden_closed
+                return closed[0][1]
+        return False
+
     converter = html2text.HTML2Text()
     converter.body_width = 0
     converter.ignore_emphasis = True
@@ -65,7 +119,7 @@ def html_to_text(html: str, *, first_link: int = 1) -> tuple[str, tuple[str, ...
     converter.tag_callback = on_tag
     text = converter.handle(html)
     converter.close()
-    return _clean_markdown(text), tuple(links)
+    return Rendered(_clean_markdown(text), tuple(links), counts["hidden"])
 
 
 def quote_level(line: str) -> int:
@@ -107,31 +161,5 @@ def _with_quote(body: str, depth: int) -> str:
 
 
 def reply_text(text: str) -> str:
-    """The newest part of a message: quoted blocks, attribution lines and the signature removed."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    kept: list[str] = []
-    for index, line in enumerate(lines):
-        if line.rstrip(" ") == "--" or _HISTORY_START.match(line):
-            break
-        if quote_level(line):
-            continue
-        if _is_attribution(lines, index):
-            continue
-        kept.append(line)
-    while kept and not kept[-1].strip():
-        kept.pop()
-    while kept and not kept[0].strip():
-        kept.pop(0)
-    return "\n".join(kept)
-
-
-def _is_attribution(lines: list[str], index: int) -> bool:
-    """An "On <date>, <name> wrote:" line, possibly wrapped over a few lines, before a quote."""
-    for span in range(1, _MAX_ATTRIBUTION_LINES + 1):
-        for start in range(max(0, index - span + 1), index + 1):
-            chunk = lines[start : start + span]
-            if len(chunk) == span and index < start + span and _ATTRIBUTION.match(" ".join(chunk)):
-                following = lines[start + span : start + span + 2]
-                if any(quote_level(f) for f in following) or not any(f.strip() for f in following):
-                    return True
-    return False
+    """The newest part of a message: quoted blocks, attribution lines, history and the signature removed."""
+    return new_text(text)

@@ -14,15 +14,17 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail.mime.assemble import assemble_message
-from agentmail.mime.authres import TrustAnchors
 from agentmail.mime.charset import decode_bytes, decode_transfer
 from agentmail.mime.headers import decode_header_value, envelope_from_bytes, parse_date, raw_to_text
 from agentmail.mime.layout import DEFAULT_LIMITS, SIGNATURE_TYPES, Limits, Node, child_id, plan_body
 from agentmail.mime.sanitize import clean_line, strip_invisible
-from agentmail.model import Address, Message
+from agentmail.model import Address
+
+if TYPE_CHECKING:
+    from agentmail.model import Message, TrustAnchors
 
 #: Default cap on the encoded bytes of text parts fetched to show one message.
 MAX_TEXT_FETCH = 4 * 1024 * 1024
@@ -334,4 +336,6 @@ def message_from_parts(
         )
     except Exception as exc:  # the promise: reading never breaks on a hostile message
         reason = f"the message could not be decoded ({type(exc).__name__})"
+        from agentmail.model_more import Message
+
         return Message(uid=uid, folder=folder, uidvalidity=uidvalidity, notes=(reason,))

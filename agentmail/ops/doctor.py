@@ -8,8 +8,8 @@ and [AUTHENTICATIONFAILED] when it is wrong.
 
 from __future__ import annotations
 
+import ipaddress
 import json
-import os
 import socket
 import stat
 import sys
@@ -23,6 +23,7 @@ from agentmail.config import Settings, default_env_files, load_settings
 from agentmail.errors import AgentmailError, NoMailboxError, UsageError
 from agentmail.identity import Member, member_for
 from agentmail.imap.session import ImapSession
+from agentmail.ops import state_check
 
 PROBE_MEMBER = "agentmail-doctor-probe"
 REQUIRED_CAPS = ("IDLE", "UIDPLUS", "MOVE", "SPECIAL-USE")
@@ -83,15 +84,17 @@ def collect(environ: Mapping[str, str], member_name: str | None, config: str | N
     env = dict(environ)
     if config:
         env["AGENTMAIL_CONFIG"] = config
-    checks = [*_file_checks(env)]
+    checks: list[Check] = []
     try:
+        checks += _file_checks(env)
         settings = load_settings(env)
     except AgentmailError as exc:
-        return [*checks, Check("config", "fail", str(exc), "set it in /etc/agentmail/agentmail.env")]
+        return [*checks, Check("config", "fail", str(exc), "set it in the config file (see man agentmail)")]
     checks.append(Check("config", "ok", f"address domain {settings.addr_domain}, mail host {settings.mail_domain}"))
     name = member_name or env.get("AGENTMAIL_MEMBER")
     steps: list[Callable[[], Check]] = [
         lambda: _imap_reachable(settings),
+        lambda: _imap_transport(settings),
         lambda: _master_login(settings, name),
         lambda: _capabilities(settings, name),
         lambda: _smtp(settings),
@@ -228,18 +231,42 @@ def _admin_api(settings: Settings) -> Check:
 
 
 def _state_dir(settings: Settings) -> Check:
-    path = Path(settings.state_dir)
-    probe = path / "sends"
+    """Checked as the forced-command user: a root-owned file there breaks every member's send."""
+    path, user = Path(settings.state_dir), settings.ssh_user
+    fix = f"install -d -o {user} -g {user} -m 700 {path}; chown -R {user}: {path}"
     try:
-        probe.mkdir(parents=True, exist_ok=True, mode=0o700)
-        test = probe / f".doctor-{os.getpid()}"
-        test.write_text("")
-        test.unlink()
-    except OSError as exc:
-        return Check(
-            "state-dir",
-            "fail",
-            f"{path} is not writable ({exc.strerror})",
-            f"mkdir -p {path} and chown it to the user agentmail runs as",
-        )
-    return Check("state-dir", "ok", f"{path} is writable (send limits are kept there)")
+        problems = state_check.problems_as(user, path)
+    except KeyError:
+        return Check("state-dir", "fail", f"the forced-command user {user} does not exist", "set AGENTMAIL_SSH_USER")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return Check("state-dir", "fail", f"{path} is not usable by {user}: {problems[0]}{more}", fix)
+    return Check("state-dir", "ok", f"{path} is usable by {user} (send limits and idempotency keys are kept there)")
+
+
+def _imap_transport(settings: Settings) -> Check:
+    """Plaintext IMAP carries the master password: only over loopback."""
+    where = f"{settings.imap_host}:{settings.imap_port}"
+    if not settings.imap_plaintext:
+        return Check("imap-tls", "ok", f"{where} is reached over TLS")
+    if _is_loopback(settings.imap_host):
+        return Check("imap-tls", "ok", f"plaintext IMAP stays on loopback ({where})")
+    return Check(
+        "imap-tls",
+        "warn",
+        f"plaintext IMAP to {where}, which is not a loopback address: the master password crosses the network",
+        "set AGENTBBS_MAIL_IMAP_PLAINTEXT=0 (implicit TLS) or point AGENTBBS_MAIL_IMAP_ADDR at 127.0.0.1",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    """An address literal is judged as it is; a name only when every address it resolves to is loopback."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)

@@ -17,6 +17,7 @@ from agentmail.imap import idle as imap_idle
 from agentmail.imap import listing
 from agentmail.imap.sync import changed_since
 from agentmail.model import Event
+from agentmail.service import decisions
 from agentmail.service.mailbox import Mailbox
 
 TOKEN_VERSION = 1
@@ -30,6 +31,7 @@ class Position:
     uidvalidity: int
     uidnext: int
     modseq: int
+    decisions: int = 0  # the member's proposal outcome log stood here (service/decisions.py)
 
 
 def encode_token(position: Position) -> str:
@@ -40,6 +42,7 @@ def encode_token(position: Position) -> str:
             "uv": position.uidvalidity,
             "un": position.uidnext,
             "ms": position.modseq,
+            "pq": position.decisions,
         },
         separators=(",", ":"),
     ).encode()
@@ -51,7 +54,7 @@ def decode_token(token: str) -> Position:
         data = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode("ascii")))
         if data.get("v") != TOKEN_VERSION:
             raise ValueError
-        return Position(str(data["f"]), int(data["uv"]), int(data["un"]), int(data["ms"]))
+        return Position(str(data["f"]), int(data["uv"]), int(data["un"]), int(data["ms"]), int(data.get("pq", 0)))
     except (ValueError, KeyError, TypeError, UnicodeEncodeError, AttributeError):
         raise UsageError("the token is not one agentmail gave out") from None
 
@@ -62,7 +65,8 @@ def current_position(mailbox: Mailbox, folder: str, *, fresh: bool = True) -> Po
     An older position is safe: changes since it are reported, never skipped.
     """
     state = mailbox.session.select(folder, reuse=not fresh)
-    return Position(folder, state.uidvalidity, state.uidnext, state.highestmodseq)
+    seq = decisions.outcome_seq(mailbox.settings, mailbox.member.name)
+    return Position(folder, state.uidvalidity, state.uidnext, state.highestmodseq, seq)
 
 
 def changes(mailbox: Mailbox, folder: str, since: str | None) -> tuple[list[Event], str]:
@@ -72,11 +76,13 @@ def changes(mailbox: Mailbox, folder: str, since: str | None) -> tuple[list[Even
 
 
 def changes_page(
-    mailbox: Mailbox, folder: str, since: str | None, *, max_new: int | None = None
+    mailbox: Mailbox, folder: str, since: str | None, *, max_new: int | None = None, with_decisions: bool = True
 ) -> tuple[list[Event], str, bool]:
     """Like changes, but at most max_new new messages; the token then resumes right after the last one.
 
-    Returns (events, token, more): ``more`` says new messages remain for the next call.
+    Returns (events, token, more): ``more`` says new messages remain for the next call.  With ``with_decisions``
+    the member's decisions on this agent's proposals since the token come first (``--all-folders`` asks for
+    them once, not per folder).
     """
     if since is None:
         return [], encode_token(current_position(mailbox, folder)), False
@@ -84,10 +90,14 @@ def changes_page(
     if old.folder != folder:
         raise UsageError(f"the token belongs to folder {old.folder!r}, not {folder!r}")
     state = mailbox.select(folder)
-    now = Position(folder, state.uidvalidity, state.uidnext, state.highestmodseq)
+    outcomes, seq = decisions.outcomes_since(mailbox.settings, mailbox.member.name, mailbox.grant.agent, old.decisions)
+    if not with_decisions:
+        outcomes = []
+    now = Position(folder, state.uidvalidity, state.uidnext, state.highestmodseq, seq)
     if state.uidvalidity != old.uidvalidity:
         token = encode_token(now)
-        return [Event("resync_required", folder=folder, token=token)], token, False
+        resync = Event("resync_required", folder=folder, token=token, uidvalidity=state.uidvalidity)
+        return [*_decided(outcomes, token), resync], token, False
     diff = changed_since(mailbox.session, old.uidnext, old.modseq, state.uidnext)
     new_uids = list(diff.new_uids)
     more = max_new is not None and len(new_uids) > max_new
@@ -95,17 +105,47 @@ def changes_page(
     if more:
         new_uids = new_uids[:max_new]
         uidnext = new_uids[-1] + 1 if new_uids else old.uidnext
-    token = encode_token(Position(folder, state.uidvalidity, uidnext, max(state.highestmodseq, old.modseq)))
-    events: list[Event] = [Event("expunged", folder=folder, uid=uid, token=token) for uid in diff.vanished]
+    token = encode_token(Position(folder, state.uidvalidity, uidnext, max(state.highestmodseq, old.modseq), seq))
+    uv = state.uidvalidity
+    events: list[Event] = _decided(outcomes, token)
+    events += [Event("expunged", folder=folder, uid=uid, token=token, uidvalidity=uv) for uid in diff.vanished]
     vanished = set(diff.vanished)
     events += [
-        Event("flags", folder=folder, uid=uid, flags=flags, token=token)
+        Event("flags", folder=folder, uid=uid, flags=flags, token=token, uidvalidity=uv)
         for uid, flags in sorted(diff.flags.items())
         if uid not in vanished
     ]
     for summary in listing.fetch_summaries(mailbox.session, new_uids):
-        events.append(Event("new", folder=folder, uid=summary.uid, flags=summary.flags, summary=summary, token=token))
+        events.append(
+            Event(
+                "new", folder=folder, uid=summary.uid, flags=summary.flags, summary=summary, token=token, uidvalidity=uv
+            )
+        )
     return events, token, more
+
+
+def _decided(outcomes: list[decisions.Outcome], token: str) -> list[Event]:
+    """The member's decisions as events; folder/uid/uidvalidity say where the proposal sat in Drafts."""
+    return [
+        Event(
+            o.kind,  # type: ignore[arg-type]  # one of the proposal_* kinds, written by us
+            folder=o.folder,
+            uid=o.uid,
+            token=token,
+            uidvalidity=o.uidvalidity,
+            proposal=o.proposal,
+            message_id=o.message_id or None,
+            reason=o.reason if o.kind == "proposal_rejected" else None,
+        )
+        for o in outcomes
+    ]
+
+
+def decided_since(mailbox: Mailbox, token: str) -> bool:
+    """Whether the member decided on one of this agent's proposals after the token (a cheap file read)."""
+    seq = decode_token(token).decisions
+    found, _ = decisions.outcomes_since(mailbox.settings, mailbox.member.name, mailbox.grant.agent, seq)
+    return bool(found)
 
 
 class Watcher:

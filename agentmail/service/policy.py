@@ -1,19 +1,19 @@
 """Per-member sending limits, shared by every concurrent session of that member.
 
-State is one small file per member under ``AGENTMAIL_STATE_DIR``, holding the
-timestamps of recent sends; an exclusive ``flock`` makes check-and-record atomic
-across processes (several SSH sessions and agents of one member at once).
+State is one small file per member under ``AGENTMAIL_STATE_DIR`` (``sends/<member>``),
+holding the timestamps of recent sends; an exclusive ``flock`` makes check-and-record
+atomic across processes (several SSH sessions and agents of one member at once).
+The file is created through ``state.StateDir``, so a root run leaves it usable.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 import time
 from pathlib import Path
 
 from agentmail.config import Settings
-from agentmail.errors import ConfigError, RateLimitedError
+from agentmail.errors import RateLimitedError
+from agentmail.service.state import LockedFile, StateDir
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -24,7 +24,8 @@ class SendLimiter:
 
     def __init__(self, settings: Settings, member: str, *, clock: callable = time.time) -> None:  # type: ignore[valid-type]
         self._settings = settings
-        self._path = settings.state_dir / "sends" / member
+        self._state = StateDir(settings)
+        self._member = member
         self._clock = clock
 
     @property
@@ -36,7 +37,7 @@ class SendLimiter:
         if not self.enabled:
             return None
         now = self._clock()
-        with self._locked() as handle:
+        with self._state.locked("sends", self._member) as handle:
             stamps = _recent(handle.read(), now)
             last_hour = sum(1 for s in stamps if now - s < HOUR)
             per_hour, per_day = self._settings.send_per_hour, self._settings.send_per_day
@@ -52,52 +53,16 @@ class SendLimiter:
         """Give back a slot whose send failed."""
         if stamp is None:
             return
-        with self._locked() as handle:
+        with self._state.locked("sends", self._member) as handle:
             stamps = _recent(handle.read(), self._clock())
             if stamp in stamps:
                 stamps.remove(stamp)
             _rewrite(handle, stamps)
 
-    def _locked(self) -> _LockedFile:
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise ConfigError(
-                f"AGENTMAIL_STATE_DIR ({self._settings.state_dir}) is not writable, so send limits cannot be kept "
-                f"({exc.strerror})"
-            ) from None
-        return _LockedFile(fd)
 
-
-class _LockedFile:
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-
-    def __enter__(self) -> _LockedFile:
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
-        os.close(self._fd)
-
-    def read(self) -> str:
-        os.lseek(self._fd, 0, os.SEEK_SET)
-        chunks = []
-        while chunk := os.read(self._fd, 65536):
-            chunks.append(chunk)
-        return b"".join(chunks).decode("ascii", "replace")
-
-    def write(self, text: str) -> None:
-        os.lseek(self._fd, 0, os.SEEK_SET)
-        os.ftruncate(self._fd, 0)
-        os.write(self._fd, text.encode("ascii"))
-
-
-def _recent(text: str, now: float) -> list[float]:
+def _recent(data: bytes, now: float) -> list[float]:
     out = []
-    for line in text.split():
+    for line in data.decode("ascii", "replace").split():
         try:
             stamp = float(line)
         except ValueError:
@@ -107,8 +72,8 @@ def _recent(text: str, now: float) -> list[float]:
     return out
 
 
-def _rewrite(handle: _LockedFile, stamps: list[float]) -> None:
-    handle.write("".join(f"{s:.6f}\n" for s in stamps))
+def _rewrite(handle: LockedFile, stamps: list[float]) -> None:
+    handle.write("".join(f"{s:.6f}\n" for s in stamps).encode("ascii"))
 
 
 def state_file(settings: Settings, member: str) -> Path:

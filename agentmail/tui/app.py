@@ -27,6 +27,8 @@ from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
 from agentmail.tui.screens.sidebar import PANE_MIN_COLS, PANE_WIDTH, FolderPane, SidebarScreen
+from agentmail.tui.start import FirstPage, Opening
+from agentmail.tui.undo import HeldSend, UndoSend
 from agentmail.tui.widgets import ConfirmBar, LineInput, MessageLine
 
 log = logging.getLogger(__name__)
@@ -81,17 +83,21 @@ class Workspace(urwid.Widget):
         return bool(self._current(size).mouse_event(size, event, button, col, row, focus))
 
 
-class App:
+class App(UndoSend):
     """Implements the screens' Host: the stack of screens, status and message lines, prompts."""
 
     def __init__(self, member_address: str, *, read_only: bool = False, dispatcher: Dispatcher | None = None,
-                 webmail_url: str = ""):  # fmt: skip
+                 webmail_url: str = "", undo_send_seconds: int = 0):  # fmt: skip
         self.member_address, self.read_only, self.webmail_url = member_address, read_only, webmail_url
+        self.undo_send_seconds = undo_send_seconds  # AGENTMAIL_UNDO_SEND_SECONDS (tui/undo.py)
+        self.loop: Any = None  # the MainLoop, for the undo window's alarms
+        self.held: HeldSend | None = None
         self.dispatcher = dispatcher
         self.stack: list[Screen] = []
         self.folders: list[Folder] = []
         self.roles: FolderRoles | None = None  # from the service, with the folder list
         self.quota: Quota | None = None
+        self.pending_proposals = 0  # agents' proposals waiting for the member
         self.connection = "connecting…"
         self._seen: dict[str, Address] = {}
         self.hint = urwid.Text("", wrap="clip")
@@ -158,15 +164,15 @@ class App:
         self.frame.focus_position = "body"
         self.refresh_status()
 
-    def open_folder(self, folder: str) -> None:
-        """Show a folder's index as the bottom of the stack and idle on it."""
+    def open_folder(self, folder: str, first: FirstPage | None = None) -> None:
+        """Show a folder's index as the bottom of the stack and idle on it (``first``: its page, fetched ahead)."""
         index = IndexScreen(self, folder)
         self.stack = [index]
         self._show_top()
         if self.dispatcher is not None:
             self.dispatcher.watch(folder)
         self.pane.show(self.folders, folder)
-        index.load()
+        index.open(first)  # its remembered sort and thread mode first (the first page came with them)
 
     def pane_clicked(self, folder: str) -> None:
         """A click on a folder in the pane opens it, unless a message is being written (never lose typing)."""
@@ -307,6 +313,7 @@ class App:
 
     def _overview(self, overview: Overview) -> None:
         self.folders, self.roles, self.quota = list(overview.folders), overview.roles, overview.quota
+        self.pending_proposals = overview.pending_proposals
         self.connection = "connected"
         self.pane.show(self.folders, self.current_folder())
         self.refresh_status()
@@ -328,6 +335,10 @@ class App:
             parts.append(f"{clean_line(here.name)} unread {here.unseen}/{here.total}")
         if self.quota is not None and self.quota.limit_kib:
             parts.append(f"quota {100 * self.quota.used_kib // self.quota.limit_kib}%")
+        if self.held is not None:
+            parts.append(self.held.status())
+        if self.pending_proposals:
+            parts.append(f"{self.pending_proposals} pending (A)")
         busy = self.dispatcher is not None and self.dispatcher.busy
         parts.append("working…" if busy and self.connection == "connected" else self.connection)
         self.status.set_text(" " + " | ".join(p for p in parts if p))
@@ -338,7 +349,7 @@ class App:
         """A paste goes whole to a text field or nowhere; every key clears the last message first (its answer shows)."""
         if not self.paste_filter.dropping and any(isinstance(k, str) and k not in NOT_KEYS for k in keys):
             self.line.clear()
-        return self.paste_filter(keys, _raw)
+        return self._undo_key(self.paste_filter(keys, _raw))
 
     def unhandled(self, key: str | tuple[Any, ...]) -> bool:
         """Keys no screen used: the "global" bindings of the key table."""
@@ -375,11 +386,22 @@ class App:
             return
         self.compose(Draft())
 
+    def action_approvals(self) -> None:
+        from agentmail.tui.screens.approvals import ApprovalsScreen  # lazily: most sessions never open it
+
+        screen = ApprovalsScreen(self)
+        self.push(screen)
+        screen.load()
+
     def action_redraw(self) -> None:
         self.refresh_status()
 
     def action_quit(self) -> None:
         """^C asks before leaving (as mutt does); a message being written is saved to Drafts first."""
+        if (held := self.held) is not None:
+            self.confirm(f"A message is waiting to be sent ({held.left()}s). Send it now and leave?",
+                         lambda: held.send_now(then=self._quit_now))  # fmt: skip
+            return
         writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
         if not writing:
             self.confirm("Leave agentmail?", self._leave)
@@ -387,6 +409,14 @@ class App:
         composer = writing[-1]
         self.confirm("Leave agentmail? The message being written is saved to Drafts first.",
                      lambda: composer.action_postpone(after=self._leave))  # fmt: skip
+
+    def _quit_now(self) -> None:
+        """Leave without asking again (the member already said so): a message being written is saved first."""
+        writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
+        if writing:
+            writing[-1].action_postpone(after=self._leave)
+        else:
+            self._leave()
 
     def _leave(self) -> None:
         raise urwid.ExitMainLoop
@@ -446,19 +476,28 @@ def _let_go_of_a_dead_terminal() -> None:
         os.close(sink)
 
 
-def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
-    """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored."""
-    app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""))
+def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, opening: Opening | None = None) -> int:
+    """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored.
+
+    With an ``opening`` (tui/start.py) the login already runs: its failure is raised here, before
+    the terminal is touched, and its first page is shown without asking the worker again.
+    """
+    app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""),
+              undo_send_seconds=getattr(settings, "undo_send_seconds", 0))  # fmt: skip
     screen = urwid.display.raw.Screen(bracketed_paste_mode=True)  # ESC[?2004h at start, ESC[?2004l at every stop
     screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
     loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
                           unhandled_input=app.unhandled, input_filter=app.filter_input)  # fmt: skip
-    app.line.loop = loop
-    wake_fd = loop.watch_pipe(app.on_wake)
+    app.line.loop = app.loop = loop
     from agentmail.tui import worker  # the service behind it; screens never import this
 
-    thread = worker.Worker(worker.new_mailbox(settings, member, read_only=read_only), wake_fd,
-                           watcher_factory=worker.idle_watcher, reconnect_window=settings.reconnect_window)  # fmt: skip
+    if opening is not None:
+        mailbox, first = opening.result()
+    else:
+        mailbox, first = worker.new_mailbox(settings, member, read_only=read_only, grant=grant), None
+    wake_fd = loop.watch_pipe(app.on_wake)
+    thread = worker.Worker(mailbox, wake_fd, watcher_factory=worker.idle_watcher,
+                           reconnect_window=settings.reconnect_window)  # fmt: skip
     app.dispatcher = Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
     thread.start()
     try:
@@ -466,7 +505,10 @@ def run_tui(settings: Any, member: Any, *, read_only: bool) -> int:
             screen.start()
             # ^C, ^\ and ^Z reach the app as keys (^C asks before leaving and saves a message being written).
             screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
-            app.open_folder("INBOX")
+            if first is not None and first.roles is not None and app.roles is None:
+                app.roles = first.roles  # a d pressed before the first overview knows where Trash is
+            app.open_folder("INBOX", first)
+            del first  # the index holds the page now; a later view must not leave this one alive
             app.tick()
             loop.set_alarm_in(OVERVIEW_INTERVAL, app.tick)
             loop.run()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SCREENS = ("global", "index", "pager", "composer", "editor", "sidebar", "attachments", "part")
+SCREENS = ("global", "index", "pager", "composer", "editor", "sidebar", "attachments", "part", "approvals", "proposal")
 
 #: Headings for the help screen and the man page, in display order.
 TITLES = {
@@ -22,6 +22,8 @@ TITLES = {
     "sidebar": "Folder list",
     "attachments": "Attachments (v in the pager)",
     "part": "Reading a text attachment",
+    "approvals": "Approvals (agents' proposals waiting for you)",
+    "proposal": "One proposal (exactly what approving sends)",
 }
 
 
@@ -47,6 +49,8 @@ BINDINGS: tuple[Binding, ...] = (
     _b("global", "compose", ["m"], "Write a new message", "Mail"),
     _b("global", "toggle_sidebar", ["B"], "Show or hide the folder sidebar (it hides itself below 90 columns)"),
     _b("global", "redraw", ["ctrl l"], "Redraw the screen"),
+    _b("global", "undo_send", ["u"], "Undo send: while a sent message waits (status line), bring it back to edit"),
+    _b("global", "approvals", ["A"], "Show agents' proposals waiting for your approval (the status line counts them)"),
     _b("global", "quit", ["ctrl c"], "Leave agentmail, after a y (a message being written is saved to Drafts first)"),
     _b("index", "down", ["j", "down"], "Next message"),
     _b("index", "up", ["k", "up"], "Previous message"),
@@ -69,8 +73,14 @@ BINDINGS: tuple[Binding, ...] = (
     _b("index", "search", ["/"], "Search this folder (same query language as the search command)", "Search"),
     _b("index", "search_all", ["S"], "Search every folder (same query language)"),
     _b("index", "next_unread", ["tab"], "Jump to the next unread message"),
-    _b("index", "threads", ["t"], "Show or hide threads"),
-    _b("index", "sort", ["o"], "Change the sort order (arrival, date, from, subject, size)"),
+    _b("index", "threads", ["ctrl t"], "Show or hide threads (mutt: sort by threads; t tags, as in mutt)"),
+    _b("index", "collapse_thread", ["z", "meta v"], "Collapse or expand the current thread (mutt: Esc v)"),
+    _b("index", "collapse_all", ["Z", "meta V"], "Collapse or expand all threads (mutt: Esc V)"),
+    _b("index", "sort", ["o"], "Change the sort order (arrival, date, from, subject, size); remembered per folder"),
+    _b("index", "tag", ["t"], "Tag or untag the message (a * in its row) and go to the next"),
+    _b("index", "tag_pattern", ["T"], "Tag every message matching a query (the search language)"),
+    _b("index", "tag_prefix", [";"], "Apply the next key to every tagged message: d, s, C, F or N"),
+    _b("index", "limit", ["l"], "Show only messages matching a query (empty: all again)"),
     _b("pager", "back", ["q", "i"], "Back to the message list", "Back"),
     _b("pager", "page_down", [" ", "page down"], "Next page"),
     _b("pager", "page_up", ["b", "page up", "-"], "Previous page"),
@@ -133,6 +143,37 @@ BINDINGS: tuple[Binding, ...] = (
     _b("part", "up", ["k", "up"], "Scroll up a line"),
     _b("part", "top", ["home"], "Top of the part"),
     _b("part", "bottom", ["end"], "End of the part"),
+    _b("approvals", "down", ["j", "down"], "Next proposal"),
+    _b("approvals", "up", ["k", "up"], "Previous proposal"),
+    _b("approvals", "page_down", ["page down", " "], "Next page"),
+    _b("approvals", "page_up", ["page up", "-"], "Previous page"),
+    _b("approvals", "first", ["home"], "Oldest proposal"),
+    _b("approvals", "last", ["end"], "Newest proposal"),
+    _b("approvals", "open", ["enter"], "Show exactly what would be sent: headers, text, attachments", "Open"),
+    _b("approvals", "approve", ["y"], "Approve: send the proposed message exactly (asks first)", "Approve"),
+    _b(
+        "approvals",
+        "edit",
+        ["e"],
+        "Edit it in the composer (it becomes your own message; the proposal is withdrawn)",
+        "Edit",
+    ),
+    _b("approvals", "reject", ["n"], "Reject, with an optional one-line reason for the agent", "Reject"),
+    _b("approvals", "back", ["q", "esc"], "Back", "Back"),
+    _b("proposal", "down", ["j", "down", "enter"], "Scroll down a line"),
+    _b("proposal", "up", ["k", "up"], "Scroll up a line"),
+    _b("proposal", "page_down", [" ", "page down"], "Next page"),
+    _b("proposal", "page_up", ["b", "page up", "-"], "Previous page"),
+    _b("proposal", "approve", ["y"], "Approve: send exactly this message (asks first)", "Approve"),
+    _b(
+        "proposal",
+        "edit",
+        ["e"],
+        "Edit it in the composer (it becomes your own message; the proposal is withdrawn)",
+        "Edit",
+    ),
+    _b("proposal", "reject", ["n"], "Reject, with an optional one-line reason for the agent", "Reject"),
+    _b("proposal", "back", ["q", "esc"], "Back to the approvals list", "Back"),
 )
 
 
@@ -153,6 +194,8 @@ def display_key(key: str) -> str:
     """How a key is written for people: "ctrl x" -> "^X", " " -> "Space"."""
     names = {" ": "Space", "enter": "Enter", "esc": "Esc", "tab": "Tab", "page down": "PgDn", "page up": "PgUp",
              "home": "Home", "end": "End", "up": "Up", "down": "Down"}  # fmt: skip
+    if key.startswith("meta "):
+        return "Esc " + key[5:]  # how mutt writes it (Esc-v): the terminal sends Esc, then the key
     if key.startswith("ctrl "):
         rest = key[5:]
         return "^" + names.get(rest, rest.upper())  # "ctrl home" -> "^Home"

@@ -11,7 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from agentmail.model import Draft, Folder, FolderRoles, Message, Page, Part, Quota, SendResult, Summary, Transfer, View
+from agentmail.model import (
+    Draft,
+    Folder,
+    FolderRoles,
+    Message,
+    Page,
+    Part,
+    Proposal,
+    Quota,
+    SendResult,
+    Summary,
+    Transfer,
+    View,
+    ViewPrefs,
+)
 
 T = TypeVar("T")
 
@@ -33,6 +47,7 @@ class Overview:
     folders: tuple[Folder, ...] = ()
     roles: FolderRoles = field(default_factory=FolderRoles)
     quota: Quota | None = None
+    pending_proposals: int = 0  # agents' proposals waiting for the member (0 for a scoped key)
 
 
 @dataclass(frozen=True)
@@ -155,6 +170,21 @@ class SearchAll(Request[list[Page]]):
     limit: int
 
 
+@dataclass(frozen=True)
+class GetViewPrefs(Request[ViewPrefs]):
+    """How the member last had this folder shown (sort order, threads), from an earlier session."""
+
+    folder: str
+
+
+@dataclass(frozen=True)
+class SaveViewPrefs(Request[bool]):
+    """Remember how this folder is shown, for the next folder switch and the next session."""
+
+    folder: str
+    prefs: ViewPrefs
+
+
 # -- changing -------------------------------------------------------------------------------------
 
 
@@ -170,8 +200,8 @@ class SetFlags(Request[list[int]]):
 
 
 @dataclass(frozen=True)
-class Move(Request[Transfer]):
-    """Move messages to another folder (undo moves them back by their new uids)."""
+class _Transfer(Request[Transfer]):
+    """Messages from one folder to another: what Move and Copy both carry."""
 
     retry_safe = False
     folder: str
@@ -181,14 +211,13 @@ class Move(Request[Transfer]):
 
 
 @dataclass(frozen=True)
-class Copy(Request[Transfer]):
-    """Copy messages to another folder."""
+class Move(_Transfer):
+    """Move messages to another folder (undo moves them back by their new uids)."""
 
-    retry_safe = False
-    folder: str
-    uids: tuple[int, ...]
-    target: str
-    uidvalidity: int | None
+
+@dataclass(frozen=True)
+class Copy(_Transfer):
+    """Copy messages to another folder."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +251,55 @@ class SaveDraft(Request[tuple[str, int | None]]):
     retry_safe = False
     draft: Draft
     replace_uids: tuple[int, ...] = ()
+
+
+# -- agents' proposals (the member decides) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListProposals(Request[list[Proposal]]):
+    """Every agent's pending proposals, oldest first (the approvals view)."""
+
+
+@dataclass(frozen=True)
+class ProposalDetail:
+    """A proposal and its stored message decoded (checked against the fingerprint), with its Bcc recipients."""
+
+    proposal: Proposal
+    message: Message
+    bcc: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShowProposal(Request[ProposalDetail]):
+    """Exactly what approving would send."""
+
+    proposal_id: str
+
+
+@dataclass(frozen=True)
+class ApproveProposal(Request[SendResult]):
+    """Send the stored bytes exactly (or nothing, if they no longer match the fingerprint)."""
+
+    retry_safe = False
+    proposal_id: str
+
+
+@dataclass(frozen=True)
+class RejectProposal(Request[Proposal]):
+    """Remove the proposal; its agent learns the reason."""
+
+    retry_safe = False
+    proposal_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class WithdrawProposal(Request[Draft]):
+    """Take the proposal over to edit: it leaves Drafts and comes back as the member's own draft."""
+
+    retry_safe = False
+    proposal_id: str
 
 
 # -- what the worker says unasked (reply id 0) ---------------------------------------------------

@@ -13,6 +13,7 @@ only tui module that imports ``agentmail.service``.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -26,9 +27,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from agentmail.errors import AgentmailError, InternalError, UnavailableError
-from agentmail.model import Event, SendResult
-from agentmail.service import sending
+from agentmail.model import Address, Event, SendResult
 from agentmail.service.mailbox import Mailbox
+from agentmail.service.scope import FULL
 from agentmail.tui import requests as rq
 from agentmail.tui.dispatch import EVENTS_ID, Job, Reply, Watch
 
@@ -68,6 +69,10 @@ def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
                                  uidvalidity=request.uidvalidity)  # fmt: skip
         case rq.SearchAll():
             return mb.search(request.criteria, folders=mb.searchable_folders(), limit=request.limit)
+        case rq.GetViewPrefs():
+            return mb.view_prefs(request.folder)
+        case rq.SaveViewPrefs():
+            return mb.remember_view(request.folder, request.prefs)
         case rq.SetFlags():
             return mb.set_flags(request.folder, request.uids, add=request.add, remove=request.remove,
                                 uidvalidity=request.uidvalidity)  # fmt: skip
@@ -92,10 +97,22 @@ def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
             return _send(mb, request)
         case rq.SaveDraft():
             first, rest = (request.replace_uids[0], request.replace_uids[1:]) if request.replace_uids else (None, ())
+            from agentmail.service import sending
+
             where = sending.save_draft(mb, request.draft, replace_uid=first)
             if rest:
                 mb.delete(where[0], rest)
             return where
+        case rq.ListProposals():
+            return _proposals().pending(mb, every_agent=True)
+        case rq.ShowProposal():
+            return _show_proposal(mb, request.proposal_id)
+        case rq.ApproveProposal():
+            return _proposals().approve(mb, request.proposal_id)
+        case rq.RejectProposal():
+            return _proposals().reject(mb, request.proposal_id, request.reason)
+        case rq.WithdrawProposal():
+            return _withdraw_proposal(mb, request.proposal_id)
     raise InternalError(f"the worker has no handler for {type(request).__name__}")
 
 
@@ -105,11 +122,45 @@ def _overview(mb: Mailbox) -> rq.Overview:
         quota = mb.quota()
     except AgentmailError:
         quota = None
-    return rq.Overview(tuple(folders), mb.roles(), quota)
+    return rq.Overview(tuple(folders), mb.roles(), quota, _pending_count(mb))
+
+
+def _pending_count(mb: Mailbox) -> int:
+    """How many proposals wait for the member; a scoped key (which cannot decide) sees none."""
+    if mb.grant.scope != "full" or mb.grant.agent or mb.read_only:
+        return 0
+    return len(_proposals().pending(mb, every_agent=True))
+
+
+def _proposals() -> Any:
+    from agentmail.service import proposals  # lazily: a state-file read, and only the approvals view decides
+
+    return proposals
+
+
+def _show_proposal(mb: Mailbox, proposal_id: str) -> rq.ProposalDetail:
+    """The stored bytes (checked against the fingerprint), decoded like any message for the member to read."""
+    from agentmail.mime.parse import parse_message
+
+    proposals = _proposals()
+    proposal, raw = proposals.stored_message(mb, proposal_id)
+    message = parse_message(raw, uid=proposal.uid or 0, folder=proposal.folder,
+                            uidvalidity=proposal.uidvalidity or 0, size=len(raw))  # fmt: skip
+    return rq.ProposalDetail(proposal, message, proposals.bcc_of(mb, proposal_id))
+
+
+def _withdraw_proposal(mb: Mailbox, proposal_id: str) -> Any:
+    """The proposal becomes the member's own draft (its Bcc from the record; the bytes never carry it)."""
+    from agentmail.mime.drafts import draft_from_bytes
+
+    raw, bcc = _proposals().withdraw(mb, proposal_id)
+    return dataclasses.replace(draft_from_bytes(raw), bcc=tuple(Address("", a) for a in bcc))
 
 
 def _send(mb: Mailbox, request: rq.Send) -> SendResult:
     """Send; then remove the drafts it was resumed from and flag the original (answered or forwarded)."""
+    from agentmail.service import sending  # lazily: SMTP and composing are not needed to start reading
+
     result = sending.send(mb, request.draft)
     if request.drop_drafts:
         try:
@@ -377,6 +428,7 @@ class Worker(threading.Thread):
             log.debug("closing the mailbox failed", exc_info=True)
 
 
-def new_mailbox(settings: Any, member: Any, *, read_only: bool) -> Mailbox:
+def new_mailbox(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -> Mailbox:
     """The Mailbox the worker will own (not connected yet: the worker's first request connects)."""
-    return Mailbox(settings, member, read_only=read_only, interactive=True)
+    # The key line's scope: the service enforces it in the reader too.
+    return Mailbox(settings, member, read_only=read_only, interactive=True, grant=grant or FULL)

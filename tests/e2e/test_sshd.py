@@ -9,15 +9,13 @@ import email.utils
 import fcntl
 import os
 import select
-import shutil
 import socket
 import struct
 import subprocess
-import tempfile
+import sys
 import termios
 import time
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -28,23 +26,6 @@ from tests.stack.servers import Stack
 from tests.stack.sshd import SshServer
 
 COLS, ROWS = 100, 30
-
-
-@pytest.fixture(scope="session")
-def sshd(stack: Stack, alice: str) -> Iterator[SshServer]:
-    """One sshd per run (and one venv install), stopped by PID at the end.
-
-    Its directory is its own, not pytest's basetemp: another pytest run makes that 0700 again, and the
-    forced-command user must keep reaching the venv and the config file.
-    """
-    base = Path(tempfile.mkdtemp(prefix="agentmail-sshd-"))
-    server = SshServer(base, stack.env(None))
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _message(subject: str, body: str = "Hello over SSH.\n") -> bytes:
@@ -73,6 +54,20 @@ def _error(result) -> str:
 
 
 # -- it works the way the docs say ---------------------------------------------------------------------------------
+
+
+def test_the_install_is_byte_compiled_for_the_forced_command_user(sshd: SshServer) -> None:
+    """pip installs from a wheel (--use-pep517, as the docs say), which writes every module's .pyc: the forced
+    command's user cannot write them into the root-owned venv, so without them every call would compile agentmail."""
+    package = next(sshd.venv.glob("lib/python3*/site-packages/agentmail"))
+    sources = sorted(package.rglob("*.py"))
+    tag = sys.implementation.cache_tag
+    missing = [
+        str(p.relative_to(package)) for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").is_file()
+    ]
+    assert sources and not missing, missing
+    script = (sshd.venv / "bin" / "agentmail").read_text()
+    assert "importlib.metadata" not in script and "pkg_resources" not in script, script
 
 
 def test_folders_answers_json(sshd: SshServer, alice: str) -> None:

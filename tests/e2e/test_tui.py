@@ -199,6 +199,7 @@ def test_delete_then_undo(stack, member, tui) -> None:
     stack.deliver(who, _message("Delete me"))
     t = tui(who)
     t.wait_for("Delete me")
+    t.wait_for("INBOX unread 2")  # the folder roles arrived: until then d asks "for good" (the safe guess)
     t.press("d")
     t.wait_for("u undoes")
     assert "Delete me" not in t.text()

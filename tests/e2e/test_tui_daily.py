@@ -113,6 +113,7 @@ def test_delete_then_undo_puts_an_old_message_back_on_its_row(stack, member, run
     stack.deliver(who, _message("Newest letter"))
     t = run_tui(who)
     t.wait_for("A letter from 2024")
+    t.wait_for("INBOX unread 3")  # the folder roles arrived: until then d asks "for good" (the safe guess)
     t.press("jj")
     t.press("d")
     t.wait_for("u undoes")

@@ -60,10 +60,11 @@ def test_batch_reports_bad_lines_and_keeps_going(run_agentmail, alice) -> None:
 class Watch:
     """agentmail watch as a child process with its stdin held open."""
 
-    def __init__(self, stack, member: str, *args: str) -> None:
+    def __init__(self, stack, member: str, *args: str, env_extra: dict[str, str] | None = None) -> None:
         env = {
             **os.environ,
             **stack.env(member),
+            **(env_extra or {}),
             "PYTHONPATH": str(REPO),
             "SSH_ORIGINAL_COMMAND": " ".join(["watch", *args]),
             "SSH_CONNECTION": "127.0.0.1 5555 127.0.0.1 22",

@@ -27,7 +27,7 @@ def test_alice_sends_to_bob_and_bob_reads_it(stack, alice, bob, run_agentmail) -
     listing = run_agentmail(bob, "--json", "list", "INBOX", "--limit", "10").json
     validate_answer(listing)
     row = next(item for item in listing["items"] if item["content"]["subject"] == subject)
-    assert row["content"]["from"] == {"name": "", "email": "alice@bbs.test"}
+    assert row["content"]["from"] == {"name": "alice", "email": "alice@bbs.test"}  # the member name is the display name
     assert "\\Seen" not in row["flags"]
 
     read = run_agentmail(bob, "--json", "read", "INBOX", str(row["uid"])).json
@@ -50,7 +50,7 @@ def test_mail_to_an_outside_domain_lands_in_the_capture_sink(stack, alice, run_a
     assert result.returncode == 0, result.stdout
     captured = stack.captured(timeout=20, match=subject)
     assert captured, "the outside message did not reach the capture sink"
-    assert b"From: alice@bbs.test" in captured[0]
+    assert b"From: alice <alice@bbs.test>" in captured[0]  # the member name is the display name (issue 15, 9)
 
 
 @pytest.mark.parametrize(

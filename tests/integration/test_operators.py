@@ -6,7 +6,10 @@ import email.utils
 import json
 import os
 import secrets
+import shutil
+import tempfile
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
@@ -217,6 +220,35 @@ def test_doctor_state_dir_not_writable(run_agentmail, tmp_path) -> None:
     blocker.write_text("")
     status, checks = _doctor(run_agentmail, env_extra={"AGENTMAIL_STATE_DIR": str(blocker)})
     assert status == 1 and checks["state-dir"]["status"] == "fail"
+
+
+@pytest.fixture
+def ssh_user_state(tmp_path) -> Iterator[tuple[str, Path]]:
+    """A state directory owned by the sshd tests' forced-command user, reachable by that user."""
+    from tests.stack.sshd import DEFAULT_USER, ensure_user
+
+    entry = ensure_user(DEFAULT_USER)
+    base = Path(tempfile.mkdtemp(prefix="agentmail-doctor-"))
+    try:
+        base.chmod(0o755)
+        state = base / "state"
+        state.mkdir(mode=0o700)
+        os.chown(state, entry.pw_uid, entry.pw_gid)
+        yield DEFAULT_USER, state
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a root run of doctor")
+def test_doctor_as_root_checks_the_state_dir_as_the_forced_command_user(run_agentmail, ssh_user_state) -> None:
+    user, state = ssh_user_state
+    env = {"AGENTMAIL_STATE_DIR": str(state), "AGENTMAIL_SSH_USER": user}
+    status, checks = _doctor(run_agentmail, env_extra=env)
+    assert status == 0 and checks["state-dir"]["status"] == "ok", checks["state-dir"]
+    (state / "sends").mkdir(mode=0o700)  # what a root run of an older version left: root-owned, 700
+    status, checks = _doctor(run_agentmail, env_extra=env)
+    assert status == 1 and checks["state-dir"]["status"] == "fail", checks["state-dir"]
+    assert user in checks["state-dir"]["detail"] and f"chown -R {user}" in checks["state-dir"]["fix"]
 
 
 def test_doctor_admin_api(stack, run_agentmail) -> None:

@@ -60,7 +60,13 @@ PART_ID = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 AUTH_RESULTS = {"", "pass", "fail", "none", "neutral", "softfail", "temperror", "permerror", "policy"}
 MEMBER = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}|")
-EVENT_KINDS = {"new", "expunged", "flags", "resync_required", "heartbeat", "ready"}
+#: A strict ASCII addr-spec (dot-atom@host): the final recipients a send answer lists, never a display name.
+ADDR_SPEC = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+VERDICT_LEVELS = {"member", "pass", "fail", "neutral", "unverified"}
+EVENT_KINDS = {"new", "expunged", "flags", "resync_required", "heartbeat", "ready", "reconnecting"}
 
 
 def _iso(value: Any, _answer: dict[str, Any]) -> bool:
@@ -122,6 +128,10 @@ OWN_FIELDS: dict[str, Check] = {
     "dkim": lambda v, a: v in AUTH_RESULTS,
     "dmarc": lambda v, a: v in AUTH_RESULTS,
     "member": lambda v, a: bool(MEMBER.fullmatch(v)),
+    "level": lambda v, a: v in VERDICT_LEVELS,  # the verdict's level (auth.level)
+    "summary": _our_sentence,  # the verdict's sentence: ours, naming at most a validated member
+    "to": lambda v, a: len(v) <= 254 and bool(ADDR_SPEC.fullmatch(v)),  # a send answer's final recipients
+    "cc": lambda v, a: len(v) <= 254 and bool(ADDR_SPEC.fullmatch(v)),
 }
 #: Fields whose value is the fenced source itself: checked by fence, not for control characters.
 FENCED = {"raw"}

@@ -53,6 +53,17 @@ def kill_pid(pid: int, timeout: float = 10.0) -> None:
         os.waitpid(pid, os.WNOHANG)  # reap our own child (dovecot -F) so no zombie is left
 
 
+def reap(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a test's child process if it still runs, wait for it and close its pipes (no ResourceWarning)."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=30)
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            with contextlib.suppress(BrokenPipeError):
+                stream.close()
+
+
 def kill_all(pids: dict[str, int]) -> None:
     """Finalizer/atexit guard: no daemon outlives the test run."""
     for name in list(pids):

@@ -180,6 +180,18 @@ class Stack:
         if pid:
             kill_pid(pid)
 
+    @contextmanager
+    def dovecot_stopped(self) -> Iterator[None]:
+        """Dovecot down for the block (every IMAP session ends), then started again and answering.
+
+        Other tests share the stack: it is always restarted, on the same port, before the block's exception is seen.
+        """
+        self.stop_dovecot()
+        try:
+            yield
+        finally:
+            self.start_dovecot()
+
     def doveadm(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run doveadm against this stack's config; raise with its output when it fails and check is set."""
         proc = subprocess.run(
@@ -329,8 +341,17 @@ class Stack:
             "AGENTBBS_MAIL_MASTER_USER": MASTER_USER,
             "AGENTBBS_MAIL_MASTER_PASS": self.master_password,
             "AGENTMAIL_STATE_DIR": str(state),
-            "AGENTMAIL_CONFIG": str(lay.base / "agentmail.conf"),
+            "AGENTMAIL_SSH_USER": pwd.getpwuid(os.geteuid()).pw_name,  # the state directory's owner here
+            "AGENTMAIL_UNDO_SEND_SECONDS": "0",  # tests of undo send set their own window
         }
+        # Every run names its own config file, so the host's /etc/agentmail/agentmail.env is never read.
+        config = lay.base / "agentmail.conf"
+        if not config.is_file():
+            tmp = config.with_suffix(".tmp")
+            tmp.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+            tmp.chmod(0o600)
+            tmp.replace(config)
+        env["AGENTMAIL_CONFIG"] = str(config)
         if member is not None:
             env["AGENTMAIL_MEMBER"] = member
         return env
@@ -391,6 +412,13 @@ class Stack:
         if keywords:
             self.doveadm("flags", "add", "-u", addr, " ".join(keywords), "mailbox", folder, "uid", str(uid))
         return uid
+
+    def deliver_offline(self, member: str, raw: bytes, folder: str = "INBOX") -> None:
+        """Put one message into an existing folder's Maildir without Dovecot (it may be down); it finds it on sync."""
+        target = self.maildir_path(self.address(member), folder)
+        if not (target / "cur").is_dir():
+            raise StackError(f"folder {folder!r} of {member} has no Maildir yet")
+        maildir.write_messages(target, [raw], "", self.mail_uid, self.mail_gid, time.time())
 
     @contextmanager
     def imap(self, member: str) -> Iterator[IMAPClient]:

@@ -4,8 +4,9 @@
   because sshd runs the forced command through it (Debian's ``mail`` has ``nologin``);
 - agentmail ``pip install``-ed (not editable) from a copy of the checkout into a venv made by ``/usr/bin/python3``
   in a world-traversable directory that user can execute, built once per test run;
-- ``PermitUserEnvironment AGENTMAIL_MEMBER`` and a root-owned ``AuthorizedKeysFile`` whose lines read
-  ``restrict,pty,environment="AGENTMAIL_MEMBER=<name>" <key>``, one ed25519 key per member;
+- ``PermitUserEnvironment`` listing the key-line names (member, scope, agent, allow-list) and a root-owned
+  ``AuthorizedKeysFile`` whose lines read ``restrict,pty,environment="AGENTMAIL_MEMBER=<name>" <key>``, one
+  ed25519 key per member (scoped keys add ``environment="AGENTMAIL_SCOPE=..."`` and the like);
 - the stack's settings in a config file (mode 640, group of that user) named by ``SetEnv AGENTMAIL_CONFIG=`` in the
   ``Match`` block (production uses the default ``/etc/agentmail/agentmail.env`` and needs no SetEnv).
 
@@ -56,7 +57,7 @@ AllowUsers {user}
 MaxStartups 100:30:200
 Subsystem sftp internal-sftp
 # --- from the DEPLOYMENT section (user name, paths and the SetEnv line differ) ---
-PermitUserEnvironment AGENTMAIL_MEMBER
+PermitUserEnvironment AGENTMAIL_MEMBER,AGENTMAIL_SCOPE,AGENTMAIL_AGENT,AGENTMAIL_ALLOW_TO
 Match User {user}
     AuthorizedKeysFile {keys_file}
     ForceCommand {command}
@@ -110,7 +111,7 @@ def build_venv(base: Path) -> Path:
     venv = base / "venv"
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True, capture_output=True)
     pip = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", str(src)],
+        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "--use-pep517", str(src)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -134,7 +135,7 @@ class SshServer:
         entry = ensure_user(self.user)
         self.uid, self.gid = entry.pw_uid, entry.pw_gid
         self.venv = build_venv(base / "install")
-        self.command = str(self.venv / "bin" / "agentmail")
+        self.command = f"{self.venv / 'bin' / 'python3'} -I -m agentmail"  # the ForceCommand the docs give
         # Root-owned keys and sshd files outside /tmp: StrictModes refuses a key file under a world-writable /tmp.
         self.etc = Path(tempfile.mkdtemp(prefix="agentmail-test-sshd-", dir="/run"))
         self.etc.chmod(0o755)
@@ -170,6 +171,7 @@ class SshServer:
         """The forced command's settings file: root-owned, group of the forced-command user, mode 640."""
         values = {k: v for k, v in values.items() if k not in ("AGENTMAIL_CONFIG", "AGENTMAIL_MEMBER")}
         values["AGENTMAIL_STATE_DIR"] = str(self.state_dir)
+        values["AGENTMAIL_SSH_USER"] = self.user
         tmp = self.config.with_suffix(".tmp")
         tmp.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         os.chown(tmp, 0, self.gid)

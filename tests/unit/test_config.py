@@ -94,3 +94,61 @@ def test_the_mta_hostname_defaults_to_the_mail_host() -> None:
 
 def test_hostport_accepts_ipv6_brackets() -> None:
     assert parse_hostport("X", "[::1]:143") == ("::1", 143)
+
+
+def _hostile_system_file(tmp_path: Path) -> Path:
+    """What a deployed host has at /etc/agentmail/agentmail.env, with values that would break a test run."""
+    system = tmp_path / "etc-agentmail.env"
+    system.write_text(
+        "AGENTBBS_MAIL_ADDR_DOMAIN=hostile.example\nAGENTBBS_MAIL_IMAP_ADDR=127.0.0.1:1\n"
+        "AGENTMAIL_STATE_DIR=/var/lib/agentmail\nAGENTMAIL_SEND_PER_HOUR=1\n"
+    )
+    return system
+
+
+def test_a_named_config_replaces_the_system_file(tmp_path: Path) -> None:
+    system = _hostile_system_file(tmp_path)
+    own = tmp_path / "own.env"
+    own.write_text("AGENTBBS_MAIL_ADDR_DOMAIN=bbs.example\n")
+    s = load_settings({"AGENTMAIL_CONFIG": str(own)}, system_config=system)
+    assert s.addr_domain == "bbs.example" and s.imap_port == 14143 and s.send_per_hour == 100
+    assert str(system) not in s.sources.values()
+
+
+def test_an_unreadable_system_file_is_never_opened_when_a_config_is_named(tmp_path: Path) -> None:
+    system = _hostile_system_file(tmp_path)
+    system.chmod(0o000)  # root:mail 640 as seen by another user: reading it would fail
+    own = tmp_path / "own.env"
+    own.write_text("AGENTBBS_MAIL_ADDR_DOMAIN=bbs.example\n")
+    opened: list[str] = []
+    import agentmail.config as config
+
+    real = config.dotenv_values
+
+    def spy(path, *args, **kwargs):
+        opened.append(str(path))
+        return real(path, *args, **kwargs)
+
+    config.dotenv_values = spy
+    try:
+        load_settings({"AGENTMAIL_CONFIG": str(own)}, system_config=system)
+    finally:
+        config.dotenv_values = real
+    assert opened == [str(own)]
+
+
+def test_without_a_named_config_the_system_file_is_read(tmp_path: Path) -> None:
+    s = load_settings({}, system_config=_hostile_system_file(tmp_path))
+    assert s.addr_domain == "hostile.example"
+
+
+def test_a_named_config_that_is_missing_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="AGENTMAIL_CONFIG"):
+        load_settings({**BASE, "AGENTMAIL_CONFIG": str(tmp_path / "nope.env")}, system_config=tmp_path / "x")
+
+
+def test_the_forced_command_user_is_a_setting() -> None:
+    assert load_settings(BASE, []).ssh_user == "mail"
+    assert load_settings({**BASE, "AGENTMAIL_SSH_USER": "agentmail"}, []).ssh_user == "agentmail"
+    with pytest.raises(ConfigError, match="AGENTMAIL_SSH_USER"):
+        load_settings({**BASE, "AGENTMAIL_SSH_USER": "root; id"}, [])

@@ -24,11 +24,14 @@ RANK = {
     "__main__": 7,
     "__init__": 0,
 }
+#: Modules that belong to another's layer: model_more holds the model types a listing never builds.
+SAME_LAYER = {"model_more": "model"}
 
 
 def layer_of(path: Path) -> str:
     rel = path.relative_to(PKG)
-    return rel.parts[0].removesuffix(".py") if len(rel.parts) > 1 else rel.stem
+    name = rel.parts[0].removesuffix(".py") if len(rel.parts) > 1 else rel.stem
+    return SAME_LAYER.get(name, name)
 
 
 def imports(path: Path) -> tuple[set[str], set[str]]:
@@ -43,8 +46,9 @@ def imports(path: Path) -> tuple[set[str], set[str]]:
         for name in names:
             parts = name.split(".")
             if parts[0] == "agentmail":
-                if len(parts) > 1 and parts[1] in RANK:
-                    ours.add(parts[1])
+                layer = SAME_LAYER.get(parts[1], parts[1]) if len(parts) > 1 else ""
+                if layer in RANK:
+                    ours.add(layer)
             else:
                 theirs.add(parts[0])
     return ours, theirs

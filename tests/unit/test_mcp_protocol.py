@@ -15,6 +15,8 @@ from jsonschema import Draft202012Validator
 from agentmail.agent.commands import COMMANDS
 from agentmail.agent.handlers import Context
 from agentmail.agent.mcp import HANDSHAKE_VERSIONS, MODERN_VERSIONS, VERSION_KEY, serve
+from agentmail.config import Settings, load_settings
+from tests.integration.contract import validate_answer
 
 MCP_COMMANDS = {c.name: c for c in COMMANDS if c.mcp}
 IDENTITY_WORDS = {"member", "config", "path"}
@@ -32,13 +34,17 @@ def _req(ident: int, method: str, params: dict[str, Any] | None = None) -> dict[
     return msg
 
 
-def _session(*messages: dict[str, Any] | str, handshake: bool = True) -> list[Any]:
+def _settings(**environ: str) -> Settings:
+    return load_settings({"AGENTBBS_MAIL_ADDR_DOMAIN": "bbs.example.test", **environ}, env_files=[])
+
+
+def _session(*messages: dict[str, Any] | str, handshake: bool = True, settings: Settings | None = None) -> list[Any]:
     """Run serve() over these lines (after initialize unless told not to) and return every line it wrote."""
     lines = [json.dumps(_init()), json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})]
     lines = lines if handshake else []
     lines += [m if isinstance(m, str) else json.dumps(m) for m in messages]
     out = io.StringIO()
-    ctx = Context(settings=None, member=None)  # type: ignore[arg-type]
+    ctx = Context(settings=settings or _settings(), member=None)  # type: ignore[arg-type]
     status = serve(ctx, io.BytesIO("".join(line + "\n" for line in lines).encode()), out)
     assert status == 0
     assert ctx._mailbox is None  # nothing logged in
@@ -72,23 +78,58 @@ def test_initialize_with_an_unknown_version_offers_our_newest() -> None:
 
 
 def test_tools_are_the_mcp_commands_with_their_marks() -> None:
-    """Every mcp command is a tool with its summary and annotations; watch, batch, mcp and schema are not."""
+    """Every mcp command is a tool with its summary and true annotations; watch, batch, mcp and schema are not."""
     tools = {t["name"]: t for t in _tools()}
     assert set(tools) == set(MCP_COMMANDS)
     assert not {"watch", "batch", "mcp", "schema"} & set(tools)
+    defaults = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
     for name, t in tools.items():
         cmd = MCP_COMMANDS[name]
         assert t["description"] == cmd.summary
-        assert t["annotations"] == {
-            "title": t["title"],
-            "readOnlyHint": cmd.read_only,
-            "destructiveHint": cmd.destructive,
-            "idempotentHint": cmd.idempotent,
-            "openWorldHint": False,
-        }
-        for key in ("inputSchema", "outputSchema"):
-            assert t[key]["type"] == "object"
-            Draft202012Validator.check_schema(t[key])
+        hints = {**defaults, **t["annotations"]}  # what a client understands, defaults filled in
+        assert hints["readOnlyHint"] is cmd.read_only and hints["openWorldHint"] is cmd.open_world
+        assert set(t["annotations"]) >= {"readOnlyHint", "openWorldHint"}
+        if not cmd.read_only:
+            assert hints["destructiveHint"] is cmd.destructive and hints["idempotentHint"] is cmd.idempotent
+        assert t["inputSchema"]["type"] == "object"
+        Draft202012Validator.check_schema(t["inputSchema"])
+    assert all(tools[n]["annotations"]["openWorldHint"] for n in ("send", "reply", "forward", "draft_send"))
+    assert tools["draft_delete"]["annotations"]["idempotentHint"] is False  # a repeat answers not_found
+
+
+def test_under_a_draft_key_the_sends_are_proposals_and_not_open_world() -> None:
+    from agentmail.agent.mcp import tools as mcp_tools
+    from agentmail.service.scope import Grant
+
+    offered = {t["name"]: t for t in mcp_tools(Grant("draft", "triage-bot"))}
+    for name in ("send", "reply", "forward", "draft_send"):
+        assert offered[name]["annotations"]["openWorldHint"] is False, name
+    assert "proposals" in offered and offered["proposals"]["annotations"]["readOnlyHint"] is True
+    sender = {t["name"]: t for t in mcp_tools(Grant("send"))}
+    assert sender["send"]["annotations"]["openWorldHint"] is True
+
+
+def test_tools_are_self_contained_and_small() -> None:
+    """Drafts are typed in full, the query language is in search's description, and the whole list is < 20 KB."""
+    from agentmail.agent.run import dumps
+
+    tools = {t["name"]: t for t in _tools()}
+    for name in ("send", "reply", "forward", "draft_save"):
+        schema = tools[name]["inputSchema"]
+        draft = schema["$defs"]["DraftInput"]
+        fields = {"to", "cc", "bcc", "subject", "text", "html", "attachments", "in_reply_to"}
+        assert fields <= set(draft["properties"]) and draft["additionalProperties"] is False
+        args = {"folder": "INBOX", "uid": 1, "draft": {"to": [{"name": "A", "email": "a@x.org"}], "text": "x"}}
+        Draft202012Validator(schema).validate({k: v for k, v in args.items() if k in schema["properties"]})
+    assert "is:unread" in tools["search"]["description"] and "since:" in tools["search"]["description"]
+    assert tools["flag"]["inputSchema"]["properties"]["uids"]["type"] == "array"
+    text = json.dumps([t["description"] for t in tools.values()]) + json.dumps(
+        [t["inputSchema"] for t in tools.values()]
+    )
+    for cli_only in ("stdin", "man page", "--all", "space or comma", "--part", "--reply-text"):
+        assert cli_only not in text, cli_only
+    (listing,) = _session(_req(1, "tools/list"))
+    assert len(dumps(listing["result"]).encode()) < 20_000
 
 
 def test_every_schema_ref_resolves_inside_its_own_tool() -> None:
@@ -101,7 +142,7 @@ def test_every_schema_ref_resolves_inside_its_own_tool() -> None:
         return [r for v in node for r in refs(v)] if isinstance(node, list) else []
 
     for t in _tools():
-        for key in ("inputSchema", "outputSchema"):
+        for key in ("inputSchema",):
             for ref in refs(t[key]):
                 assert ref.startswith("#/$defs/"), ref
                 assert ref.removeprefix("#/$defs/") in t[key].get("$defs", {}), (t["name"], ref)
@@ -128,16 +169,16 @@ def test_older_clients_get_the_fields_their_version_defines() -> None:
 
 
 def test_call_help_answers_text_and_structured_content_that_fits_the_output_schema() -> None:
-    """tools/call runs the command; the JSON answer comes as text and as structuredContent valid for outputSchema."""
+    """tools/call runs the command; the JSON answer comes as text and as structuredContent valid for its schema."""
     (listing, answer) = _session(_req(1, "tools/list"), _req(2, "tools/call", {"name": "help", "arguments": {}}))
-    help_tool = next(t for t in listing["result"]["tools"] if t["name"] == "help")
+    assert all("outputSchema" not in t for t in listing["result"]["tools"])
     result = answer["result"]
     assert result["isError"] is False
     structured = result["structuredContent"]
     assert structured["ok"] is True and structured["command"] == "help"
     assert json.loads(result["content"][0]["text"]) == structured
     assert result["content"][0]["type"] == "text"
-    Draft202012Validator(help_tool["outputSchema"]).validate(structured)
+    validate_answer(structured)
     assert {c["name"] for c in structured["commands"]} == {c.name for c in COMMANDS}
 
 
@@ -243,12 +284,24 @@ def test_results_match_the_sdk_wire_types_of_each_version() -> None:
     methods.validate_server_result("tools/call", modern, call["result"])
 
 
-def test_a_huge_line_is_refused_and_the_session_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A line over the size cap is a parse error; the next request is still answered."""
-    monkeypatch.setattr("agentmail.agent.mcp.MAX_LINE_BYTES", 64)
-    answers = _session("x" * 500, _req(1, "ping"), handshake=False)
+def test_a_huge_line_is_refused_and_the_session_goes_on() -> None:
+    """A line over the size cap is a parse error naming line_too_long; the next request is still answered."""
+    settings = _settings(AGENTMAIL_MAX_LINE_BYTES="1024")
+    answers = _session("x" * 500_000, _req(1, "ping"), handshake=False, settings=settings)
     assert answers[0]["error"]["code"] == -32700
+    assert answers[0]["error"]["data"]["code"] == "line_too_long"
     assert answers[1]["result"] == {}
+
+
+def test_deep_nesting_is_an_invalid_request_and_the_session_goes_on() -> None:
+    """JSON nested 100,000 deep is answered as valid JSON-RPC (not a RecursionError), then the next request."""
+    deep = "[" * 100_000 + "]" * 100_000
+    nested = json.dumps(_req(2, "tools/call", {"name": "help", "arguments": {"x": 1}})).replace("1}}", deep + "}}")
+    answers = _session(deep, nested, _req(1, "ping"), handshake=False)
+    assert [a.get("jsonrpc") for a in answers] == ["2.0"] * 3
+    assert answers[0]["error"]["code"] == -32600
+    assert answers[1]["error"]["code"] == -32600 and answers[1]["error"]["data"]["code"] == "usage"
+    assert answers[2]["result"] == {}
 
 
 def test_a_stray_print_goes_to_stderr_not_into_the_protocol(

@@ -23,7 +23,8 @@ FILE_ACCESS_ALLOWED = {
     "config.py",  # the operator's env files (dotenv)
     "docs.py",  # the man page, a developer tool
     "ops/doctor.py",  # the operator's config files and AGENTMAIL_STATE_DIR
-    "service/policy.py",  # per-member send stamps under AGENTMAIL_STATE_DIR
+    "ops/state_check.py",  # doctor's probe file in AGENTMAIL_STATE_DIR
+    "service/state.py",  # every file under AGENTMAIL_STATE_DIR (send stamps, idempotency records, locks)
 }
 
 

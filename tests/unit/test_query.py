@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from agentmail.errors import UsageError
-from agentmail.mime.query import HAS_ATTACHMENT, parse_query
+from agentmail.mime.query import HAS_ATTACHMENT, SearchValue, parse_query
 
 TODAY = date(2024, 6, 10)
 
@@ -34,7 +34,7 @@ TODAY = date(2024, 6, 10)
         ("has:attachment", HAS_ATTACHMENT),
         ("body:x bcc:y text:z", ["BODY", "x", "BCC", "y", "TEXT", "z"]),
         ("or", ["TEXT", "or"]),
-        ("café", ["TEXT", "café".encode()]),
+        ("café", ["TEXT", "café"]),
     ],
 )
 def test_queries(query: str, criteria: list[object]) -> None:
@@ -56,7 +56,6 @@ def test_queries(query: str, criteria: list[object]) -> None:
         ("is:sideways", "is:sideways"),
         ("from:", "from:"),
         ("()", "()"),
-        ("{5}", "{5}"),
         ("uid:abc", "uid:abc"),
     ],
 )
@@ -69,3 +68,11 @@ def test_errors_point_at_the_bad_token(query: str, fragment: str) -> None:
 
 def test_values_with_atom_specials_are_fine_inside_a_phrase() -> None:
     assert parse_query('subject:"[PATCH] (v2)"') == ["SUBJECT", "[PATCH] (v2)"]
+
+
+@pytest.mark.parametrize("query", ['subject:"\\""', "{5}", "a*b", 'from:"x\\\\y"', "café", "%"])
+def test_every_typed_value_is_marked_to_be_quoted(query: str) -> None:
+    """Values are SearchValues, which the IMAP layer always quotes (or sends as a literal), never bare atoms."""
+    criteria = parse_query(query)
+    values = [c for c in criteria if isinstance(c, str) and c not in ("TEXT", "FROM", "SUBJECT")]
+    assert values and all(isinstance(v, SearchValue) for v in values)

@@ -69,3 +69,26 @@ def test_reply_text_keeps_only_the_newest_text() -> None:
     text = "Sounds good.\n\nOn Mon, 3 Jun 2024 at 10:00, Alice\n<alice@example.com> wrote:\n> old\n>> older\n\n-- \nBob"
     assert reply_text(text) == "Sounds good."
     assert reply_text("New\n\n-----Original Message-----\nFrom: x") == "New"
+
+
+def test_hidden_html_is_dropped_and_counted() -> None:
+    from agentmail.mime.render import render_html
+
+    html = (
+        '<p>Shown <span style="display:none">hidden one <a href="https://h.example/">h</a></span></p>'
+        '<div hidden><p>hidden two</p></div><p style="color:red; visibility: hidden !important">three</p>'
+        '<img hidden alt="pic"><p>Tail <a href="https://t.example/">t</a></p>'
+    )
+    out = render_html(html)
+    assert "Shown" in out.text and "Tail t [1]" in out.text
+    assert "hidden" not in out.text and "three" not in out.text and "pic" not in out.text
+    assert out.links == ("https://t.example/",) and out.hidden == 4
+    assert render_html("<p>plain</p>").hidden == 0
+
+
+def test_utf8_label_reads_stray_bytes_as_windows_1252() -> None:
+    from agentmail.mime.charset import decode_bytes
+
+    text, note = decode_bytes(b"Det h\xe4r \xc3\xa4r \x93bra\x94", "UTF-8")
+    assert text == "Det här är “bra”" and note and "windows-1252" in note
+    assert decode_bytes("Det här".encode(), "utf-8") == ("Det här", None)

@@ -6,12 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agentmail.mime import sanitize
 from agentmail.mime.sanitize import (
     clean_filename,
     clean_line,
     clean_text,
     is_terminal_safe,
     needs_cleaning,
+    scrub,
     strip_invisible,
 )
 
@@ -104,3 +106,19 @@ def test_clean_filename_is_never_a_path(s: str) -> None:
     name = clean_filename(s)
     assert name and "/" not in name and "\\" not in name and not name.startswith(".")
     assert is_terminal_safe(name)
+
+
+def _regex_line(s: str) -> str:
+    """clean_line spelled out with the module's own passes, without the printable-ASCII shortcut."""
+    s = sanitize._SURROGATES.sub("\ufffd", s.replace("\x00", ""))
+    s = sanitize._REMOVE.sub("", sanitize._ESCAPES.sub("", sanitize._NEWLINES.sub("\n", s)))
+    return sanitize._LINE_BREAKS.sub(" ", s).strip(" ")
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_the_printable_ascii_shortcut_changes_no_result(s: str) -> None:
+    assert clean_line(s) == _regex_line(s)
+    scrubbed = sanitize._SURROGATES.sub("\ufffd", s.replace("\x00", ""))
+    assert clean_text(s) == sanitize._REMOVE.sub("", sanitize._ESCAPES.sub("", sanitize._NEWLINES.sub("\n", scrubbed)))
+    assert strip_invisible(s) == sanitize._INVISIBLE.sub("", sanitize._SURROGATES.sub("\ufffd", s.replace("\x00", "")))
+    assert scrub(s) == sanitize._SURROGATES.sub("\ufffd", s.replace("\x00", ""))

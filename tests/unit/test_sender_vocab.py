@@ -108,8 +108,10 @@ def test_charset_notes_never_quote_the_label(label: str) -> None:
 
 
 def test_a_known_charset_that_does_not_fit_is_named_by_our_codec() -> None:
-    _, note = decode_bytes(b"\xff\xfe broken", "UTF-8")
-    assert note == "the text is not valid utf-8; some characters were replaced"
+    _, note = decode_bytes(b"\xff\xfe broken", "ISO-2022-JP")
+    assert note == "the text is not valid iso2022_jp; some characters were replaced"
+    _, note = decode_bytes(b"\xff\xfe broken", "UTF-8")  # stray bytes in UTF-8: read as windows-1252 (issue 14)
+    assert note == "the text is labelled UTF-8 but holds bytes that are not UTF-8; they were read as windows-1252"
 
 
 def test_hostile_ids_stay_only_under_content() -> None:

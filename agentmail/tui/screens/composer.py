@@ -135,20 +135,32 @@ class ComposerScreen(Screen):
         self.host.confirm(f"Send to {count} recipient{'s' if count != 1 else ''}?", lambda: self._send(draft))
 
     def _send(self, draft: Draft) -> None:
+        hold = getattr(self.host, "hold_send", None)  # undo send: the app holds it for a few seconds first
+        if hold is not None and hold(self, lambda then: self._submit(draft, then)):
+            return
+        self._submit(draft, None)
+
+    def _submit(self, draft: Draft, then: Callable[[], None] | None) -> None:
+        """Post the send; ``then`` runs once it went out (leaving agentmail after a held send)."""
         self.sending = True
         self.host.notify("Sending…")
         request = Send(draft, answered=self.answered, flag=self.flag, drop_drafts=tuple(self.draft_uids))
-        self.host.post(request, self._sent, slot="composer-send", on_error=self._send_failed)
+        self.host.post(request, lambda result: self._sent(result, then), slot="composer-send",
+                       on_error=self._send_failed)  # fmt: skip
 
-    def _sent(self, result: Any) -> None:
+    def _sent(self, result: Any, then: Callable[[], None] | None = None) -> None:
         self.sending = False
         self.draft_uids = []
         self.host.remember(list(self.current_draft().recipients))
         self.host.pop(self)
         self.host.notify(f"Sent to {result.recipients} recipient{'s' if result.recipients != 1 else ''}.")
+        if then is not None:
+            then()
 
     def _send_failed(self, exc: AgentmailError) -> None:
         """The composer stays open with its text; the error says where the draft was kept."""
+        if getattr(self.host, "held_back", None) is not None:
+            self.host.held_back(self)  # a held send failed: the composer comes back on screen
         self.sending = False
         kept = exc.details.get("draft_uid")
         if isinstance(kept, int):

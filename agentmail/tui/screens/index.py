@@ -9,17 +9,20 @@ import urwid
 from agentmail.errors import AgentmailError
 from agentmail.mime import query
 from agentmail.mime.sanitize import clean_line
-from agentmail.model import Event, Message, Summary, Transfer, View
-from agentmail.tui.requests import Copy, Delete, FetchSummaries, Move, OpenView, SetFlags
+from agentmail.model import Event, Message, Summary, Transfer, View, ViewPrefs
+from agentmail.tui.requests import Copy, Delete, FetchSummaries, GetViewPrefs, Move, OpenView, SetFlags
 from agentmail.tui.screens.base import Host, ListMoves, Screen
+from agentmail.tui.screens.bulk import TagActions
 from agentmail.tui.screens.composer import ReplyActions, start_resume
+from agentmail.tui.screens.folding import SORTS, ThreadActions
 from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import LazyRows
 
-SORTS = ("arrival", "date", "from", "subject", "size")
+__all__ = ["SORTS", "IndexScreen"]
+WIDE = 72  # index columns from which rows show sizes
 
 
-class IndexScreen(ReplyActions, ListMoves, Screen):
+class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
     """A folder's messages; with ``criteria`` a search inside it, shown as a virtual folder."""
 
     name = "index"
@@ -30,9 +33,15 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
         self.label = label
         self.sort = "arrival"
         self.threads = False
+        self.limit: tuple[Any, ...] | None = None  # l: only messages matching this query
+        self.limit_label = ""
+        self.tag_prefix = False  # ; was pressed: the next key acts on every tagged message
+        self.collapsed: set[int] = set()  # roots of collapsed threads
+        self.full_view = View(folder, 0)  # the view before folding collapsed threads
         self.undo: list[tuple[Transfer, tuple[int, ...]]] = []  # a delete, and the rows its messages were on
         self.generation = 0
         self.items = LazyRows(self._need)
+        self.items.me = host.member_address
         self.listbox = urwid.ListBox(self.items)
         self.empty = urwid.Filler(urwid.Text(("note", "Loading…"), align="center"))
         self._holder = urwid.WidgetPlaceholder(self.empty)
@@ -46,7 +55,43 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
         name = clean_line(self.folder)
         where = f"{name} [search: {clean_line(self.label)}]" if self.is_search else name
         extra = (" threads" if self.threads else "") + (f" sort:{self.sort}" if self.sort != "arrival" else "")
+        if self.limit is not None:
+            extra += f" [limit: {clean_line(self.limit_label)}]"
         return f"{where} ({len(self.items)}){extra}"
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        if self.tag_prefix:  # the key after ; acts on the tagged messages
+            self.bulk_key(key)
+            return None
+        return super().keypress(size, key)
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        wide, recipient = size[0] >= WIDE, self.host.role_of(self.folder) in ("sent", "drafts")
+        if (wide, recipient) != (self.items.wide, self.items.recipient):  # resized, or the folder roles arrived
+            self.items.wide, self.items.recipient = wide, recipient
+            self.items.redraw()
+        return super().render(size, focus)
+
+    def open(self, first: Any = None) -> None:
+        """First show of a folder: its remembered sort and thread mode, then its list.
+
+        ``first`` (tui/start.py's FirstPage) is the reader's first page, fetched ahead in the remembered
+        order while urwid was imported: shown as it is, asking the worker for nothing.
+        """
+        if first is not None and first.prefs is not None:
+            self.sort = first.prefs.sort if first.prefs.sort in SORTS else "arrival"
+            self.threads = first.prefs.threads
+            self.show_view(first.view, summaries=first.summaries)
+            return
+
+        def remembered(prefs: ViewPrefs) -> None:
+            self.sort, self.threads = prefs.sort if prefs.sort in SORTS else "arrival", prefs.threads
+            self.load()
+
+        def unknown(exc: AgentmailError) -> None:
+            self.load()
+
+        self.host.post(GetViewPrefs(self.folder), remembered, slot=f"view-{id(self)}", on_error=unknown)
 
     # -- loading ------------------------------------------------------------------------
     def load(self, keep_uid: int | None = None, *, fresh: bool = False, report: bool = False) -> None:
@@ -54,7 +99,8 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
 
         ``fresh`` fetches the rows again too (``$``: flags may have changed elsewhere); ``report`` says what came.
         """
-        request = OpenView(self.folder, self.sort, self.threads, self.criteria or ("ALL",))
+        criteria = (*(self.criteria or ()), *(self.limit or ())) or ("ALL",)
+        request = OpenView(self.folder, self.sort, self.threads, criteria)
         focus = keep_uid if keep_uid is not None else self.focused_uid()
         before = set(self.items.view.uids)
 
@@ -77,15 +123,21 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
             problem = f"Could not open {clean_line(self.folder)}: {clean_line(str(exc))}\n$ retries."
             self.empty.original_widget.set_text(("error", problem))
 
-    def show_view(self, view: View, keep_uid: int | None = None) -> None:
-        """A uid list arrived: show it (rows stay placeholders until their window arrives)."""
+    def show_view(self, view: View, keep_uid: int | None = None, summaries: list[Summary] | None = None) -> None:
+        """A uid list arrived: show it (rows stay placeholders until their window arrives, unless
+        ``summaries`` already came with it, as the reader's first page does)."""
         self.generation += 1
-        self.items.set_view(view, keep_uid)
+        if view.uidvalidity != self.items.view.uidvalidity:
+            self.items.tagged = set()  # the folder was re-created: old uids mean other messages now
+        self.items.set_view(self.folded(view), keep_uid)
+        if summaries:
+            self.show_summaries(view.uidvalidity, summaries)
         if view.uids:
             self._holder.original_widget = self.listbox
             self.listbox.set_focus(self.items.focus)
         else:
-            self.empty.original_widget.set_text(("note", "No messages." if not self.is_search else "No matches."))
+            nothing = "No matches." if self.is_search or self.limit is not None else "No messages."
+            self.empty.original_widget.set_text(("note", nothing))
             self._holder.original_widget = self.empty
 
     def _need(self, start: int, uids: list[int]) -> None:
@@ -110,7 +162,7 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
 
     def on_events(self, events: list[Event]) -> None:
         """New mail, flag changes and expunges from IDLE, applied without a key press."""
-        simple = self.sort == "arrival" and not self.threads and not self.is_search
+        simple = self.sort == "arrival" and not self.threads and not self.is_search and self.limit is None
         for event in events:
             if event.folder and event.folder != self.folder:
                 continue
@@ -345,12 +397,3 @@ class IndexScreen(ReplyActions, ListMoves, Screen):
 
     def action_toggle_new(self) -> None:
         self._toggle("\\Seen")
-
-    def action_threads(self) -> None:
-        self.threads = not self.threads
-        self.load()
-
-    def action_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self.host.notify(f"Sorted by {self.sort}.")
-        self.load()

@@ -15,25 +15,53 @@ import urwid
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Summary, View
 from agentmail.tui.theme import FOCUS_MAP
-from agentmail.tui.widgets import SelectableText, addr_name, flag_marks, fmt_date, thread_prefix
+from agentmail.tui.threadfold import base_subject, parent_position
+from agentmail.tui.widgets import SelectableText, addr_name, flag_marks, fmt_date, fmt_size, thread_prefix
 
 BLOCK = 50  # rows per summaries() request
 KEEP_BLOCKS = 4  # blocks kept on each side of the focus; the rest are evicted
 
 
-def row_widget(summary: Summary, depth: int = 0, folder: str = "") -> urwid.Widget:
-    """One index row: flags, date, (folder,) sender, subject (with thread glyphs); unread rows bold."""
+def to_me_mark(summary: Summary, me: str) -> str:
+    """mutt's to_chars: + only to you, T to you and others, C you are in Cc, F from you, blank otherwise."""
+    me = me.lower()
+    if not me:
+        return " "
+    if summary.sender is not None and summary.sender.email.lower() == me:
+        return "F"
+    to = [a.email.lower() for a in summary.to]
+    if me in to:
+        return "+" if len(to) == 1 and not summary.cc else "T"
+    return "C" if me in (a.email.lower() for a in summary.cc) else " "
+
+
+def row_widget(
+    summary: Summary, depth: int = 0, folder: str = "", *, tagged: bool = False, me: str = "",
+    recipient: bool = False, wide: bool = False, hidden: int = 0, show_subject: bool = True,
+) -> urwid.Widget:  # fmt: skip
+    """One index row: flags (to-me mark, tag), date, (folder,) sender or recipient, (size,) subject; unread bold.
+
+    ``recipient`` shows "To <name>" instead of the sender (Sent, Drafts: mutt's %F); ``hidden`` is how many
+    messages a collapsed thread hides; ``show_subject`` False leaves a reply's repeated subject out.
+    """
     attr = "unread" if summary.is_unread else ("flagged" if "\\Flagged" in summary.flags else "row")
-    prefix = thread_prefix(depth)
-    subject = [("tree", prefix), clean_line(summary.subject) or "(no subject)"] if prefix else (
-        clean_line(summary.subject) or "(no subject)")  # fmt: skip
+    prefix = thread_prefix(depth) + (f"(+{hidden}) " if hidden else "")
+    text = clean_line(summary.subject) or "(no subject)"
+    if not show_subject:
+        text = ""
+    subject = [("tree", prefix), text] if prefix else text
+    marks = flag_marks(summary) + to_me_mark(summary, me) + ("*" if tagged else " ")
     cells: list[object] = [
-        (4, urwid.Text(flag_marks(summary), wrap="clip")),
+        (6, urwid.Text(marks, wrap="clip")),
         (10, urwid.Text(fmt_date(summary.date or summary.received), wrap="clip")),
     ]
     if folder:
         cells.append((12, urwid.Text(("tree", clean_line(folder)), wrap="ellipsis")))
-    cells += [(20, urwid.Text(addr_name(summary.sender), wrap="ellipsis")), SelectableText(subject, wrap="ellipsis")]
+    who = "To " + addr_name(summary.to[0] if summary.to else None) if recipient else addr_name(summary.sender)
+    cells.append((20, urwid.Text(who, wrap="ellipsis")))
+    if wide:
+        cells.append((5, urwid.Text(fmt_size(summary.size), align="right", wrap="clip")))
+    cells.append(SelectableText(subject, wrap="ellipsis"))
     columns = urwid.Columns(cells, dividechars=1)
     return urwid.AttrMap(columns, attr, FOCUS_MAP[attr])
 
@@ -54,6 +82,14 @@ class LazyRows(urwid.ListWalker):
         self._widgets: dict[int, urwid.Widget] = {}
         self._blocks: set[int] = set()  # requested or loaded
         self._placeholder = placeholder_widget()
+        # How rows look (set by the screen): whose mail is "to me", recipients instead of senders,
+        # a size column, tagged uids (kept by uid, so tags survive scrolling, paging and eviction),
+        # and how many messages each collapsed thread root hides.
+        self.me = ""
+        self.recipient = False
+        self.wide = False
+        self.tagged: set[int] = set()
+        self.hidden: dict[int, int] = {}
 
     # -- ListWalker protocol ----------------------------------------------------------
     def __len__(self) -> int:
@@ -70,9 +106,22 @@ class LazyRows(urwid.ListWalker):
         if summary is None:
             self._request(position // BLOCK)
             return self._placeholder
-        widget = row_widget(summary, self.depth(position))
+        widget = row_widget(summary, self.depth(position), tagged=uid in self.tagged, me=self.me,
+                            recipient=self.recipient, wide=self.wide, hidden=self.hidden.get(uid, 0),
+                            show_subject=self._subject_differs(position, summary))  # fmt: skip
         self._widgets[uid] = widget
         return widget
+
+    def _subject_differs(self, position: int, summary: Summary) -> bool:
+        """A reply shows its subject only when it differs from its parent's (mutt's hide_thread_subject)."""
+        parent = parent_position(self.view.depths, position)
+        above = self.summary_at(parent) if parent is not None else None
+        return above is None or base_subject(above.subject) != base_subject(summary.subject)
+
+    def redraw(self) -> None:
+        """Build every row again (tags, width or folding changed)."""
+        self._widgets.clear()
+        self._modified()
 
     def next_position(self, position: int) -> int:
         if position + 1 >= len(self.view.uids):
@@ -166,6 +215,7 @@ class LazyRows(urwid.ListWalker):
 
     def remove(self, uid: int) -> None:
         """A message left the folder (deleted here or expunged elsewhere)."""
+        self.tagged.discard(uid)  # a gone message is no longer tagged (; must not act on it)
         if uid not in self.view.uids:
             return
         index = self.view.uids.index(uid)

@@ -10,6 +10,7 @@ import pytest
 from agentmail.tui import keys
 from agentmail.tui.app import App
 from agentmail.tui.editor import TextEditor
+from agentmail.tui.screens.approvals import ApprovalsScreen, ProposalScreen
 from agentmail.tui.screens.attachments import AttachmentsScreen, PartScreen
 from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
@@ -19,7 +20,7 @@ from agentmail.tui.screens.sidebar import SidebarScreen
 
 HANDLERS = {"global": App, "index": IndexScreen, "pager": PagerScreen, "composer": ComposerScreen,
             "editor": TextEditor, "sidebar": SidebarScreen, "attachments": AttachmentsScreen,
-            "part": PartScreen}  # fmt: skip
+            "part": PartScreen, "approvals": ApprovalsScreen, "proposal": ProposalScreen}  # fmt: skip
 MAN = Path(__file__).resolve().parents[3] / "man" / "agentmail.1"
 
 

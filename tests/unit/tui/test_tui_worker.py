@@ -269,13 +269,18 @@ def test_watching_resumes_from_the_last_token_after_the_server_came_back(quick_b
 
 def test_every_request_type_is_served_in_the_one_dispatch_table() -> None:
     source = inspect.getsource(worker_module.serve)
-    kinds = [c for c in vars(rq).values() if isinstance(c, type) and issubclass(c, rq.Request) and c is not rq.Request]
+    kinds = [
+        c
+        for name, c in vars(rq).items()
+        if isinstance(c, type) and issubclass(c, rq.Request) and c is not rq.Request and not name.startswith("_")
+    ]  # private bases (the fields Move and Copy share) are never posted
     assert len(kinds) >= 15
     missing = [c.__name__ for c in kinds if f"case rq.{c.__name__}():" not in source]
     assert not missing, f"requests with no handler in worker.serve: {missing}"
     for kind in kinds:  # a mutation is never repeated blindly after a reconnect
         mutates = kind.__name__ in {"Send", "SaveDraft", "Move", "Copy", "Delete", "EmptyTrash", "DeleteFolder",
-                                      "CreateFolder", "RenameFolder"}  # fmt: skip
+                                      "CreateFolder", "RenameFolder", "ApproveProposal", "RejectProposal",
+                                      "WithdrawProposal"}  # fmt: skip
         assert kind.retry_safe is not mutates, kind.__name__
 
 

@@ -1,0 +1,78 @@
+"""Collapsing threads and hiding repeated subjects: pure functions over a threaded View (no widgets, no I/O).
+
+A thread is a root row (depth 0) and the deeper rows that follow it.  Collapsing
+shows only the root, with how many messages it hides (mutt's collapse_thread).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Collection
+
+from agentmail.model import View
+
+_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def threads(view: View) -> list[tuple[int, int]]:
+    """Each thread as (position of its root, number of rows in it) in display order."""
+    out: list[tuple[int, int]] = []
+    for position, _uid in enumerate(view.uids):
+        depth = view.depths[position] if position < len(view.depths) else 0
+        if depth <= 0 or not out:
+            out.append((position, 1))
+        else:
+            start, size = out[-1]
+            out[-1] = (start, size + 1)
+    return out
+
+
+def root_of(view: View, position: int) -> int | None:
+    """The uid of the root of the thread the row at position belongs to."""
+    for start, size in threads(view):
+        if start <= position < start + size:
+            return view.uids[start]
+    return None
+
+
+def roots_with_replies(view: View) -> set[int]:
+    """The roots of every thread that has more than one message (the ones collapsing changes)."""
+    return {view.uids[start] for start, size in threads(view) if size > 1}
+
+
+def fold(view: View, collapsed: Collection[int]) -> tuple[View, dict[int, int]]:
+    """The rows shown with these roots collapsed, and how many messages each collapsed root hides."""
+    if not view.depths or not collapsed:
+        return view, {}
+    uids: list[int] = []
+    depths: list[int] = []
+    hidden: dict[int, int] = {}
+    for start, size in threads(view):
+        root = view.uids[start]
+        if root in collapsed and size > 1:
+            uids.append(root)
+            depths.append(view.depths[start])
+            hidden[root] = size - 1
+        else:
+            uids.extend(view.uids[start : start + size])
+            depths.extend(view.depths[start : start + size])
+    return dataclasses.replace(view, uids=tuple(uids), depths=tuple(depths)), hidden
+
+
+def base_subject(subject: str) -> str:
+    """A subject without its Re:/Fwd: prefixes, case and spacing (how threads compare subjects)."""
+    return " ".join(_PREFIX.sub("", subject).split()).casefold()
+
+
+def parent_position(depths: tuple[int, ...], position: int) -> int | None:
+    """The row a threaded row answers: the nearest row above it one level up."""
+    if not 0 < position < len(depths) or depths[position] <= 0:
+        return None
+    want = depths[position] - 1
+    for above in range(position - 1, -1, -1):
+        if depths[above] == want:
+            return above
+        if depths[above] < want:
+            return None
+    return None
