@@ -422,20 +422,26 @@ class App(UndoSend):
         raise urwid.ExitMainLoop
 
     def save_before_exit(self, seconds: float = HANGUP_SAVE_SECONDS) -> bool:
-        """After a hang-up (the loop has stopped): save a changed message being written to Drafts, best effort.
+        """After a hang-up (the loop has stopped): send a confirmed message held for undo (leaving sends it, as ^C
+        does), else save a changed message being written to Drafts; best effort.
 
-        Waits for the worker's reply at most ``seconds``; True when the message reached Drafts.
+        Waits for the worker's reply at most ``seconds``; True when the message went out or reached Drafts.
         """
-        writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
-        if not writing or self.dispatcher is None:
+        if self.dispatcher is None:
             return False
         saved: list[bool] = []
-        writing[-1].action_postpone(after=lambda: saved.append(True))
+        if self.held is not None:  # a confirmed send in its undo window: leaving sends it, as ^C does
+            self.held.send_now(then=lambda: saved.append(True))
+        else:
+            writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
+            if not writing:
+                return False
+            writing[-1].action_postpone(after=lambda: saved.append(True))
         deadline = time.monotonic() + seconds
         while not saved and self.dispatcher.busy and (left := deadline - time.monotonic()) > 0:
             self.dispatcher.wait(left)
         if not saved:
-            log.warning("hang-up: the message being written could not be saved to Drafts in time")
+            log.warning("hang-up: the held or unsaved message could not be sent or saved in time")
         return bool(saved)
 
     # -- bracketed paste ---------------------------------------------------------------------

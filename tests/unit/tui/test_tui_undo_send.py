@@ -90,3 +90,11 @@ def test_quitting_during_the_wait_sends_first_then_leaves() -> None:
 def test_without_a_window_the_send_is_posted_at_once() -> None:
     app, dispatcher, _loop, _ = _held(seconds=0)
     assert app.held is None and len(_sends(dispatcher)) == 1
+
+
+def test_a_hang_up_during_the_wait_sends_the_held_message() -> None:
+    app, dispatcher, _loop, _composer = _held()
+    assert _sends(dispatcher) == [] and app.held is not None
+    app.save_before_exit(seconds=0.05)  # the terminal is gone: the confirmed send goes out, never lost
+    (sent,) = _sends(dispatcher)
+    assert sent.draft.text == "kept words" and app.held is None
