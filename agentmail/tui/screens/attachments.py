@@ -16,7 +16,7 @@ from agentmail.mime.render import html_to_text
 from agentmail.mime.sanitize import clean_filename, clean_line, clean_text
 from agentmail.model import Part
 from agentmail.tui.requests import FetchPart
-from agentmail.tui.screens.base import Host, ListMoves, Screen
+from agentmail.tui.screens.base import Host, ListMoves, Screen, TextScroll
 from agentmail.tui.theme import FOCUS_MAP
 from agentmail.tui.widgets import SelectableText, fmt_size
 
@@ -88,7 +88,7 @@ class AttachmentsScreen(ListMoves, Screen):
         self.host.push(PartScreen(self.host, part, part_text(part, data)))
 
 
-class PartScreen(Screen):
+class PartScreen(TextScroll, Screen):
     """One text part, scrolled like the pager; q goes back to the attachment list."""
 
     name = "part"
@@ -103,30 +103,6 @@ class PartScreen(Screen):
 
     def title(self) -> str:
         return f"Part {clean_line(self.part.part_id)}"
-
-    def _scroll(self, key: str) -> None:
-        self.listbox.keypress(self.size, key)
-
-    def action_back(self) -> None:
-        self.host.pop(self)
-
-    def action_page_down(self) -> None:
-        self._scroll("page down")
-
-    def action_page_up(self) -> None:
-        self._scroll("page up")
-
-    def action_down(self) -> None:
-        self._scroll("down")
-
-    def action_up(self) -> None:
-        self._scroll("up")
-
-    def action_top(self) -> None:
-        self.listbox.set_focus(0)
-
-    def action_bottom(self) -> None:
-        self.listbox.set_focus(len(self.walker) - 1)
 
     def on_wheel(self, step: int) -> None:
         for _ in range(3):

@@ -107,6 +107,39 @@ class Screen(urwid.WidgetWrap):
         """Change events from the server (new mail, flags, expunges) while this screen is shown."""
 
 
+class TextScroll:
+    """Scrolling a screen of text lines (the pager, a text attachment): pages, lines, top and bottom."""
+
+    listbox: urwid.ListBox
+    walker: Any
+    size: tuple[int, int]
+    host: Host
+
+    def _scroll(self, key: str) -> None:
+        self.listbox.keypress(self.size, key)
+
+    def action_back(self) -> None:
+        self.host.pop(self)  # type: ignore[arg-type]
+
+    def action_page_down(self) -> None:
+        self._scroll("page down")
+
+    def action_page_up(self) -> None:
+        self._scroll("page up")
+
+    def action_down(self) -> None:
+        self._scroll("down")
+
+    def action_up(self) -> None:
+        self._scroll("up")
+
+    def action_top(self) -> None:
+        self.listbox.set_focus(0)
+
+    def action_bottom(self) -> None:
+        self.listbox.set_focus(len(self.walker) - 1)
+
+
 class ListMoves:
     """Moving through a list screen's rows (j/k, pages, first/last, the wheel), shared by every list."""
 

@@ -12,7 +12,7 @@ from agentmail.mime.sanitize import clean_line, clean_text
 from agentmail.model import AuthVerdict, Message, Transfer, describe_verdict
 from agentmail.tui.requests import Delete, FetchRaw, Read
 from agentmail.tui.screens.attachments import AttachmentsScreen, part_label
-from agentmail.tui.screens.base import Host, Screen
+from agentmail.tui.screens.base import Host, Screen, TextScroll
 from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.theme import quote_attr
 from agentmail.tui.widgets import addr_list
@@ -98,7 +98,7 @@ def put_at_top(listbox: urwid.ListBox, size: tuple[int, int], pos: int, char: in
     listbox.change_focus(size, pos, offset_inset=-row)
 
 
-class PagerScreen(ReplyActions, Screen):
+class PagerScreen(ReplyActions, TextScroll, Screen):
     """One message, scrolled like a pager; n/p walk the index it was opened from."""
 
     name = "pager"
@@ -182,30 +182,6 @@ class PagerScreen(ReplyActions, Screen):
         return rows
 
     # -- actions --------------------------------------------------------------------------
-    def action_back(self) -> None:
-        self.host.pop(self)
-
-    def _scroll(self, key: str) -> None:
-        self.listbox.keypress(self.size, key)
-
-    def action_page_down(self) -> None:
-        self._scroll("page down")
-
-    def action_page_up(self) -> None:
-        self._scroll("page up")
-
-    def action_down(self) -> None:
-        self._scroll("down")
-
-    def action_up(self) -> None:
-        self._scroll("up")
-
-    def action_top(self) -> None:
-        self.listbox.set_focus(0)
-
-    def action_bottom(self) -> None:
-        self.listbox.set_focus(len(self.walker) - 1)
-
     def action_next_message(self) -> None:
         self._go(+1)
 
