@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import os
-import signal
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import urwid
@@ -17,7 +13,7 @@ import urwid
 from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Address, Draft, Folder, FolderRoles, Quota
-from agentmail.tui import keys, theme
+from agentmail.tui import keys
 from agentmail.tui import requests as rq
 from agentmail.tui.dispatch import Dispatcher, Reply
 from agentmail.tui.editor import PasteFilter
@@ -27,7 +23,7 @@ from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
 from agentmail.tui.screens.sidebar import PANE_MIN_COLS, PANE_WIDTH, FolderPane, SidebarScreen
-from agentmail.tui.start import FirstPage, Opening
+from agentmail.tui.start import FirstPage
 from agentmail.tui.undo import HeldSend, UndoSend
 from agentmail.tui.widgets import ConfirmBar, LineInput, MessageLine
 
@@ -453,86 +449,3 @@ class App(UndoSend):
 
     def _paste_dropped(self) -> None:
         self.notify("Paste ignored: there is no text field here.", error=True)
-
-
-@contextlib.contextmanager
-def _signals_to(wake_fd: int) -> Iterator[None]:
-    """SIGHUP/SIGTERM write a byte to the wake pipe so the loop exits and restores the terminal."""
-
-    def handler(_signum: int, _frame: object) -> None:
-        with contextlib.suppress(OSError):
-            os.write(wake_fd, b"H")
-
-    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGHUP, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, previous in old.items():
-            signal.signal(sig, previous)
-
-
-def _let_go_of_a_dead_terminal() -> None:
-    """After a hang-up: if the terminal is gone, what is left for it goes nowhere, so exiting cannot fail (120)."""
-    try:
-        sys.stdout.flush()
-    except OSError:
-        # stdout becomes a pipe nobody reads (its read end stays open until exit; the leftover is a few KiB)
-        _unread, sink = os.pipe()
-        os.dup2(sink, sys.stdout.fileno())
-        os.close(sink)
-
-
-def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, opening: Opening | None = None) -> int:
-    """Run the mail reader until q (exit status 0) or a hang-up; the terminal is always restored.
-
-    With an ``opening`` (tui/start.py) the login already runs: its failure is raised here, before
-    the terminal is touched, and its first page is shown without asking the worker again.
-    """
-    app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""),
-              undo_send_seconds=getattr(settings, "undo_send_seconds", 0))  # fmt: skip
-    screen = urwid.display.raw.Screen(bracketed_paste_mode=True)  # ESC[?2004h at start, ESC[?2004l at every stop
-    screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
-    loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
-                          unhandled_input=app.unhandled, input_filter=app.filter_input)  # fmt: skip
-    app.line.loop = app.loop = loop
-    from agentmail.tui import worker  # the service behind it; screens never import this
-
-    if opening is not None:
-        mailbox, first = opening.result()
-    else:
-        mailbox, first = worker.new_mailbox(settings, member, read_only=read_only, grant=grant), None
-    wake_fd = loop.watch_pipe(app.on_wake)
-    thread = worker.Worker(mailbox, wake_fd, watcher_factory=worker.idle_watcher,
-                           reconnect_window=settings.reconnect_window)  # fmt: skip
-    app.dispatcher = Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
-    thread.start()
-    try:
-        with _signals_to(wake_fd):
-            screen.start()
-            # ^C, ^\ and ^Z reach the app as keys (^C asks before leaving and saves a message being written).
-            screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
-            if first is not None and first.roles is not None and app.roles is None:
-                app.roles = first.roles  # a d pressed before the first overview knows where Trash is
-            app.open_folder("INBOX", first)
-            del first  # the index holds the page now; a later view must not leave this one alive
-            app.tick()
-            loop.set_alarm_in(OVERVIEW_INTERVAL, app.tick)
-            loop.run()
-    except KeyboardInterrupt:
-        app.exit_status = 130
-    except (OSError, urwid.InputClosedError) as exc:  # the terminal went away (its end of file came first)
-        log.info("the terminal is gone: %s", exc)
-        app.exit_status = 129
-    finally:
-        if app.exit_status == 129:
-            app.save_before_exit()  # a dropped connection never loses a message being written
-        if screen.started:
-            with contextlib.suppress(OSError):  # a hung-up terminal cannot be written to
-                screen.stop()
-        if app.exit_status == 129:
-            _let_go_of_a_dead_terminal()
-        thread.stop()
-        thread.join(timeout=3)
-        with contextlib.suppress(OSError):
-            os.close(wake_fd)
-    return app.exit_status

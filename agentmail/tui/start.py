@@ -86,6 +86,6 @@ def run(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -> in
 
     opening = Opening(worker.new_mailbox(settings, member, read_only=read_only, grant=grant))
     opening.start()
-    from agentmail.tui.app import run_tui  # urwid and the screens: imported while the login runs
+    from agentmail.tui.run import run_tui  # urwid and the screens: imported while the login runs
 
     return run_tui(settings, member, read_only=read_only, grant=grant, opening=opening)

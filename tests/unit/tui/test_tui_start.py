@@ -10,7 +10,8 @@ import pytest
 from agentmail.errors import AgentmailError, AuthError, UnavailableError
 from agentmail.model import FolderRoles, View, ViewPrefs
 from agentmail.tui import start
-from agentmail.tui.app import App, run_tui
+from agentmail.tui.app import App
+from agentmail.tui.run import run_tui
 from agentmail.tui.screens.index import IndexScreen
 
 
