@@ -19,7 +19,6 @@ import logging
 import math
 import os
 import queue
-import random
 import select
 import threading
 import time
@@ -27,6 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from agentmail.errors import AgentmailError, InternalError, UnavailableError
+from agentmail.imap.backoff import Backoff
 from agentmail.model import Address, Event, SendResult
 from agentmail.service.mailbox import Mailbox
 from agentmail.service.scope import FULL
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 
 IDLE_REFRESH = 20 * 60.0  # re-issue IDLE well inside the 29-minute limit of RFC 2177
 POLL_INTERVAL = 15.0  # without IDLE, look for changes this often
-FIRST_RETRY = 1.0  # seconds before the first reconnect attempt; doubles up to RETRY_CAP
-RETRY_CAP = 10.0
 
 Serve = Callable[[Any, "rq.Request[Any]"], Any]
 
@@ -203,10 +201,10 @@ def idle_watcher(mailbox: Any, folder: str) -> WatcherLike:
     return Watcher(mailbox, folder, other_folders=True)  # NOTIFY: other folders' counts follow changes elsewhere
 
 
-def backoff(first: float = FIRST_RETRY, cap: float = RETRY_CAP) -> Iterator[float]:
-    """Delays before each reconnect attempt: doubling up to cap, each jittered to 50-100% (no thundering herd)."""
-    for attempt in itertools.count():
-        yield min(cap, first * 2**attempt) * random.uniform(0.5, 1.0)
+def backoff() -> Iterator[float]:
+    """Delays before each reconnect attempt: the ramp every long-lived session uses (imap/backoff.py)."""
+    ramp = Backoff(window=0.0)  # the worker keeps its own deadline: it must stop early when the reader quits
+    return (ramp.delay(attempt) for attempt in itertools.count(1))
 
 
 # -- the thread ---------------------------------------------------------------------------------------
