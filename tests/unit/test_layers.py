@@ -81,3 +81,22 @@ def test_agent_path_does_not_import_urwid_at_run_time() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False", "False"]
+
+
+def test_model_hands_out_exactly_the_types_model_more_defines() -> None:
+    import dataclasses
+    import typing
+
+    from agentmail import model, model_more
+
+    defined = {
+        name
+        for name, value in vars(model_more).items()
+        if not name.startswith("_")
+        and getattr(value, "__module__", None) == model_more.__name__
+        and (dataclasses.is_dataclass(value) or callable(value))
+    }
+    defined |= {"EventKind", "FAILING_RESULTS"}  # a Literal alias and a constant: no __module__ to go by
+    assert defined <= model._MORE, defined - model._MORE
+    assert all(getattr(model, name) is getattr(model_more, name) for name in model._MORE)
+    assert typing.get_args(model.EventKind)
