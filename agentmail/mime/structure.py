@@ -91,9 +91,9 @@ def _collapse_2231(raw: dict[str, str]) -> dict[str, str]:
         if not star:
             result.setdefault(base, val)
             continue
-        number, encoded, _ = rest.partition("*")
+        number, marked, _ = rest.partition("*")
         index = int(number) if number.isdigit() else 0
-        sections.setdefault(base, []).append((index, val, bool(encoded) or rest == ""))
+        sections.setdefault(base, []).append((index, val, bool(marked) or rest == ""))
     for base, pieces in sections.items():
         pieces.sort(key=lambda p: p[0])
         charset = ""
