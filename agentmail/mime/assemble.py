@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentmail.mime.charset import decode_bytes
-from agentmail.mime.headers import Envelope
+from agentmail.mime.headers import MESSAGE_FIELDS, Envelope
 from agentmail.mime.layout import Limits, Node, Plan
 from agentmail.mime.sanitize import clean_line, clean_text, scrub
 from agentmail.model import flag_names
@@ -120,7 +120,7 @@ def assemble_message(
         html=scrub(html),
         links=tuple(clean_line(link) for link in body.links),
         attachments=tuple(node.to_part() for node in plan.listed),
-        **_header_fields(envelope),
+        **envelope.model_fields(MESSAGE_FIELDS),
     )
 
 
@@ -131,26 +131,6 @@ def _within_limits(body: Body, notes: list[str], limits: Limits) -> tuple[str, s
         text = text[: limits.max_text_chars]
         notes.append(f"text cut at {limits.max_text_chars:,} characters")
     return text, body.html[: limits.max_text_chars], notes
-
-
-def _header_fields(envelope: Envelope) -> dict[str, Any]:
-    """The Message fields that come from the header block, already decoded and cleaned by read_envelope."""
-    return {
-        "date": envelope.date,
-        "message_id": envelope.message_id,
-        "in_reply_to": envelope.in_reply_to,
-        "references": envelope.references,
-        "declared_message_id": envelope.declared_message_id,
-        "declared_in_reply_to": envelope.declared_in_reply_to,
-        "declared_references": envelope.declared_references,
-        "sanitized": envelope.sanitized,
-        "sender": envelope.sender,
-        "to": envelope.to,
-        "cc": envelope.cc,
-        "reply_to": envelope.reply_to,
-        "subject": envelope.subject,
-        "headers": envelope.headers,
-    }
 
 
 def bare_message(facts: MessageFacts, reason: str) -> Message:

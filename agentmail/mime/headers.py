@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesParser
+from typing import Any
 
 from agentmail.mime import vocab
 from agentmail.mime.charset import decode_bytes
@@ -170,6 +171,19 @@ class Envelope:
     content_type: str = ""
     sanitized: bool = False
     notes: tuple[str, ...] = ()
+
+    def model_fields(self, names: Iterable[str]) -> dict[str, Any]:
+        """The named fields, for the Summary or Message built from this envelope (they share the names)."""
+        return {name: getattr(self, name) for name in names}
+
+
+#: What an index row (model.Summary) copies from the envelope.
+SUMMARY_FIELDS = (
+    "date", "message_id", "in_reply_to", "declared_message_id", "declared_in_reply_to", "sanitized", "sender", "to",
+    "cc", "subject",
+)  # fmt: skip
+#: What a message read whole (model.Message) copies from the envelope.
+MESSAGE_FIELDS = (*SUMMARY_FIELDS, "references", "declared_references", "reply_to", "headers")
 
 
 def _first(values: dict[str, list[str]], name: str) -> str | None:

@@ -21,6 +21,7 @@ from agentmail.mime import structure
 from agentmail.mime.assemble import Fetch, assemble_message, bare_message, message_facts
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import (
+    SUMMARY_FIELDS,
     Envelope,
     decode_header_value,
     envelope_from_bytes,
@@ -249,17 +250,8 @@ def parse_summary(
         uid=uid,
         flags=flag_names(flags),
         size=int(size or 0),
-        date=envelope.date,
         received=received,
         has_attachments=attached,
-        message_id=envelope.message_id,
-        in_reply_to=envelope.in_reply_to,
-        declared_message_id=envelope.declared_message_id,
-        declared_in_reply_to=envelope.declared_in_reply_to,
-        sanitized=envelope.sanitized,
-        sender=envelope.sender,
-        to=envelope.to,
-        cc=envelope.cc,
-        subject=envelope.subject,
         snippet=snippet,
+        **envelope.model_fields(SUMMARY_FIELDS),
     )
