@@ -6,9 +6,7 @@ sender-written text sits under ``content`` and the body text inside a fence.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +22,7 @@ from agentmail.agent.shape import (
 )
 from agentmail.errors import ForbiddenError, NotFoundError, UsageError
 from agentmail.model import Page, to_json
+from agentmail.service import tokens as codec
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:  # the rest is imported by the handlers that use it: help and schema load no IMAP code
@@ -264,22 +263,11 @@ def _changes_once(ctx: Context, args: dict[str, Any], max_new: int) -> dict[str,
 
 
 def _encode_multi(tokens: dict[str, str]) -> str:
-    raw = json.dumps({"v": 1, "folders": tokens}, separators=(",", ":"), sort_keys=True).encode()
-    return "all." + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return codec.encode(codec.ALL_FOLDERS, {"v": codec.ALL_FOLDERS.version, "folders": tokens})
 
 
 def _decode_multi(token: str) -> dict[str, str]:
-    try:
-        if not token.startswith("all."):
-            raise ValueError
-        body = token[4:]
-        data = json.loads(base64.urlsafe_b64decode((body + "=" * (-len(body) % 4)).encode("ascii")))
-        folders = data["folders"]
-        if data.get("v") != 1 or not isinstance(folders, dict):
-            raise ValueError
-        return {str(k): str(v) for k, v in folders.items()}
-    except (ValueError, KeyError, TypeError, UnicodeEncodeError):
-        raise UsageError("the token is not an --all-folders token agentmail gave out") from None
+    return dict(codec.decode(codec.ALL_FOLDERS, token)["folders"])
 
 
 def not_here(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ SORT/THREAD, COPYUID) behind mail words.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from agentmail.imap import listing
 from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.model import Folder, FolderRoles, Page, Summary, View, ViewPrefs, delete_expunges
-from agentmail.service import audit, viewprefs
+from agentmail.service import audit, tokens, viewprefs
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:
@@ -494,16 +493,8 @@ def _shape_key(shape: dict[str, Any]) -> str:
 
 
 def _encode_cursor(state: dict[str, Any]) -> str:
-    raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return tokens.encode(tokens.CURSOR, state)
 
 
 def _decode_cursor(cursor: str) -> dict[str, Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        state = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        if not isinstance(state, dict) or not isinstance(state.get("uv"), int):
-            raise ValueError
-    except (ValueError, UnicodeEncodeError):
-        raise UsageError("the cursor is not one agentmail gave out") from None
-    return state
+    return tokens.decode(tokens.CURSOR, cursor)
