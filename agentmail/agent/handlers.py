@@ -6,7 +6,6 @@ sender-written text sits under ``content`` and the body text inside a fence.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ from agentmail.agent.shape import (
     squeeze,
     within_budget,
 )
-from agentmail.errors import ForbiddenError, NotFoundError, UsageError
+from agentmail.errors import ForbiddenError, UsageError
 from agentmail.model import Page, to_json
 from agentmail.service import tokens as codec
 from agentmail.service.scope import FULL, Grant
@@ -170,25 +169,10 @@ def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    mb = ctx.mailbox
-    view = mb.view(args["folder"], threads=True, uidvalidity=args["uidvalidity"])
-    if args["uid"] not in view.uids:
-        raise NotFoundError(f"no message with uid {args['uid']} in {args['folder']!r}")
-    # The thread is the run of rows from the nearest root (depth 0) above the message to the next root.
-    index = view.uids.index(args["uid"])
-    depths = view.depths or (0,) * len(view.uids)
-    start = index
-    while start > 0 and depths[start] > 0:
-        start -= 1
-    end = index + 1
-    while end < len(view.uids) and depths[end] > 0:
-        end += 1
-    uids = list(view.uids[start:end])
-    depth_of = dict(zip(view.uids, depths, strict=False))
-    items = mb.summaries(args["folder"], uids, view.uidvalidity, preview=args["preview"] or 0)
-    items = [dataclasses.replace(s, depth=depth_of.get(s.uid, 0)) for s in items]
-    page = to_json(Page(args["folder"], view.uidvalidity, len(items), tuple(items)))
-    return cut_items(page, answer_budget(ctx, args))
+    page = ctx.mailbox.thread(
+        args["folder"], args["uid"], uidvalidity=args["uidvalidity"], preview=args["preview"] or 0
+    )
+    return cut_items(to_json(page), answer_budget(ctx, args))
 
 
 def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -385,8 +369,7 @@ def draft_delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 # -- flags and moving ---------------------------------------------------------------------
 def _flags(ctx: Context, args: dict[str, Any], add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> dict:
     uids = ctx.mailbox.set_flags(args["folder"], args["uids"], add=add, remove=remove, uidvalidity=args["uidvalidity"])
-    state = ctx.mailbox.session.selected
-    return {"folder": args["folder"], "uidvalidity": state.uidvalidity if state else None, "uids": uids}
+    return {"folder": args["folder"], "uidvalidity": ctx.mailbox.uidvalidity_of(args["folder"]), "uids": uids}
 
 
 def flag(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from agentmail.model import Event
 from agentmail.service import decisions, tokens
 from agentmail.service.mailbox import Mailbox
 
+
 @dataclass(frozen=True)
 class Position:
     """Where a folder stood when a token was made."""

@@ -79,7 +79,7 @@ def test_a_token_of_another_kind_is_refused(kind: str, other: str) -> None:
     ],
 )
 def test_malformed_or_oversized_change_tokens_are_usage_errors(token: str) -> None:
-    with pytest.raises(UsageError, match="^the token is not one agentmail gave out$"):
+    with pytest.raises(UsageError, match=r"^the token is not one agentmail gave out$"):
         decode_token(token)
 
 
@@ -95,7 +95,7 @@ def test_malformed_or_oversized_change_tokens_are_usage_errors(token: str) -> No
     ],
 )
 def test_tampered_cursors_are_refused(fields: dict[str, object]) -> None:
-    with pytest.raises(UsageError, match="^the cursor is not one agentmail gave out$"):
+    with pytest.raises(UsageError, match=r"^the cursor is not one agentmail gave out$"):
         tokens.decode(tokens.CURSOR, _token(fields))
 
 
@@ -110,7 +110,7 @@ def test_tampered_cursors_are_refused(fields: dict[str, object]) -> None:
     ],
 )
 def test_tampered_all_folder_tokens_are_refused(token: str) -> None:
-    with pytest.raises(UsageError, match="^the token is not an --all-folders token agentmail gave out$"):
+    with pytest.raises(UsageError, match=r"^the token is not an --all-folders token agentmail gave out$"):
         tokens.decode(tokens.ALL_FOLDERS, token)
 
 
