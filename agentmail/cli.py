@@ -261,7 +261,7 @@ def _run_agent(inv: Invocation, settings: object, member: object, *, grant: obje
             ctx.read_stdin = None
             return serve(ctx, sys.stdin.buffer, sys.stdout)
         if command in ("watch",):
-            from agentmail.agent.feed import run_watch
+            from agentmail.agent.watch import run_watch
 
             return run_watch(ctx, words, sys.stdout)
         answer = agent_run.execute(ctx, command, words=words)
