@@ -1,8 +1,9 @@
 """Arguments declared once per command, parsed from a command line or a JSON object the same way.
 
-No argparse: it prints to stderr and exits on errors, and an agent needs a JSON
-error with a stable code instead.  The same Arg table produces ``help``, the JSON
-Schema and the MCP tool input schemas.
+Command-line words go through the one option scanner (agentmail/options.py) that
+also reads the program's and doctor's options; an agent gets a JSON error with a
+stable code, never argparse's stderr.  The same Arg table produces ``help``, the
+JSON Schema and the MCP tool input schemas.
 """
 
 from __future__ import annotations
