@@ -6,11 +6,14 @@ The pager wraps lines, so nothing here wraps.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from agentmail.mime.newtext import new_text
+
+log = logging.getLogger(__name__)
 
 _LINK_SCHEMES = ("http:", "https:", "ftp:", "mailto:", "tel:")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
@@ -58,6 +61,17 @@ def html_to_text(html: str, *, first_link: int = 1) -> tuple[str, tuple[str, ...
 
 def render_html(html: str, *, first_link: int = 1) -> Rendered:
     """Render HTML as a reader sees it: hidden elements dropped (and counted), links numbered."""
+    # html2text's table padding fails on some hostile markup (``</table><table>``); a sender's HTML must never
+    # stop a message from being read, so fall back to unpadded tables, then to the bare text nodes.
+    for pad_tables in (True, False):
+        try:
+            return _convert(html, first_link, pad_tables=pad_tables)
+        except Exception as exc:  # html2text raises IndexError/AssertionError from its internals
+            log.debug("html2text failed (%s); trying a simpler rendering", type(exc).__name__)
+    return Rendered(_clean_markdown(_bare_text(html)), ())
+
+
+def _convert(html: str, first_link: int, *, pad_tables: bool) -> Rendered:
     import html2text  # lazily: the agent path must start fast and rarely renders HTML
 
     tags = _TagFilter(first_link)
@@ -65,12 +79,43 @@ def render_html(html: str, *, first_link: int = 1) -> Rendered:
     converter.body_width = 0
     converter.ignore_emphasis = True
     converter.unicode_snob = True
-    converter.pad_tables = True
+    converter.pad_tables = pad_tables
     converter.skip_internal_links = True
     converter.tag_callback = tags.on_tag  # type: ignore[assignment]  # html2text declares it None
     text = converter.handle(html)
     converter.close()
     return Rendered(_clean_markdown(text), tuple(tags.links), tags.hidden)
+
+
+def _bare_text(html: str) -> str:
+    """The last resort when html2text itself fails: the document's text nodes, script and style left out."""
+    from html.parser import HTMLParser
+
+    chunks: list[str] = []
+    skipping: list[str] = []
+
+    class _Text(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("script", "style"):
+                skipping.append(tag)
+            elif tag in ("br", "p", "div", "tr", "li"):
+                chunks.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if skipping and skipping[-1] == tag:
+                skipping.pop()
+
+        def handle_data(self, data: str) -> None:
+            if not skipping:
+                chunks.append(data)
+
+    parser = _Text(convert_charrefs=True)
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception as exc:  # the stdlib parser is lenient, but what it raises must not reach the reader
+        log.debug("html.parser failed (%s)", type(exc).__name__)
+    return "".join(chunks)
 
 
 class _TagFilter:
