@@ -209,9 +209,6 @@ class ProposalScreen(Decisions, ListMoves, Screen):
     def title(self) -> str:
         return f"Proposal from {clean_line(self.detail.proposal.agent) or 'an agent'}"
 
-    def row_count(self) -> int:
-        return len(self.lines)
-
     def current(self) -> Proposal | None:
         return self.detail.proposal
 

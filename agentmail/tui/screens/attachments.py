@@ -103,7 +103,3 @@ class PartScreen(TextScroll, Screen):
 
     def title(self) -> str:
         return f"Part {clean_line(self.part.part_id)}"
-
-    def on_wheel(self, step: int) -> None:
-        for _ in range(3):
-            self._scroll("down" if step > 0 else "up")

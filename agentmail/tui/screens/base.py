@@ -107,73 +107,72 @@ class Screen(urwid.WidgetWrap):
         """Change events from the server (new mail, flags, expunges) while this screen is shown."""
 
 
-class TextScroll:
-    """Scrolling a screen of text lines (the pager, a text attachment): pages, lines, top and bottom."""
+#: The movements through a list: urwid's own key names for the steps it scrolls (a tall row scrolls within),
+#: and "home"/"end" for the ends.
+MOVES = ("up", "down", "page up", "page down", "home", "end")
 
-    listbox: urwid.ListBox
-    walker: Any
-    size: tuple[int, int]
-    host: Host
 
-    def _scroll(self, key: str) -> None:
-        self.listbox.keypress(self.size, key)
+def move_focus(listbox: urwid.ListBox, size: tuple[int, int], how: str, count: int | None = None) -> None:
+    """Move a list's focus one step of ``how`` (one of MOVES), clamped to its ends.
 
-    def action_back(self) -> None:
-        self.host.pop(self)  # type: ignore[arg-type]
-
-    def action_page_down(self) -> None:
-        self._scroll("page down")
-
-    def action_page_up(self) -> None:
-        self._scroll("page up")
-
-    def action_down(self) -> None:
-        self._scroll("down")
-
-    def action_up(self) -> None:
-        self._scroll("up")
-
-    def action_top(self) -> None:
-        self.listbox.set_focus(0)
-
-    def action_bottom(self) -> None:
-        self.listbox.set_focus(len(self.walker) - 1)
+    ``count`` is how many real rows the list has (a "Loading…" or "No folders." note is not one);
+    with none, nothing moves.  Every list screen, the pager and a text attachment move through this.
+    """
+    rows = len(listbox.body) if count is None else min(count, len(listbox.body))
+    if rows <= 0:
+        return
+    if how == "home":
+        listbox.set_focus(0, coming_from="below")
+    elif how == "end":
+        listbox.set_focus(rows - 1, coming_from="above")  # the last row at the bottom of the screen
+    elif how in MOVES:
+        listbox.keypress(size, how)  # urwid clamps at the ends and scrolls within rows taller than the screen
+    else:
+        raise ValueError(f"not a list movement: {how!r}")
 
 
 class ListMoves:
-    """Moving through a list screen's rows (j/k, pages, first/last, the wheel), shared by every list."""
+    """Moving through a screen's list (j/k, pages, first/last, the wheel): one helper for every list and text."""
 
     listbox: urwid.ListBox
     size: tuple[int, int]
 
     def row_count(self) -> int:
-        """How many rows the list has now."""
-        raise NotImplementedError
+        """How many real rows the list has now (a note shown in an empty list is not one)."""
+        return len(self.listbox.body)
 
-    def _key(self, key: str) -> None:
-        if self.row_count():
-            self.listbox.keypress(self.size, key)
+    def move(self, how: str) -> None:
+        move_focus(self.listbox, self.size, how, self.row_count())
 
     def action_down(self) -> None:
-        self._key("down")
+        self.move("down")
 
     def action_up(self) -> None:
-        self._key("up")
+        self.move("up")
 
     def action_page_down(self) -> None:
-        self._key("page down")
+        self.move("page down")
 
     def action_page_up(self) -> None:
-        self._key("page up")
+        self.move("page up")
 
     def action_first(self) -> None:
-        if self.row_count():
-            self.listbox.set_focus(0)
+        self.move("home")
 
     def action_last(self) -> None:
-        if count := self.row_count():
-            self.listbox.set_focus(count - 1, coming_from="above")
+        self.move("end")
+
+    action_top, action_bottom = action_first, action_last  # the names a text's keys use
 
     def on_wheel(self, step: int) -> None:
         for _ in range(3):
-            self._key("down" if step > 0 else "up")
+            self.move("down" if step > 0 else "up")
+
+
+class TextScroll(ListMoves):
+    """Scrolling a screen of text lines (the pager, a text attachment); q goes back."""
+
+    host: Host
+
+    def action_back(self) -> None:
+        self.host.pop(self)  # type: ignore[arg-type]

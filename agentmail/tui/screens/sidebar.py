@@ -15,7 +15,7 @@ import urwid
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Folder
 from agentmail.tui.requests import CreateFolder, DeleteFolder, EmptyTrash, ListFolders, RenameFolder
-from agentmail.tui.screens.base import Host, Screen
+from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.theme import FOCUS_MAP
 from agentmail.tui.widgets import SelectableText
 
@@ -45,7 +45,7 @@ def folder_row(folder: Folder) -> urwid.Widget:
     return urwid.AttrMap(columns, attr, FOCUS_MAP[attr])
 
 
-class SidebarScreen(Screen):
+class SidebarScreen(ListMoves, Screen):
     """Choose a folder; ``on_pick`` gets its name (open it, or move/copy there)."""
 
     name = "sidebar"
@@ -72,11 +72,8 @@ class SidebarScreen(Screen):
         if current in names:
             self.listbox.set_focus(names.index(current))
 
-    def action_down(self) -> None:
-        self.listbox.keypress(self.size, "down")
-
-    def action_up(self) -> None:
-        self.listbox.keypress(self.size, "up")
+    def row_count(self) -> int:
+        return len(self.folders)
 
     def action_open(self) -> None:
         if not self.folders:
