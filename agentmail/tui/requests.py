@@ -107,8 +107,17 @@ class OpenView(Request[View]):
 
 
 @dataclass(frozen=True)
-class FetchSummaries(Request[list[Summary]]):
-    """The index rows for exactly these uids (one window of the screen)."""
+class _OneMessage(Request[T]):
+    """A request about one message, named as every reader names it: folder, uid, and the uidvalidity it was seen in."""
+
+    folder: str
+    uid: int
+    uidvalidity: int
+
+
+@dataclass(frozen=True)
+class _SomeMessages(Request[T]):
+    """A request about several messages of one folder, seen in one uidvalidity."""
 
     folder: str
     uids: tuple[int, ...]
@@ -116,22 +125,20 @@ class FetchSummaries(Request[list[Summary]]):
 
 
 @dataclass(frozen=True)
-class Read(Request[Message]):
+class FetchSummaries(_SomeMessages[list[Summary]]):
+    """The index rows for exactly these uids (one window of the screen)."""
+
+
+@dataclass(frozen=True)
+class Read(_OneMessage[Message]):
     """One message, parsed; without peek this marks it read."""
 
-    folder: str
-    uid: int
-    uidvalidity: int
     peek: bool = False
 
 
 @dataclass(frozen=True)
-class FetchRaw(Request[bytes]):
+class FetchRaw(_OneMessage[bytes]):
     """A message's exact source."""
-
-    folder: str
-    uid: int
-    uidvalidity: int
 
 
 @dataclass(frozen=True)
@@ -143,21 +150,14 @@ class Original:
 
 
 @dataclass(frozen=True)
-class FetchOriginal(Request[Original]):
+class FetchOriginal(_OneMessage[Original]):
     """A message and its source, without marking it read."""
-
-    folder: str
-    uid: int
-    uidvalidity: int
 
 
 @dataclass(frozen=True)
-class FetchPart(Request[tuple[Part, bytes]]):
+class FetchPart(_OneMessage[tuple[Part, bytes]]):
     """One body part's decoded bytes (capped)."""
 
-    folder: str
-    uid: int
-    uidvalidity: int
     part_id: str
     max_bytes: int
 
@@ -189,12 +189,9 @@ class SaveViewPrefs(Request[bool]):
 
 
 @dataclass(frozen=True)
-class SetFlags(Request[list[int]]):
+class SetFlags(_SomeMessages[list[int]]):
     """Add and remove flags on messages."""
 
-    folder: str
-    uids: tuple[int, ...]
-    uidvalidity: int
     add: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
 
@@ -221,13 +218,10 @@ class Copy(_Transfer):
 
 
 @dataclass(frozen=True)
-class Delete(Request[Transfer]):
+class Delete(_SomeMessages[Transfer]):
     """The service's delete: to Trash, or for good in Trash (or with no Trash)."""
 
     retry_safe = False
-    folder: str
-    uids: tuple[int, ...]
-    uidvalidity: int
 
 
 # -- writing --------------------------------------------------------------------------------------
@@ -271,35 +265,37 @@ class ProposalDetail:
 
 
 @dataclass(frozen=True)
-class ShowProposal(Request[ProposalDetail]):
-    """Exactly what approving would send."""
+class _OneProposal(Request[T]):
+    """A request about one agent's proposal, by its id."""
 
     proposal_id: str
 
 
 @dataclass(frozen=True)
-class ApproveProposal(Request[SendResult]):
+class ShowProposal(_OneProposal[ProposalDetail]):
+    """Exactly what approving would send."""
+
+
+@dataclass(frozen=True)
+class ApproveProposal(_OneProposal[SendResult]):
     """Send the stored bytes exactly (or nothing, if they no longer match the fingerprint)."""
 
     retry_safe = False
-    proposal_id: str
 
 
 @dataclass(frozen=True)
-class RejectProposal(Request[Proposal]):
+class RejectProposal(_OneProposal[Proposal]):
     """Remove the proposal; its agent learns the reason."""
 
     retry_safe = False
-    proposal_id: str
     reason: str = ""
 
 
 @dataclass(frozen=True)
-class WithdrawProposal(Request[Draft]):
+class WithdrawProposal(_OneProposal[Draft]):
     """Take the proposal over to edit: it leaves Drafts and comes back as the member's own draft."""
 
     retry_safe = False
-    proposal_id: str
 
 
 # -- what the worker says unasked (reply id 0) ---------------------------------------------------
