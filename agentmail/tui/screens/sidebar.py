@@ -90,6 +90,14 @@ class SidebarScreen(ListMoves, Screen):
             return None
         return self.folders[self.listbox.focus_position]
 
+    def _ordinary(self, verb: str) -> Folder | None:
+        """The focused folder, unless it is a special one (INBOX, Drafts, Trash…), which is never deleted or renamed."""
+        folder = self._focused()
+        if folder is not None and (folder.role or folder.name.upper() == "INBOX"):
+            self.host.notify(f"{clean_line(folder.name)} is a special folder and cannot be {verb}.", error=True)
+            return None
+        return folder
+
     def action_empty_trash(self) -> None:
         """Delete every message in Trash for good, after a y."""
         trash = next((f for f in self.folders if self.host.role_of(f.name) == "trash"), None)  # as the service says
@@ -113,11 +121,7 @@ class SidebarScreen(ListMoves, Screen):
 
     def action_delete_folder(self) -> None:
         """Delete the focused folder with everything in it, after a y (the server refuses special folders)."""
-        folder = self._focused()
-        if folder is None:
-            return
-        if folder.role or folder.name.upper() == "INBOX":
-            self.host.notify(f"{clean_line(folder.name)} is a special folder and cannot be deleted.", error=True)
+        if (folder := self._ordinary("deleted")) is None:
             return
         name = folder.name
 
@@ -150,11 +154,7 @@ class SidebarScreen(ListMoves, Screen):
 
     def action_rename_folder(self) -> None:
         """Ask for the focused folder's new name (the old one to edit) and rename it."""
-        folder = self._focused()
-        if folder is None:
-            return
-        if folder.role or folder.name.upper() == "INBOX":
-            self.host.notify(f"{clean_line(folder.name)} is a special folder and cannot be renamed.", error=True)
+        if (folder := self._ordinary("renamed")) is None:
             return
         old = folder.name
         self.host.prompt(f"Rename {clean_line(old)} to: ", lambda new: self._rename(old, new.strip()), text=old)
