@@ -7,8 +7,8 @@ each request's one reply back on the main thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar, Protocol, TypeVar
+from collections.abc import Callable, Sized
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 import urwid
 
@@ -118,7 +118,8 @@ def move_focus(listbox: urwid.ListBox, size: tuple[int, int], how: str, count: i
     ``count`` is how many real rows the list has (a "Loading…" or "No folders." note is not one);
     with none, nothing moves.  Every list screen, the pager and a text attachment move through this.
     """
-    rows = len(listbox.body) if count is None else min(count, len(listbox.body))
+    body = cast(Sized, listbox.body)  # every walker here is a list (urwid's stubs do not say so)
+    rows = len(body) if count is None else min(count, len(body))
     if rows <= 0:
         return
     if how == "home":
@@ -131,6 +132,16 @@ def move_focus(listbox: urwid.ListBox, size: tuple[int, int], how: str, count: i
         raise ValueError(f"not a list movement: {how!r}")
 
 
+def _moving(how: str) -> Callable[[ListMoves], None]:
+    """The action for one of MOVES: the key table names the action, this says which move it is."""
+
+    def action(self: ListMoves) -> None:
+        self.move(how)
+
+    action.__doc__ = f"Move the focus: {how}."
+    return action
+
+
 class ListMoves:
     """Moving through a screen's list (j/k, pages, first/last, the wheel): one helper for every list and text."""
 
@@ -139,30 +150,16 @@ class ListMoves:
 
     def row_count(self) -> int:
         """How many real rows the list has now (a note shown in an empty list is not one)."""
-        return len(self.listbox.body)
+        body = cast(Sized, self.listbox.body)
+        return len(body)
 
     def move(self, how: str) -> None:
         move_focus(self.listbox, self.size, how, self.row_count())
 
-    def action_down(self) -> None:
-        self.move("down")
-
-    def action_up(self) -> None:
-        self.move("up")
-
-    def action_page_down(self) -> None:
-        self.move("page down")
-
-    def action_page_up(self) -> None:
-        self.move("page up")
-
-    def action_first(self) -> None:
-        self.move("home")
-
-    def action_last(self) -> None:
-        self.move("end")
-
-    action_top, action_bottom = action_first, action_last  # the names a text's keys use
+    action_down, action_up = _moving("down"), _moving("up")
+    action_page_down, action_page_up = _moving("page down"), _moving("page up")
+    action_first = action_top = _moving("home")  # first/last in a list's keys, top/bottom in a text's
+    action_last = action_bottom = _moving("end")
 
     def on_wheel(self, step: int) -> None:
         for _ in range(3):
