@@ -1,7 +1,7 @@
 """Everything a screen can ask of the mailbox, as typed requests (aerc's ``worker/types/messages.go``).
 
 Each request is a frozen dataclass naming its answer type (``Request[T]``); the
-worker maps each one to the service in one place (``tui/worker.py``) and answers
+worker maps each one to the service in one place (``tui/serving.py``) and answers
 it with exactly one reply.  Screens build these and post them through their
 Host; they never see the worker or the service, so this module imports neither.
 """
