@@ -155,8 +155,17 @@ class FetchOriginal(_OneMessage[Original]):
 
 
 @dataclass(frozen=True)
-class FetchPart(_OneMessage[tuple[Part, bytes]]):
-    """One body part's decoded bytes (capped)."""
+class PartData:
+    """One body part's bytes, decoded from their transfer encoding, and the charset the part declares ("": none)."""
+
+    part: Part
+    data: bytes
+    charset: str = ""
+
+
+@dataclass(frozen=True)
+class FetchPart(_OneMessage[PartData]):
+    """One body part's decoded bytes (capped), with its declared charset for showing it as text."""
 
     part_id: str
     max_bytes: int

@@ -70,8 +70,9 @@ def _reading(mb: Mailbox, request: rq.Request[Any]) -> Any:
             message = mb.read(request.folder, request.uid, peek=True, uidvalidity=request.uidvalidity)
             return rq.Original(message, mb.raw(request.folder, request.uid, uidvalidity=request.uidvalidity))
         case rq.FetchPart():
-            return mb.attachment(request.folder, request.uid, request.part_id, max_bytes=request.max_bytes,
-                                 uidvalidity=request.uidvalidity)  # fmt: skip
+            found = mb.attachment_declared(request.folder, request.uid, request.part_id, max_bytes=request.max_bytes,
+                                           uidvalidity=request.uidvalidity)  # fmt: skip
+            return rq.PartData(*found)
         case rq.SearchAll():
             return mb.search(request.criteria, folders=mb.searchable_folders(), limit=request.limit)
         case rq.GetViewPrefs():
