@@ -34,27 +34,6 @@ def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
     raise InternalError(f"the worker has no handler for {type(request).__name__}")
 
 
-def _folders(mb: Mailbox, request: rq.Request[Any]) -> Any:
-    """The folder list, its counts and roles, and changes to folders themselves."""
-    match request:
-        case rq.GetOverview():
-            return _overview(mb)
-        case rq.ListFolders():
-            return mb.folders()
-        case rq.EmptyTrash():
-            uids = list(mb.view(request.folder).uids)
-            if uids:
-                mb.delete(request.folder, uids)  # in Trash the service's delete expunges
-            return len(uids)
-        case rq.DeleteFolder():
-            return mb.delete_folder(request.name)
-        case rq.CreateFolder():
-            return mb.create_folder(request.name)
-        case rq.RenameFolder():
-            return mb.rename_folder(request.old, request.new)
-    return _ELSEWHERE
-
-
 def _reading(mb: Mailbox, request: rq.Request[Any]) -> Any:
     """Listing, searching and reading messages, and how a folder is shown."""
     match request:
@@ -97,33 +76,25 @@ def _changing(mb: Mailbox, request: rq.Request[Any]) -> Any:
     return _ELSEWHERE
 
 
-def _writing(mb: Mailbox, request: rq.Request[Any]) -> Any:
-    """Sending the member's mail and keeping drafts."""
+def _folders(mb: Mailbox, request: rq.Request[Any]) -> Any:
+    """The folder list, its counts and roles, and changes to folders themselves."""
     match request:
-        case rq.Send():
-            return _send(mb, request)
-        case rq.SaveDraft():
-            return _save_draft(mb, request)
+        case rq.GetOverview():
+            return _overview(mb)
+        case rq.ListFolders():
+            return mb.folders()
+        case rq.EmptyTrash():
+            uids = list(mb.view(request.folder).uids)
+            if uids:
+                mb.delete(request.folder, uids)  # in Trash the service's delete expunges
+            return len(uids)
+        case rq.DeleteFolder():
+            return mb.delete_folder(request.name)
+        case rq.CreateFolder():
+            return mb.create_folder(request.name)
+        case rq.RenameFolder():
+            return mb.rename_folder(request.old, request.new)
     return _ELSEWHERE
-
-
-def _deciding(mb: Mailbox, request: rq.Request[Any]) -> Any:
-    """Agents' proposals, which the member approves, rejects or takes over."""
-    match request:
-        case rq.ListProposals():
-            return _proposals().pending(mb, every_agent=True)
-        case rq.ShowProposal():
-            return _show_proposal(mb, request.proposal_id)
-        case rq.ApproveProposal():
-            return _proposals().approve(mb, request.proposal_id)
-        case rq.RejectProposal():
-            return _proposals().reject(mb, request.proposal_id, request.reason)
-        case rq.WithdrawProposal():
-            return _withdraw_proposal(mb, request.proposal_id)
-    return _ELSEWHERE
-
-
-JOBS: tuple[Callable[[Mailbox, rq.Request[Any]], Any], ...] = (_reading, _changing, _folders, _writing, _deciding)
 
 
 def _overview(mb: Mailbox) -> rq.Overview:
@@ -142,29 +113,14 @@ def _pending_count(mb: Mailbox) -> int:
     return len(_proposals().pending(mb, every_agent=True))
 
 
-def _proposals() -> Any:
-    from agentmail.service import proposals  # lazily: a state-file read, and only the approvals view decides
-
-    return proposals
-
-
-def _show_proposal(mb: Mailbox, proposal_id: str) -> rq.ProposalDetail:
-    """The stored bytes (checked against the fingerprint), decoded like any message for the member to read."""
-    from agentmail.mime.parse import parse_message
-
-    proposals = _proposals()
-    proposal, raw = proposals.stored_message(mb, proposal_id)
-    message = parse_message(raw, uid=proposal.uid or 0, folder=proposal.folder,
-                            uidvalidity=proposal.uidvalidity or 0, size=len(raw))  # fmt: skip
-    return rq.ProposalDetail(proposal, message, proposals.bcc_of(mb, proposal_id))
-
-
-def _withdraw_proposal(mb: Mailbox, proposal_id: str) -> Any:
-    """The proposal becomes the member's own draft (its Bcc from the record; the bytes never carry it)."""
-    from agentmail.mime.drafts import draft_from_bytes
-
-    raw, bcc = _proposals().withdraw(mb, proposal_id)
-    return dataclasses.replace(draft_from_bytes(raw), bcc=tuple(Address("", a) for a in bcc))
+def _writing(mb: Mailbox, request: rq.Request[Any]) -> Any:
+    """Sending the member's mail and keeping drafts."""
+    match request:
+        case rq.Send():
+            return _send(mb, request)
+        case rq.SaveDraft():
+            return _save_draft(mb, request)
+    return _ELSEWHERE
 
 
 def _send(mb: Mailbox, request: rq.Send) -> SendResult:
@@ -195,3 +151,47 @@ def _save_draft(mb: Mailbox, request: rq.SaveDraft) -> tuple[str, int | None]:
     if rest:
         mb.delete(where[0], rest)
     return where
+
+
+def _deciding(mb: Mailbox, request: rq.Request[Any]) -> Any:
+    """Agents' proposals, which the member approves, rejects or takes over."""
+    match request:
+        case rq.ListProposals():
+            return _proposals().pending(mb, every_agent=True)
+        case rq.ShowProposal():
+            return _show_proposal(mb, request.proposal_id)
+        case rq.ApproveProposal():
+            return _proposals().approve(mb, request.proposal_id)
+        case rq.RejectProposal():
+            return _proposals().reject(mb, request.proposal_id, request.reason)
+        case rq.WithdrawProposal():
+            return _withdraw_proposal(mb, request.proposal_id)
+    return _ELSEWHERE
+
+
+def _proposals() -> Any:
+    from agentmail.service import proposals  # lazily: a state-file read, and only the approvals view decides
+
+    return proposals
+
+
+def _show_proposal(mb: Mailbox, proposal_id: str) -> rq.ProposalDetail:
+    """The stored bytes (checked against the fingerprint), decoded like any message for the member to read."""
+    from agentmail.mime.parse import parse_message
+
+    proposals = _proposals()
+    proposal, raw = proposals.stored_message(mb, proposal_id)
+    message = parse_message(raw, uid=proposal.uid or 0, folder=proposal.folder,
+                            uidvalidity=proposal.uidvalidity or 0, size=len(raw))  # fmt: skip
+    return rq.ProposalDetail(proposal, message, proposals.bcc_of(mb, proposal_id))
+
+
+def _withdraw_proposal(mb: Mailbox, proposal_id: str) -> Any:
+    """The proposal becomes the member's own draft (its Bcc from the record; the bytes never carry it)."""
+    from agentmail.mime.drafts import draft_from_bytes
+
+    raw, bcc = _proposals().withdraw(mb, proposal_id)
+    return dataclasses.replace(draft_from_bytes(raw), bcc=tuple(Address("", a) for a in bcc))
+
+
+JOBS: tuple[Callable[[Mailbox, rq.Request[Any]], Any], ...] = (_reading, _changing, _folders, _writing, _deciding)
