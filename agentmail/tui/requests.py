@@ -37,6 +37,15 @@ class Request(Generic[T]):
     retry_safe: ClassVar[bool] = True
 
 
+class Changes:
+    """Marks a request that changes mail (a send, a move, a folder): never run again blindly after a reconnect.
+
+    Named first among a request's bases, so its ``retry_safe`` is the one that counts.
+    """
+
+    retry_safe: ClassVar[bool] = False
+
+
 # -- folders --------------------------------------------------------------------------------------
 
 
@@ -61,35 +70,31 @@ class ListFolders(Request[list[Folder]]):
 
 
 @dataclass(frozen=True)
-class DeleteFolder(Request[None]):
+class DeleteFolder(Changes, Request[None]):
     """Delete a folder and everything in it."""
 
-    retry_safe = False
     name: str
 
 
 @dataclass(frozen=True)
-class CreateFolder(Request[Folder]):
+class CreateFolder(Changes, Request[Folder]):
     """Create (and subscribe) a folder."""
 
-    retry_safe = False
     name: str
 
 
 @dataclass(frozen=True)
-class RenameFolder(Request[Folder]):
+class RenameFolder(Changes, Request[Folder]):
     """Rename a folder (its messages go with it)."""
 
-    retry_safe = False
     old: str
     new: str
 
 
 @dataclass(frozen=True)
-class EmptyTrash(Request[int]):
+class EmptyTrash(Changes, Request[int]):
     """Expunge every message in the Trash folder; answers how many went."""
 
-    retry_safe = False
     folder: str
 
 
@@ -206,10 +211,9 @@ class SetFlags(_SomeMessages[list[int]]):
 
 
 @dataclass(frozen=True)
-class _Transfer(Request[Transfer]):
+class _Transfer(Changes, Request[Transfer]):
     """Messages from one folder to another: what Move and Copy both carry."""
 
-    retry_safe = False
     folder: str
     uids: tuple[int, ...]
     target: str
@@ -227,20 +231,17 @@ class Copy(_Transfer):
 
 
 @dataclass(frozen=True)
-class Delete(_SomeMessages[Transfer]):
+class Delete(Changes, _SomeMessages[Transfer]):
     """The service's delete: to Trash, or for good in Trash (or with no Trash)."""
-
-    retry_safe = False
 
 
 # -- writing --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Send(Request[SendResult]):
+class Send(Changes, Request[SendResult]):
     """Send a draft; then mark the original (folder, uid, uidvalidity) with flag and drop the drafts it came from."""
 
-    retry_safe = False
     draft: Draft
     answered: tuple[str, int, int] | None = None
     flag: str = "\\Answered"
@@ -248,10 +249,9 @@ class Send(Request[SendResult]):
 
 
 @dataclass(frozen=True)
-class SaveDraft(Request[tuple[str, int | None]]):
+class SaveDraft(Changes, Request[tuple[str, int | None]]):
     """Postpone: store the draft in Drafts, replacing the stored versions it came from."""
 
-    retry_safe = False
     draft: Draft
     replace_uids: tuple[int, ...] = ()
 
@@ -286,25 +286,20 @@ class ShowProposal(_OneProposal[ProposalDetail]):
 
 
 @dataclass(frozen=True)
-class ApproveProposal(_OneProposal[SendResult]):
+class ApproveProposal(Changes, _OneProposal[SendResult]):
     """Send the stored bytes exactly (or nothing, if they no longer match the fingerprint)."""
-
-    retry_safe = False
 
 
 @dataclass(frozen=True)
-class RejectProposal(_OneProposal[Proposal]):
+class RejectProposal(Changes, _OneProposal[Proposal]):
     """Remove the proposal; its agent learns the reason."""
 
-    retry_safe = False
     reason: str = ""
 
 
 @dataclass(frozen=True)
-class WithdrawProposal(_OneProposal[Draft]):
+class WithdrawProposal(Changes, _OneProposal[Draft]):
     """Take the proposal over to edit: it leaves Drafts and comes back as the member's own draft."""
-
-    retry_safe = False
 
 
 # -- what the worker says unasked (reply id 0) ---------------------------------------------------
