@@ -122,10 +122,11 @@ def move_focus(listbox: urwid.ListBox, size: tuple[int, int], how: str, count: i
     rows = len(body) if count is None else min(count, len(body))
     if rows <= 0:
         return
-    if how == "home":
-        listbox.set_focus(0, coming_from="below")
-    elif how == "end":
-        listbox.set_focus(rows - 1, coming_from="above")  # the last row at the bottom of the screen
+    if how == "home":  # the top of the first row, even from inside it when it is taller than the screen
+        listbox.change_focus(size, 0, offset_inset=0, coming_from="below")
+    elif how == "end":  # the bottom of the last row at the bottom of the screen
+        height = listbox.body[rows - 1].rows((size[0],), True)
+        listbox.change_focus(size, rows - 1, offset_inset=size[1] - height, coming_from="above")
     elif how in MOVES:
         listbox.keypress(size, how)  # urwid clamps at the ends and scrolls within rows taller than the screen
     else:

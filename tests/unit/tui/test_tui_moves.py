@@ -59,6 +59,16 @@ def test_a_row_taller_than_the_screen_scrolls_within() -> None:
     move_focus(box, SIZE, "page down")
     assert box.focus_position == 0  # still inside the first, tall row
     assert top_row(box) < 0  # its top went off the screen
+    move_focus(box, SIZE, "home")
+    assert (box.focus_position, top_row(box)) == (0, 0)  # back to its first line, not left where it was
+    move_focus(box, SIZE, "end")
+    assert box.focus_position == 1 and top_row(box) == SIZE[1] - 3 * SIZE[1]  # the last line at the bottom
+
+
+def test_end_of_a_short_list_leaves_no_blank_rows_above() -> None:
+    box = listbox(3)
+    move_focus(box, SIZE, "end")
+    assert box.focus_position == 2 and top_row(box) == 2  # rows 0 and 1 stay above it, not blank space
 
 
 @pytest.mark.parametrize("how", MOVES)
