@@ -7,7 +7,7 @@ each request's one reply back on the main thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sized
+from collections.abc import Callable, Sequence, Sized
 from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 import urwid
@@ -118,14 +118,14 @@ def move_focus(listbox: urwid.ListBox, size: tuple[int, int], how: str, count: i
     ``count`` is how many real rows the list has (a "Loading…" or "No folders." note is not one);
     with none, nothing moves.  Every list screen, the pager and a text attachment move through this.
     """
-    body = cast(Sized, listbox.body)  # every walker here is a list (urwid's stubs do not say so)
+    body = cast(Sequence[Any], listbox.body)  # every walker here is a list (urwid's stubs do not say so)
     rows = len(body) if count is None else min(count, len(body))
     if rows <= 0:
         return
     if how == "home":  # the top of the first row, even from inside it when it is taller than the screen
         listbox.change_focus(size, 0, offset_inset=0, coming_from="below")
     elif how == "end":  # the bottom of the last row at the bottom of the screen
-        height = listbox.body[rows - 1].rows((size[0],), True)
+        height = body[rows - 1].rows((size[0],), True)
         listbox.change_focus(size, rows - 1, offset_inset=size[1] - height, coming_from="above")
     elif how in MOVES:
         listbox.keypress(size, how)  # urwid clamps at the ends and scrolls within rows taller than the screen
@@ -170,6 +170,7 @@ class ListMoves:
 class TextScroll(ListMoves):
     """Scrolling a screen of text lines (the pager, a text attachment); q goes back."""
 
+    walker: Any  # its lines (urwid's stubs type walkers narrower than the widgets they hold)
     host: Host
 
     def action_back(self) -> None:
