@@ -125,7 +125,8 @@ def test_a_resize_to_60x15_and_back_keeps_the_reading_position(stack, member, ru
     t.wait_for("Long read")
     t.press("\r")
     t.wait_for("L0.0")
-    t.press("   jjj")  # three pages and three lines down
+    t.press("   jjj|")  # three pages and three lines down; the unbound | answers once all of them are handled
+    t.wait_for(UNBOUND)
 
     def top() -> str:
         return t.text().splitlines()[1][24:].split()[0].split(".")[0]  # right of the folder pane
