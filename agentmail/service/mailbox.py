@@ -384,6 +384,20 @@ class Mailbox:
         cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
         return imap_fetch.fetch_part(self.session, state, uid, part_id, cap)
 
+    def attachment_declared(
+        self, folder: str, uid: int, part_id: str, *, max_bytes: int | None = None, uidvalidity: int | None = None
+    ) -> tuple[Part, bytes, str]:
+        """attachment(), with the charset the part declares ("" for none): a reader decodes a text part with it.
+
+        The server reports us-ascii for a text part that declares nothing (RFC 2045's default), and an ASCII
+        label says nothing about 8-bit bytes anyway: it counts as none, so such text is read as UTF-8 first.
+        """
+        state = self.select(folder, uidvalidity, reuse=True)
+        cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
+        part, data, info = imap_fetch.fetch_part_info(self.session, state, uid, part_id, cap)
+        charset = info.param("charset")
+        return part, data, "" if charset.strip().lower() in ("us-ascii", "ascii") else charset
+
     def attachment_text(
         self, folder: str, uid: int, part_id: str, *, uidvalidity: int | None = None
     ) -> tuple[Part, Extracted]:
