@@ -24,7 +24,7 @@ def roff_escape(text: str) -> str:
 
 def commands_section() -> str:
     from agentmail.agent.commands import COMMANDS
-    from agentmail.agent.schema import usage
+    from agentmail.agent.typeschema import usage
 
     lines = []
     for cmd in COMMANDS:

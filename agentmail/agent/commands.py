@@ -1,43 +1,54 @@
-"""THE agent command table: name -> arguments, handler, result shape and safety marks.
+"""THE agent command table: name -> arguments, handler (or session runner), answer type and safety marks.
 
-Dispatch, ``help``, ``schema``, the MCP tool list and the man page's COMMANDS
-section are all generated from ``COMMANDS``; a test fails when they drift.
+Dispatch, ``help``, ``schema``, the MCP tool list and the man page's COMMANDS section are all generated
+from ``COMMANDS``; a test fails when they drift.  The types it is made of live in agent/table.py, the
+answer types in agent/answers.py; help and schema describe this table, so their handlers live beside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail.agent import attachments
 from agentmail.agent import handlers as h
 from agentmail.agent.args import Arg
+from agentmail.agent.scoped import visible
+from agentmail.agent.table import Command, Context
+from agentmail.errors import ForbiddenError, UsageError
 from agentmail.mime.query import QUERY_SUMMARY
 
-Handler = Callable[["h.Context", dict[str, Any]], dict[str, Any]]
+if TYPE_CHECKING:
+    from agentmail.agent.answers import Help, SchemaAnswer, Whoami
 
 
-@dataclass(frozen=True)
-class Command:
-    """One agent command and how it may be used."""
+def help_cmd(ctx: Context, args: dict[str, Any]) -> Help:
+    from agentmail.agent.answers import Help  # lazily: help, like schema, loads no IMAP code
+    from agentmail.agent.draft_input import DRAFT_FIELDS
+    from agentmail.agent.typeschema import describe
 
-    name: str  # canonical, snake_case; "folder create" on a command line is "folder_create"
-    summary: str
-    handler: Handler
-    args: tuple[Arg, ...] = ()
-    result: str = ""  # the name of the result schema in agent/schema.py
-    read_only: bool = True  # changes nothing
-    destructive: bool = False  # may remove or overwrite something
-    idempotent: bool = True  # repeating it with the same arguments changes nothing more
-    needs_mailbox: bool = True
-    streaming: bool = False  # answers with JSON lines until stopped (watch)
-    mcp: bool = True  # offered as an MCP tool
-    open_world: bool = False  # reaches beyond this mailbox (sends mail to others)
+    chosen = visible(COMMANDS, ctx.grant)
+    if args.get("command"):
+        name = "_".join(args["command"].split()).replace("-", "_")
+        cmd = find(name)
+        # A group word (draft, folder) shows every command of the group.
+        asked = (cmd,) if cmd is not None else tuple(c for c in COMMANDS if c.name.startswith(name + "_"))
+        if not asked:
+            raise UsageError(f"there is no command {args['command'][:40]!r}; help lists them all")
+        chosen = [c for c in asked if c in chosen]
+        if not chosen:
+            raise ForbiddenError(f"this key's scope is {ctx.grant.scope!r}, which does not offer {asked[0].name}")
+    return Help(tuple(describe(c, ctx.grant) for c in chosen), DRAFT_FIELDS)
 
-    @property
-    def words(self) -> str:
-        return self.name.replace("_", " ")
+
+def schema_cmd(ctx: Context, args: dict[str, Any]) -> SchemaAnswer:
+    from agentmail.agent.answers import SchemaAnswer
+    from agentmail.agent.typeschema import full_schema
+
+    return SchemaAnswer(full_schema(COMMANDS, ctx.grant))
+
+
+def whoami(ctx: Context, args: dict[str, Any]) -> Whoami:
+    return h.whoami(ctx, tuple(c.name for c in visible(COMMANDS, ctx.grant)))
 
 
 def _folder(required: bool = True, default: str | None = None) -> Arg:
@@ -127,7 +138,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "help",
         "List the commands with their arguments.",
-        h.help_cmd,
+        help_cmd,
         (
             Arg(
                 "command",
@@ -137,26 +148,25 @@ COMMANDS: tuple[Command, ...] = (
                 rest=True,
             ),
         ),
-        "help",
-        needs_mailbox=False,
+        "Help",
+        needs_member=False,
     ),
     Command(
         "schema",
         "The JSON Schema of every request and answer.",
-        h.schema_cmd,
+        schema_cmd,
         (),
-        "schema",
-        needs_mailbox=False,
+        "SchemaAnswer",
         mcp=False,
     ),
-    Command("whoami", "Who you are, your address, limits and the server extensions in use.", h.whoami, (), "whoami"),
-    Command("folders", "Every folder with its special-use role, total and unseen counts.", h.folders, (), "folders"),
+    Command("whoami", "Who you are, your address, limits and the server extensions in use.", whoami, (), "Whoami"),
+    Command("folders", "Every folder with its special-use role, total and unseen counts.", h.folders, (), "Folders"),
     Command(
         "folder_create",
         "Create a folder.",
         h.folder_create,
         (Arg("name", "string", "the new folder's name", positional=True, required=True, folder=True),),
-        "folder",
+        "FolderAnswer",
         read_only=False,
         idempotent=False,
     ),
@@ -168,7 +178,7 @@ COMMANDS: tuple[Command, ...] = (
             Arg("name", "string", "the folder", positional=True, required=True, folder=True),
             Arg("new_name", "string", "its new name", positional=True, required=True, folder=True),
         ),
-        "folder",
+        "FolderAnswer",
         read_only=False,
         idempotent=False,
     ),
@@ -178,7 +188,7 @@ COMMANDS: tuple[Command, ...] = (
         " already_absent.",
         h.folder_delete,
         (Arg("name", "string", "the folder", positional=True, required=True, folder=True),),
-        "deleted",
+        "Deleted",
         read_only=False,
         destructive=True,
     ),
@@ -200,7 +210,7 @@ COMMANDS: tuple[Command, ...] = (
             _PREVIEW,
             _MAX_BYTES,
         ),
-        "page",
+        "PageAnswer",
     ),
     Command(
         "read",
@@ -231,7 +241,7 @@ COMMANDS: tuple[Command, ...] = (
             ),
             _UIDVALIDITY,
         ),
-        "read",
+        "ReadAnswer",
         read_only=False,
     ),
     Command(
@@ -258,14 +268,14 @@ COMMANDS: tuple[Command, ...] = (
             ),
             _UIDVALIDITY,
         ),
-        "attachment",
+        "AttachmentAnswer",
     ),
     Command(
         "thread",
         "The whole conversation around a message.",
         h.thread,
         (_folder(), _UID, _UIDVALIDITY, _PREVIEW, _MAX_BYTES),
-        "thread",
+        "PageAnswer",
     ),
     Command(
         "search",
@@ -287,14 +297,14 @@ COMMANDS: tuple[Command, ...] = (
             _PREVIEW,
             _MAX_BYTES,
         ),
-        "search",
+        "SearchAnswer",
     ),
     Command(
         "send",
         "Send a new message (the draft); a copy goes to Sent. Under a draft-scope key it becomes a proposal.",
         h.send,
         (_DRAFT, _IDEMPOTENCY, _DRY_RUN),
-        "sent",
+        "Sent",
         read_only=False,
         idempotent=False,
         open_world=True,
@@ -312,7 +322,7 @@ COMMANDS: tuple[Command, ...] = (
             _DRY_RUN,
             _UIDVALIDITY,
         ),
-        "sent",
+        "Sent",
         read_only=False,
         idempotent=False,
         open_world=True,
@@ -330,7 +340,7 @@ COMMANDS: tuple[Command, ...] = (
             _DRY_RUN,
             _UIDVALIDITY,
         ),
-        "sent",
+        "Sent",
         read_only=False,
         idempotent=False,
         open_world=True,
@@ -340,17 +350,17 @@ COMMANDS: tuple[Command, ...] = (
         "Save a draft to Drafts.",
         h.draft_save,
         (_DRAFT, Arg("replace", "integer", "uid of an older version to replace", minimum=1)),
-        "draft",
+        "DraftSaved",
         read_only=False,
         idempotent=False,
     ),
-    Command("draft_list", "The drafts, newest first.", h.draft_list, (_LIMIT,), "page"),
+    Command("draft_list", "The drafts, newest first.", h.draft_list, (_LIMIT,), "PageAnswer"),
     Command(
         "draft_send",
         "Send a saved draft and remove it from Drafts.",
         h.draft_send,
         (_UID, _IDEMPOTENCY, _DRY_RUN, _UIDVALIDITY),
-        "sent",
+        "Sent",
         read_only=False,
         idempotent=False,
         open_world=True,
@@ -360,28 +370,28 @@ COMMANDS: tuple[Command, ...] = (
         "Your proposals waiting for the member's approval (what a draft-scope send stores), oldest first.",
         h.proposals,
         (),
-        "proposals",
+        "Proposals",
     ),
     Command(
         "draft_delete",
         "Delete drafts for good.",
         h.draft_delete,
         (_UIDS, _UIDVALIDITY),
-        "transfer",
+        "Transfer",
         read_only=False,
         destructive=True,
         idempotent=False,  # deleting a draft that is already gone answers not_found
     ),
-    Command("flag", "Mark messages flagged.", h.flag, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
-    Command("unflag", "Clear the flag.", h.unflag, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
-    Command("seen", "Mark messages read.", h.seen, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
-    Command("unseen", "Mark messages unread.", h.unseen, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
+    Command("flag", "Mark messages flagged.", h.flag, (_folder(), _UIDS, _UIDVALIDITY), "Flags", read_only=False),
+    Command("unflag", "Clear the flag.", h.unflag, (_folder(), _UIDS, _UIDVALIDITY), "Flags", read_only=False),
+    Command("seen", "Mark messages read.", h.seen, (_folder(), _UIDS, _UIDVALIDITY), "Flags", read_only=False),
+    Command("unseen", "Mark messages unread.", h.unseen, (_folder(), _UIDS, _UIDVALIDITY), "Flags", read_only=False),
     Command(
         "move",
         "Move messages to another folder; answers their new uids.",
         h.move,
         (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True, folder=True), _UIDVALIDITY),
-        "transfer",
+        "Transfer",
         read_only=False,
         idempotent=False,
     ),
@@ -390,7 +400,7 @@ COMMANDS: tuple[Command, ...] = (
         "Copy messages to another folder; answers the new uids.",
         h.copy,
         (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True, folder=True), _UIDVALIDITY),
-        "transfer",
+        "Transfer",
         read_only=False,
         idempotent=False,
     ),
@@ -399,7 +409,7 @@ COMMANDS: tuple[Command, ...] = (
         "Move messages to Trash; in Trash, delete them for good.",
         h.delete,
         (_folder(), _UIDS, _UIDVALIDITY),
-        "transfer",
+        "Transfer",
         read_only=False,
         destructive=True,
         idempotent=False,
@@ -409,11 +419,11 @@ COMMANDS: tuple[Command, ...] = (
         "Move messages from Trash back to INBOX (or --target).",
         h.restore,
         (_UIDS, Arg("target", "string", "where to put them", default="INBOX", folder=True), _UIDVALIDITY),
-        "transfer",
+        "Transfer",
         read_only=False,
         idempotent=False,
     ),
-    Command("quota", "Storage used and allowed.", h.quota, (), "quota"),
+    Command("quota", "Storage used and allowed.", h.quota, (), "QuotaAnswer"),
     Command(
         "changes",
         "What happened since a token (new, expunged, flags, resync_required) and the next token.",
@@ -424,39 +434,42 @@ COMMANDS: tuple[Command, ...] = (
             Arg("all_folders", "boolean", "every folder, with one token for all", default=False),
             _MAX_BYTES,
         ),
-        "changes",
+        "Changes",
     ),
     Command(
         "watch",
         "Stream events as JSON lines (IDLE), each with its token; ends on stdin EOF or a signal.",
-        h.not_here,
+        None,
         (
             _folder(required=False, default="INBOX"),
             Arg("since", "string", "first report what happened since this token"),
             Arg("heartbeat", "integer", "seconds between heartbeat lines", default=30, minimum=1, maximum=3600),
         ),
-        "event",
+        "EventLine",
+        runner="watch",
         streaming=True,
         mcp=False,
     ),
     Command(
         "batch",
         "JSON Lines on stdin ({id, cmd, args}); one answer line per request, one login for all.",
-        h.not_here,
+        None,
         (),
-        "batch",
+        "",  # each line is the answer of its request, with the request's id
         read_only=False,
         idempotent=False,
+        runner="batch",
         mcp=False,
     ),
     Command(
         "mcp",
         "Speak the Model Context Protocol on stdin/stdout, with these commands as tools.",
-        h.not_here,
+        None,
         (),
-        "",
+        "",  # JSON-RPC messages
         read_only=False,
         idempotent=False,
+        runner="mcp",
         mcp=False,
     ),
 )
