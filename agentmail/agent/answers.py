@@ -77,7 +77,7 @@ class Deleted:
     """folder_delete: the folder's name; already_absent when there was nothing to delete."""
 
     deleted: str
-    already_absent: bool
+    already_absent: bool = False  # the folder was gone already: nothing to delete (ok all the same)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +227,11 @@ class EventLine:
     """watch: one line per event, with the token that resumes right after it."""
 
     event: Event
-    token: str
+    token: str  # the event's own: resume right after it with changes --since
+
+    @classmethod
+    def of(cls, event: Event) -> EventLine:
+        return cls(event, event.token)
 
 
 @dataclass(frozen=True, slots=True)

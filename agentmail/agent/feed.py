@@ -37,7 +37,7 @@ class _Stop(Exception):
 def event_line(event: Event) -> dict[str, Any]:
     if event.uidvalidity is None and event.token:  # ready and heartbeat: the folder's, from the token
         event = dataclasses.replace(event, uidvalidity=decode_token(event.token).uidvalidity)
-    return ok("watch", to_json(EventLine(event, event.token)))
+    return ok("watch", to_json(EventLine.of(event)))
 
 
 def run_watch(ctx: Context, words: Sequence[str], out: IO[str]) -> int:

@@ -80,7 +80,7 @@ def folder_delete(ctx: Context, args: dict[str, Any]) -> Deleted:
     if args["name"] not in {f.name for f in ctx.mailbox.folders()}:
         return Deleted(args["name"], already_absent=True)
     ctx.mailbox.delete_folder(args["name"])
-    return Deleted(args["name"], already_absent=False)
+    return Deleted(args["name"])
 
 
 def quota(ctx: Context, args: dict[str, Any]) -> QuotaAnswer:
