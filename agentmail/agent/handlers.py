@@ -107,7 +107,7 @@ def list_cmd(ctx: Context, args: dict[str, Any]) -> PageAnswer:
         )
         return PageAnswer.of(page)
 
-    return within_budget(page_of, args["limit"], answer_budget(ctx, args))
+    return within_budget(page_of, args["limit"], answer_budget(ctx, args), ctx.sizer.size)
 
 
 def answer_budget(ctx: Context, args: dict[str, Any]) -> int:
@@ -125,7 +125,7 @@ def read(ctx: Context, args: dict[str, Any]) -> ReadAnswer:
     def load_raw() -> bytes:
         return mb.raw(message.folder, message.uid, uidvalidity=message.uidvalidity)
 
-    return shape_message(message, args, max_bytes, load_raw)
+    return shape_message(message, args, max_bytes, load_raw, ctx.sizer.size)
 
 
 def thread(ctx: Context, args: dict[str, Any]) -> PageAnswer:
@@ -147,7 +147,7 @@ def thread(ctx: Context, args: dict[str, Any]) -> PageAnswer:
     items = mb.summaries(args["folder"], uids, view.uidvalidity, preview=args["preview"] or 0)
     items = [dataclasses.replace(s, depth=depth_of.get(s.uid, 0)) for s in items]
     page = Page(args["folder"], view.uidvalidity, len(items), tuple(items))
-    return cut_items(PageAnswer.of(page), answer_budget(ctx, args))
+    return cut_items(PageAnswer.of(page), answer_budget(ctx, args), ctx.sizer.size)
 
 
 def search(ctx: Context, args: dict[str, Any]) -> SearchAnswer:
@@ -173,12 +173,12 @@ def search(ctx: Context, args: dict[str, Any]) -> SearchAnswer:
         pages = tuple(pages_of(limit))
         answer = SearchAnswer(args["query"], sum(p.total for p in pages), pages)
         shown = sum(len(p.items) for p in pages)
-        if json_size(answer) <= budget or limit == 1 or shown <= 1:
+        if ctx.sizer.size(answer) <= budget or limit == 1 or shown <= 1:
             break
         limit = max(1, limit // 2)
     if limit < args["limit"]:
         answer = dataclasses.replace(answer, capped=True, truncated=True)
-    return squeeze(answer, budget)
+    return squeeze(answer, budget, ctx.sizer.size)
 
 
 # -- change feed --------------------------------------------------------------------------

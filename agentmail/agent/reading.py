@@ -44,8 +44,14 @@ class _Room:
     extra: int = 0  # each of --html and --raw
 
 
-def shape_message(message: Message, args: dict[str, Any], max_bytes: int, load_raw: Callable[[], bytes]) -> ReadAnswer:
-    """The read answer, at most ``max_bytes`` of JSON."""
+def shape_message(
+    message: Message,
+    args: dict[str, Any],
+    max_bytes: int,
+    load_raw: Callable[[], bytes],
+    size: Callable[[Any], int] = json_size,
+) -> ReadAnswer:
+    """The read answer, at most ``max_bytes`` of JSON (measured with ``size``: the session's Sizer keeps it)."""
     req = _request(message, args, load_raw)
     shown, trimmed, fixed = _fit_fixed(req, max_bytes)
     room = max(0, max_bytes - fixed)
@@ -56,7 +62,7 @@ def shape_message(message: Message, args: dict[str, Any], max_bytes: int, load_r
     rooms = _Room(text_room, reply_room, (room - text_room) // extras if extras else 0)
     answer = _build(req, shown, trimmed, rooms)
     for _ in range(12):  # JSON escaping and fences make the answer a little larger than its text
-        over = json_size(answer) - max_bytes
+        over = size(answer) - max_bytes
         if over <= 0:
             break
         rooms = _shrink(over + 32, rooms, extras)

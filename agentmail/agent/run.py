@@ -20,7 +20,7 @@ from agentmail.agent.lines import TooLong, parse_json, read_lines
 from agentmail.agent.shape import dumps as dumps  # answers are printed as json_size measures them
 from agentmail.agent.table import Context
 from agentmail.errors import AgentmailError, IdleTimeoutError, InternalError, UsageError
-from agentmail.model import API_VERSION, to_json
+from agentmail.model import API_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ def failure(command: str | None, exc: AgentmailError) -> dict[str, Any]:
 def execute(ctx: Context, name: str, args: dict[str, Any] | None = None, words: Sequence[str] | None = None) -> dict:
     """Run one command by name with either JSON args or command-line words; return the answer object.
 
-    The handler returns the command's answer type; ``model.to_json`` is the one path from it to JSON.
+    The handler returns the command's answer type; ``model.to_json`` is the one path from it to JSON
+    (``ctx.sizer`` reuses what it made of an answer a handler measured against the budget).
     """
     cmd = commands.find(name)
     try:
@@ -58,7 +59,7 @@ def execute(ctx: Context, name: str, args: dict[str, Any] | None = None, words: 
             if words is not None
             else check_values(cmd.args, args or {}, cmd.name)
         )
-        return ok(cmd.name, to_json(cmd.handler(ctx, values)))
+        return ok(cmd.name, ctx.sizer.json(cmd.handler(ctx, values)))
     except AgentmailError as exc:
         return failure(cmd.name if cmd else name[:40], exc)
     except Exception as exc:  # the process boundary: log the bug, answer one sentence

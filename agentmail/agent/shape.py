@@ -72,6 +72,45 @@ def fence_text(text: str, marker: str) -> str:
     return f"<<<{marker}>>>\n{text}\n<<</{marker}>>>"
 
 
+#: Room for the answer's envelope (ok, api_version, command, a batch id) around a handler's fields.
+ENVELOPE_BYTES = 120
+
+
+def dumps(answer: dict[str, Any], *, pretty: bool = False) -> str:
+    """JSON text safe to print on a terminal: what mime.sanitize removes is escaped, other text kept readable."""
+    text = json.dumps(
+        answer, ensure_ascii=False, indent=2 if pretty else None, separators=None if pretty else (",", ":")
+    )
+    return escape_json(text)
+
+
+def json_size(answer: Any) -> int:
+    """Bytes of the answer (typed, or JSON-ready) as it is printed (controls escaped), plus its envelope."""
+    return len(dumps(to_json(answer)).encode("utf-8")) + ENVELOPE_BYTES
+
+
+class Sizer:
+    """json_size that keeps the JSON of the answer it measured last: an answer is sent as it was measured.
+
+    A page fitted to the budget is measured as JSON before it is sent; without this, a listing would turn
+    its summaries into JSON twice.  One per Context (a session), never shared between threads.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple[Any, Any] = (None, None)
+
+    def size(self, answer: Any) -> int:
+        data = to_json(answer)
+        self._last = (answer, data)
+        return len(dumps(data).encode("utf-8")) + ENVELOPE_BYTES
+
+    def json(self, answer: Any) -> Any:
+        """The answer as JSON (model.to_json, the one path), reusing what size() made of this same answer."""
+        last, data = self._last
+        self._last = (None, None)
+        return data if last is answer else to_json(answer)
+
+
 def window(text: str, offset: int, max_bytes: int) -> tuple[str, dict[str, Any]]:
     """Cut text at a character offset to at most max_bytes of UTF-8; say how to continue (a Window's fields).
 
@@ -100,31 +139,33 @@ def window(text: str, offset: int, max_bytes: int) -> tuple[str, dict[str, Any]]
     return text[offset:end], info
 
 
-def within_budget(make: Callable[[int], PageAnswer], limit: int, budget: int) -> PageAnswer:
+def within_budget(
+    make: Callable[[int], PageAnswer], limit: int, budget: int, size: Callable[[Any], int] = json_size
+) -> PageAnswer:
     """Fetch a page; if its JSON is over the answer budget, fetch fewer items and say so (``capped``).
 
     The smaller page comes from the service, so its next_cursor continues right after it.
     """
     answer = make(limit)
-    size = json_size(answer)
-    if size <= budget:
+    measured = size(answer)
+    if measured <= budget:
         return answer
     if len(answer.items) <= 1:
-        return squeeze(answer, budget)
-    while size > budget and limit > 1:
-        per_item = max(1, size // max(1, len(answer.items)))
+        return squeeze(answer, budget, size)
+    while measured > budget and limit > 1:
+        per_item = max(1, measured // max(1, len(answer.items)))
         limit = max(1, min(limit - 1, budget // per_item - 1))
         answer = make(limit)
-        size = json_size(answer)
-    return squeeze(dataclasses.replace(answer, capped=True, truncated=True), budget)
+        measured = size(answer)
+    return squeeze(dataclasses.replace(answer, capped=True, truncated=True), budget, size)
 
 
-def squeeze(answer: P, budget: int) -> P:
+def squeeze(answer: P, budget: int, size: Callable[[Any], int] = json_size) -> P:
     """Last resort when even one summary is over the cap (hostile mail with 1,500 recipients):
     halve the longest recipient list, then shorten subjects, until the answer fits; it says truncated."""
     for _ in range(64):
         pages = answer.pages()
-        if json_size(answer) <= budget or not any(p.items for p in pages):
+        if size(answer) <= budget or not any(p.items for p in pages):
             break
         answer = answer.squeezed(tuple(dataclasses.replace(p, items=items) for p, items in _halved(pages)))
     return answer
@@ -154,28 +195,11 @@ def _shorter(s: Summary) -> Summary:
     return dataclasses.replace(s, **half)
 
 
-def cut_items(page: PageAnswer, budget: int) -> PageAnswer:
+def cut_items(page: PageAnswer, budget: int, size: Callable[[Any], int] = json_size) -> PageAnswer:
     """Drop a page's last items until its JSON fits the budget (an answer without a cursor: thread)."""
-    if json_size(page) <= budget:
+    if size(page) <= budget:
         return page
     items = list(page.items)
     while len(items) > 1 and json_size(dataclasses.replace(page, items=tuple(items))) > budget:
         items.pop()
-    return squeeze(dataclasses.replace(page, items=tuple(items), capped=True, truncated=True), budget)
-
-
-#: Room for the answer's envelope (ok, api_version, command, a batch id) around a handler's fields.
-ENVELOPE_BYTES = 120
-
-
-def dumps(answer: dict[str, Any], *, pretty: bool = False) -> str:
-    """JSON text safe to print on a terminal: what mime.sanitize removes is escaped, other text kept readable."""
-    text = json.dumps(
-        answer, ensure_ascii=False, indent=2 if pretty else None, separators=None if pretty else (",", ":")
-    )
-    return escape_json(text)
-
-
-def json_size(answer: Any) -> int:
-    """Bytes of the answer (typed, or JSON-ready) as it is printed (controls escaped), plus its envelope."""
-    return len(dumps(to_json(answer)).encode("utf-8")) + ENVELOPE_BYTES
+    return squeeze(dataclasses.replace(page, items=tuple(items), capped=True, truncated=True), budget, size)

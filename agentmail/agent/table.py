@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentmail.agent.args import Arg
+from agentmail.agent.shape import Sizer
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class Context:
     mailbox_factory: Callable[[], Mailbox] | None = None
     grant: Grant = FULL  # the key line's scope, agent and allow-list (service/scope.py)
     long_lived: bool = False  # batch, mcp, watch: ride out a server restart instead of failing fast
+    sizer: Sizer = field(default_factory=Sizer, repr=False)  # measures answers; each is sent as measured
     _mailbox: Mailbox | None = field(default=None, repr=False)
 
     @property
