@@ -15,7 +15,7 @@ from typing import Any
 
 from agentmail.agent.shape import PageAnswer as PageAnswer  # named by the table like the types defined here
 from agentmail.agent.shape import optional
-from agentmail.model import Account, Event, Folder, Message, Page, Part, Proposal, Quota, SendResult
+from agentmail.model import SENDER, Account, Event, Folder, Message, Page, Part, Proposal, Quota, SendResult
 from agentmail.model import Transfer as Transfer  # move, copy, delete, restore, draft_delete answer the model's
 from agentmail.service.scope import SCOPES
 
@@ -23,6 +23,15 @@ from agentmail.service.scope import SCOPES
 def about(text: str, **metadata: Any) -> Any:
     """A required field with a description in the schema (what its name alone does not say)."""
     return field(metadata={"description": text, **metadata})
+
+
+def sender_text(description: str, *, default: str | None = "") -> Any:
+    """Text the message's sender wrote (fenced): it travels under ``content``, like the model's sender fields.
+
+    With ``default=None`` it is absent until there is some.
+    """
+    metadata = {**SENDER, "description": description, "omit_none": default is None}
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +113,9 @@ class TextSections:
 class ReadMessage(Message):
     """The message as read shows it: text, reply_text and html fenced, headers only with --part headers."""
 
-    reply_text: str = field(
-        default="",
-        metadata={
-            "sender": True,
-            "description": "fenced: what the sender wrote in this message, without quoted history and signature"
-            " (first page only; empty with reply_text false)",
-        },
+    reply_text: str = sender_text(
+        "fenced: what the sender wrote in this message, without quoted history and signature"
+        " (first page only; empty with reply_text false)"
     )
     html_truncated: bool | None = optional("with --html: the HTML was cut to --max-bytes")
 
@@ -154,10 +159,7 @@ class AttachmentAnswer:
     notes: tuple[str, ...] | None = optional()
     text_window: Window | None = optional()
     truncated: bool | None = optional()
-    text: str | None = field(
-        default=None,
-        metadata={"sender": True, "omit_none": True, "description": "fenced: the part's text, written by the sender"},
-    )
+    text: str | None = sender_text("fenced: the part's text, written by the sender", default=None)
 
 
 @dataclass(frozen=True, slots=True)
