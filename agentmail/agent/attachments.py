@@ -19,10 +19,9 @@ def attachment(ctx: Context, args: dict[str, Any]) -> AttachmentAnswer:
     if args["text"]:
         return _attachment_text(ctx, args)
     part, data = ctx.mailbox.attachment(args["folder"], args["uid"], args["part_id"], uidvalidity=args["uidvalidity"])
-    state = ctx.mailbox.session.selected
     answer = AttachmentAnswer(
         folder=args["folder"],
-        uidvalidity=state.uidvalidity if state else None,
+        uidvalidity=ctx.mailbox.uidvalidity_of(args["folder"]),
         uid=args["uid"],
         part=part,
         data_base64=b"",
@@ -45,14 +44,14 @@ def _attachment_text(ctx: Context, args: dict[str, Any]) -> AttachmentAnswer:
     part, extracted = ctx.mailbox.attachment_text(
         args["folder"], args["uid"], args["part_id"], uidvalidity=args["uidvalidity"]
     )
-    state = ctx.mailbox.session.selected
+    uidvalidity = ctx.mailbox.uidvalidity_of(args["folder"])
     marker = new_fence()
 
     def build(room: int) -> AttachmentAnswer:
         body, info = window(extracted.text, args["offset"], room)
         return AttachmentAnswer(
             folder=args["folder"],
-            uidvalidity=state.uidvalidity if state else None,
+            uidvalidity=uidvalidity,
             uid=args["uid"],
             part=part,
             data_base64=b"",

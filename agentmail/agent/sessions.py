@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import IO
 
-from agentmail.agent.feed import run_watch
 from agentmail.agent.mcp import serve
 from agentmail.agent.run import run_batch
 from agentmail.agent.table import Context
+from agentmail.agent.watch import run_watch
 
 #: A session: the context, its command-line words, stdin and stdout in; the exit status out.
 Runner = Callable[[Context, Sequence[str], IO[bytes], IO[str]], int]

@@ -208,14 +208,10 @@ def hint_line(screen: str) -> str:
     return "  ".join(f"{display_key(b.keys[0])}:{b.hint}" for b in chosen)
 
 
-def _roff_escape(text: str) -> str:
-    """Escape text for roff: backslashes, and a leading dot or quote that roff would read as a request."""
-    text = text.replace("\\", "\\e").replace("-", "\\-")
-    return "\\&" + text if text[:1] in (".", "'") else text
-
-
 def render_man_keys() -> str:
     """The body of the man page's KEYS section (roff, between its GENERATED markers), from the table."""
+    from agentmail.mime.roff import roff_escape  # lazily: only the man page is written in roff
+
     lines = [
         "Keys under",
         ".B Everywhere",
@@ -224,6 +220,6 @@ def render_man_keys() -> str:
     for screen in SCREENS:
         lines.append(f".SS {TITLES[screen]}")
         for b in bindings_for(screen):
-            keys = ", ".join(_roff_escape(display_key(k)) for k in b.keys)
-            lines += [".TP", f".B {keys}" if " " not in keys else f'.B "{keys}"', _roff_escape(b.help)]
+            keys = ", ".join(roff_escape(display_key(k)) for k in b.keys)
+            lines += [".TP", f".B {keys}" if " " not in keys else f'.B "{keys}"', roff_escape(b.help)]
     return "\n".join(lines) + "\n"

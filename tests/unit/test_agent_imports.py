@@ -45,7 +45,7 @@ def test_no_agent_module_imports_back_into_one_that_imports_it() -> None:
 
 
 def test_the_table_types_and_the_schema_generator_import_no_handler() -> None:
-    handlers = {"handlers", "attachments", "commands", "run", "mcp", "sessions", "feed", "reading"}
+    handlers = {"handlers", "attachments", "commands", "run", "mcp", "sessions", "watch", "reading"}
     assert not _agent_imports(AGENT / "table.py") - {"args", "shape"}
     assert not _agent_imports(AGENT / "typeschema.py") & handlers
 

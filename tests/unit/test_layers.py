@@ -10,6 +10,7 @@ RANK = {
     "errors": 0,
     "model": 1,
     "config": 1,
+    "options": 1,
     "identity": 2,
     "mime": 2,
     "imap": 3,
