@@ -12,16 +12,15 @@ import logging
 import os
 import shlex
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from agentmail import __version__, options
 from agentmail.errors import AgentmailError, ForbiddenError, InternalError, UsageError
 
 #: Options only an operator on the host may give (never over SSH: they change identity or settings).
 OPERATOR_OPTIONS = frozenset(o.option for o in options.GLOBAL if o.operator)
-#: Commands that are not agent commands in the table.
-SPECIAL = frozenset({"batch", "doctor", "mcp", "tui"})
 MAX_SSH_COMMAND = 16 * 1024
 
 
@@ -171,18 +170,17 @@ def _fail(command: str | None, exc: AgentmailError) -> int:
 
 
 def _dispatch(inv: Invocation) -> int:
-    if inv.command == "doctor":
-        if inv.over_ssh:
-            raise ForbiddenError("doctor is for operators on the host, not over SSH")
-        from agentmail.ops.doctor import run_doctor
-
-        return run_doctor(inv)
+    """Run what was asked: an operator command, the reader, or an agent command (help before any settings)."""
+    operator = OPERATOR_COMMANDS.get(inv.command or "")
+    if operator is not None:
+        return operator(inv)
     from agentmail.service.scope import grant_from_env
 
     if inv.command is None and not sys.stdin.isatty():
         inv = Invocation(command="help", json=True, env=inv.env, over_ssh=inv.over_ssh)
     grant = grant_from_env(inv.env)  # the key line's scope, like the member: validated before any I/O
-    if inv.command == "help" or (inv.show_help and inv.command):
+    run = READER_COMMANDS.get(inv.command, _run_agent)
+    if (inv.show_help and inv.command) or (run is _run_agent and _answers_before_login(inv.command)):
         return _run_agent(inv, settings=None, member=None, grant=grant)
     from agentmail.config import load_settings
     from agentmail.identity import member_for
@@ -195,13 +193,31 @@ def _dispatch(inv: Invocation) -> int:
 
     slot = acquire_slot(settings, member)  # held until this process ends, whichever front end runs
     try:
-        if inv.command is None or inv.command == "tui":
-            from agentmail.tui.start import run as run_tui  # logs in while it imports urwid
-
-            return run_tui(settings, member, read_only=inv.read_only or grant.read_only, grant=grant)
-        return _run_agent(inv, settings, member, grant=grant)
+        return run(inv, settings, member, grant=grant)
     finally:
         slot.close()
+
+
+def _answers_before_login(command: str | None) -> bool:
+    """An agent command the table marks as needing no settings or member (help)."""
+    from agentmail.agent.commands import find
+
+    cmd = find(command or "help")
+    return cmd is not None and not cmd.needs_member
+
+
+def _doctor(inv: Invocation) -> int:
+    if inv.over_ssh:
+        raise ForbiddenError("doctor is for operators on the host, not over SSH")
+    from agentmail.ops.doctor import run_doctor
+
+    return run_doctor(inv)
+
+
+def _run_tui(inv: Invocation, settings: Any, member: Any, *, grant: Any) -> int:
+    from agentmail.tui.start import run as run_tui  # logs in while it imports urwid
+
+    return run_tui(settings, member, read_only=inv.read_only or grant.read_only, grant=grant)
 
 
 def _settings_env(inv: Invocation) -> dict[str, str]:
@@ -211,9 +227,11 @@ def _settings_env(inv: Invocation) -> dict[str, str]:
     return env
 
 
-def _run_agent(inv: Invocation, settings: object, member: object, *, grant: object) -> int:
+def _run_agent(inv: Invocation, settings: Any, member: Any, *, grant: Any) -> int:
+    """An agent command from the table: one answer on stdout, or the session the command names as its runner."""
     from agentmail.agent import run as agent_run
-    from agentmail.agent.handlers import Context
+    from agentmail.agent.commands import find
+    from agentmail.agent.table import Context
 
     command = inv.command or "help"
     if inv.show_help:
@@ -224,26 +242,24 @@ def _run_agent(inv: Invocation, settings: object, member: object, *, grant: obje
     ctx = Context(
         settings=settings,
         member=member,
-        read_only=inv.read_only,  # type: ignore[arg-type]
+        read_only=inv.read_only,
         read_stdin=agent_run.stdin_json_reader(sys.stdin.buffer),
-        grant=grant,  # type: ignore[arg-type]
+        grant=grant,
     )
-    ctx.long_lived = command in ("batch", "mcp", "watch")
+    cmd = find(command)
     try:
-        if command == "batch":
-            ctx.read_stdin = None
-            return agent_run.run_batch(ctx, sys.stdin.buffer, sys.stdout)
-        if command == "mcp":
-            from agentmail.agent.mcp import serve
+        if cmd is not None and cmd.runner:
+            from agentmail.agent.sessions import run_session  # lazily: the MCP layer and the change feed
 
-            ctx.read_stdin = None
-            return serve(ctx, sys.stdin.buffer, sys.stdout)
-        if command in ("watch",):
-            from agentmail.agent.watch import run_watch
-
-            return run_watch(ctx, words, sys.stdout)
+            return run_session(cmd.runner, ctx, words, sys.stdin.buffer, sys.stdout)
         answer = agent_run.execute(ctx, command, words=words)
         agent_run.write_answer(answer)
         return agent_run.exit_status(answer)
     finally:
         ctx.close()
+
+
+#: Commands outside the agent table that an operator runs on the host, before any member is known.
+OPERATOR_COMMANDS: dict[str, Callable[[Invocation], int]] = {"doctor": _doctor}
+#: The mail reader: no command at all (on a terminal), or tui.
+READER_COMMANDS: dict[str | None, Callable[..., int]] = {None: _run_tui, "tui": _run_tui}

@@ -17,7 +17,7 @@ from agentmail.mime.roff import roff_escape
 
 def commands_section() -> str:
     from agentmail.agent.commands import COMMANDS
-    from agentmail.agent.schema import usage
+    from agentmail.agent.typeschema import usage
 
     lines = []
     for cmd in COMMANDS:

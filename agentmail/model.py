@@ -299,9 +299,10 @@ def to_json(value: Any) -> Any:
         for f in dataclasses.fields(value):
             out_name = json_name(f)
             target = content if f.metadata.get("sender") else own
-            if f.metadata.get("omit_none") and getattr(value, f.name) is None:
-                continue
-            target[out_name] = to_json(getattr(value, f.name))
+            item = getattr(value, f.name)
+            if (item is None and f.metadata.get("omit_none")) or (item == "" and f.metadata.get("omit_empty")):
+                continue  # a field that says nothing is left out, not null (the schema says so too)
+            target[out_name] = to_json(item)
         if content:
             own["content"] = content
         return own

@@ -17,7 +17,6 @@ from typing import Any
 from agentmail.errors import UsageError
 from agentmail.options import scan, truth
 
-KINDS = ("string", "integer", "boolean", "uids", "object")
 #: A number is ASCII digits only (str.isdigit also accepts '²' and other digits int() refuses), at most 18.
 _DIGITS = re.compile(r"[0-9]{1,18}")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import IO, Any
 
+from agentmail.agent.answers import EventLine
 from agentmail.agent.args import parse_words
-from agentmail.agent.handlers import Context
 from agentmail.agent.run import dumps, failure, ok
+from agentmail.agent.table import Context
 from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.model import Event, to_json
 from agentmail.service.feed import Watcher, decided_since, decode_token
@@ -36,7 +37,7 @@ class _Stop(Exception):
 def event_line(event: Event) -> dict[str, Any]:
     if event.uidvalidity is None and event.token:  # ready and heartbeat: the folder's, from the token
         event = dataclasses.replace(event, uidvalidity=decode_token(event.token).uidvalidity)
-    return ok("watch", {"event": to_json(event), "token": event.token})
+    return ok("watch", to_json(EventLine.of(event)))
 
 
 def run_watch(ctx: Context, words: Sequence[str], out: IO[str]) -> int:
