@@ -196,7 +196,7 @@ def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     """Matches per folder, newest first; a page's next_cursor continues it (--folder F --cursor C)."""
     from agentmail.mime import query as mime_query
 
-    criteria = mime_query.parse_query(args["query"])
+    query = mime_query.parse(args["query"])
     mb = ctx.mailbox
     if args["cursor"] and args["all_folders"]:
         raise UsageError("a cursor continues one folder's matches: give --folder (the page's folder) instead")
@@ -207,8 +207,8 @@ def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
     def pages_of(limit: int) -> list[Page]:
         if args["cursor"]:
-            return [mb.list(folders_list[0], limit=limit, cursor=args["cursor"], criteria=criteria, preview=preview)]
-        return mb.search(criteria, folders=folders_list, limit=limit, preview=preview)
+            return [mb.list(folders_list[0], limit=limit, cursor=args["cursor"], query=query, preview=preview)]
+        return mb.search(query, folders=folders_list, limit=limit, preview=preview)
 
     while True:
         pages = pages_of(limit)

@@ -30,7 +30,7 @@ from agentmail.errors import (
     ProposalChangedError,
     ProposalDecidedError,
 )
-from agentmail.imap import changes as imap_changes
+from agentmail.imap import mutations as imap_mutations
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Proposal, ProposalRef, SendResult
 from agentmail.service import audit, decisions, policy
@@ -125,7 +125,7 @@ def propose(
                 details={"limit": MAX_PENDING},
             )
         folder = mailbox.folder_for("drafts")
-        uidvalidity, uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Seen", KEYWORD])
+        uidvalidity, uid = imap_mutations.append_message(mailbox.session, folder, raw, flags=["\\Seen", KEYWORD])
         record = Record(
             pid,
             member.name,
@@ -378,5 +378,5 @@ def _append_sent(mailbox: Mailbox, raw: bytes, bcc: list[str]) -> tuple[str, int
     folder = mailbox.folder_for("sent")
     shown = [a for a in bcc if "\r" not in a and "\n" not in a]  # validated addresses; never a header break
     stored = (b"Bcc: " + ", ".join(shown).encode("utf-8") + b"\r\n" + raw) if shown else raw
-    uidvalidity, uid = imap_changes.append_message(mailbox.session, folder, stored, flags=["\\Seen"])
+    uidvalidity, uid = imap_mutations.append_message(mailbox.session, folder, stored, flags=["\\Seen"])
     return folder, uid, uidvalidity

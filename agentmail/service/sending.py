@@ -34,8 +34,8 @@ from typing import Any
 
 from agentmail import smtp
 from agentmail.errors import AgentmailError, ForbiddenError, InvalidMessageError, LimitError, NotFoundError
-from agentmail.imap import changes as imap_changes
 from agentmail.imap import listing
+from agentmail.imap import mutations as imap_mutations
 from agentmail.mime import compose, signature
 from agentmail.mime.drafts import draft_from_bytes
 from agentmail.model import Address, Draft, SendResult
@@ -256,7 +256,7 @@ def store_draft(
     if draft.bcc:
         message["Bcc"] = _header_addresses(draft.bcc)
     raw = message.as_bytes(policy=email.policy.SMTP)
-    uidvalidity, uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Draft", "\\Seen"])
+    uidvalidity, uid = imap_mutations.append_message(mailbox.session, folder, raw, flags=["\\Draft", "\\Seen"])
     if replace_uid is not None:
         mailbox.delete(folder, [replace_uid])
     return folder, uid, uidvalidity
@@ -312,7 +312,7 @@ def _append_sent(mailbox: Mailbox, message: EmailMessage, bcc: Sequence[Address]
         stored = copy.deepcopy(message)
         stored["Bcc"] = _header_addresses(bcc)
     raw = stored.as_bytes(policy=email.policy.SMTP)
-    uidvalidity, uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Seen"])
+    uidvalidity, uid = imap_mutations.append_message(mailbox.session, folder, raw, flags=["\\Seen"])
     return folder, uid, uidvalidity
 
 

@@ -52,7 +52,7 @@ def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
         case rq.ListFolders():
             return mb.folders()
         case rq.OpenView():
-            return mb.view(request.folder, sort=request.sort, threads=request.threads, criteria=request.criteria)
+            return mb.view(request.folder, sort=request.sort, threads=request.threads, query=request.query)
         case rq.FetchSummaries():
             return mb.summaries(request.folder, request.uids, request.uidvalidity)
         case rq.Read():
@@ -66,7 +66,7 @@ def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
             return mb.attachment(request.folder, request.uid, request.part_id, max_bytes=request.max_bytes,
                                  uidvalidity=request.uidvalidity)  # fmt: skip
         case rq.SearchAll():
-            return mb.search(request.criteria, folders=mb.searchable_folders(), limit=request.limit)
+            return mb.search(request.query, folders=mb.searchable_folders(), limit=request.limit)
         case rq.GetViewPrefs():
             return mb.view_prefs(request.folder)
         case rq.SaveViewPrefs():
