@@ -321,34 +321,36 @@ def send(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def reply(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    from agentmail.service import sending  # lazily: only these commands need it
-
-    extra = _draft_arg(ctx, args, required=False)
-    result = sending.reply(
-        ctx.mailbox,
-        args["folder"],
-        args["uid"],
-        extra,
-        reply_all=args["all"],
-        uidvalidity=args["uidvalidity"],
-        idempotency_key=args["idempotency_key"],
-        dry_run=args["dry_run"],
-    )
-    return _sent(result)
+    return _respond(ctx, args, _draft_arg(ctx, args, required=False), reply_all=args["all"])
 
 
 def forward(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    from agentmail.service import sending  # lazily: only these commands need it
-
     extra = _draft_arg(ctx, args, required=False)
     if not extra.recipients:
         raise UsageError("forward needs recipients: give a JSON draft with to (and optionally cc, bcc, text)")
-    result = sending.forward(
+    return _respond(ctx, args, extra, forward=True, as_attachment=args["attach"])
+
+
+def _respond(
+    ctx: Context,
+    args: dict[str, Any],
+    extra: Draft,
+    *,
+    forward: bool = False,
+    as_attachment: bool = False,
+    reply_all: bool = False,
+) -> dict[str, Any]:
+    """Reply to or forward the message the arguments name (the service builds, sends and flags it)."""
+    from agentmail.service import sending  # lazily: only these commands need it
+
+    result = sending.respond(
         ctx.mailbox,
         args["folder"],
         args["uid"],
         extra,
-        as_attachment=args["attach"],
+        forward=forward,
+        as_attachment=as_attachment,
+        reply_all=reply_all,
         uidvalidity=args["uidvalidity"],
         idempotency_key=args["idempotency_key"],
         dry_run=args["dry_run"],
