@@ -15,13 +15,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from agentmail import __version__
+from agentmail import __version__, options
 from agentmail.errors import AgentmailError, ForbiddenError, InternalError, UsageError
 
-#: Options a member may give over SSH (they change presentation or restrict the session, never identity).
-SSH_OPTIONS = frozenset({"--json", "--read-only", "--help", "-h", "--version"})
-#: Options only an operator on the host may give.
-OPERATOR_OPTIONS = frozenset({"--member", "--config"})
+#: Options only an operator on the host may give (never over SSH: they change identity or settings).
+OPERATOR_OPTIONS = frozenset(o.option for o in options.GLOBAL if o.operator)
 #: Commands that are not agent commands in the table.
 SPECIAL = frozenset({"batch", "doctor", "mcp", "tui"})
 MAX_SSH_COMMAND = 16 * 1024
@@ -51,65 +49,49 @@ def is_forced_command(environ: Mapping[str, str]) -> bool:
 def parse_invocation(argv: Sequence[str], environ: Mapping[str, str]) -> Invocation:
     """Turn argv (and SSH_ORIGINAL_COMMAND) into an Invocation; refuse identity changes over SSH."""
     over_ssh = is_forced_command(environ)
-    words = list(argv)
-    if "SSH_ORIGINAL_COMMAND" in environ:
-        original = environ["SSH_ORIGINAL_COMMAND"]
-        if len(original) > MAX_SSH_COMMAND:
-            raise UsageError("the command is longer than 16 KiB")
-        if "\0" in original:
-            raise UsageError("the command contains a NUL byte")
-        try:
-            client_words = shlex.split(original, posix=True)
-        except ValueError:
-            raise UsageError("the command has unbalanced quotes") from None
-        _refuse_operator_options(client_words)
-        words += client_words
-    options: dict[str, str | bool] = {}
-    rest: list[str] = []
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if rest or not word.startswith("-") or word == "-":
-            rest.append(word)
-        elif word == "--":
-            rest.extend(words[i + 1 :])
-            break
-        else:
-            name, eq, value = word.partition("=")
-            if name in ("--json", "--read-only", "--help", "-h", "--version"):
-                options[name] = True
-            elif name in OPERATOR_OPTIONS:
-                if over_ssh:
-                    raise ForbiddenError(f"{name} is for operators on the host, not over SSH")
-                if not eq:
-                    i += 1
-                    if i >= len(words):
-                        raise UsageError(f"{name} needs a value")
-                    value = words[i]
-                options[name] = value
-            else:
-                raise UsageError(f"unknown option {name[:40]!r}; see agentmail --help")
-        i += 1
+    words = [*argv, *_client_words(environ)]
+    if over_ssh:
+        _refuse_operator_options(words)
+    values, rest = options.scan(
+        options.GLOBAL, words, _unknown_option, dash="-", first_positional_ends=True, short=options.SHORT
+    )
     command = rest[0] if rest else None
     args = rest[1:]
     # "folder create X" and "draft send 3" are two-word commands.
     if command in ("folder", "draft") and args and not args[0].startswith("-"):
         command, args = f"{command}_{args[0]}", args[1:]
     before_dashes = args[: args.index("--")] if "--" in args else args
-    if command and "--help" in before_dashes:  # "read --help" as well as "--help read"
-        options["--help"] = True
     return Invocation(
         command=command,
         words=tuple(args),
-        json=bool(options.get("--json")),
-        read_only=bool(options.get("--read-only")),
-        member_override=_str_or_none(options.get("--member")),
-        config_override=_str_or_none(options.get("--config")),
+        json=values.get("json", False),
+        read_only=values.get("read_only", False),
+        member_override=values.get("member"),
+        config_override=values.get("config"),
         over_ssh=over_ssh,
-        show_help=bool(options.get("--help") or options.get("-h")),
-        show_version=bool(options.get("--version")),
+        show_help=values.get("help", False) or bool(command and "--help" in before_dashes),  # "read --help" too
+        show_version=values.get("version", False),
         env=environ,
     )
+
+
+def _client_words(environ: Mapping[str, str]) -> list[str]:
+    """The words of SSH_ORIGINAL_COMMAND, split like a shell would but never run by one."""
+    if "SSH_ORIGINAL_COMMAND" not in environ:
+        return []
+    original = environ["SSH_ORIGINAL_COMMAND"]
+    if len(original) > MAX_SSH_COMMAND:
+        raise UsageError("the command is longer than 16 KiB")
+    if "\0" in original:
+        raise UsageError("the command contains a NUL byte")
+    try:
+        return shlex.split(original, posix=True)
+    except ValueError:
+        raise UsageError("the command has unbalanced quotes") from None
+
+
+def _unknown_option(word: str) -> str:
+    return f"unknown option {word.partition('=')[0][:40]!r}; see agentmail --help"
 
 
 def _refuse_operator_options(words: Sequence[str]) -> None:
@@ -117,10 +99,6 @@ def _refuse_operator_options(words: Sequence[str]) -> None:
         name = word.partition("=")[0]
         if name in OPERATOR_OPTIONS:
             raise ForbiddenError(f"{name} is for operators on the host, not over SSH")
-
-
-def _str_or_none(value: str | bool | None) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 USAGE = """\
@@ -261,7 +239,7 @@ def _run_agent(inv: Invocation, settings: object, member: object, *, grant: obje
             ctx.read_stdin = None
             return serve(ctx, sys.stdin.buffer, sys.stdout)
         if command in ("watch",):
-            from agentmail.agent.feed import run_watch
+            from agentmail.agent.watch import run_watch
 
             return run_watch(ctx, words, sys.stdout)
         answer = agent_run.execute(ctx, command, words=words)

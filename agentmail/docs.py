@@ -12,14 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-
-def roff_escape(text: str) -> str:
-    """Escape text for roff: backslashes, leading dots/quotes, and hyphens in options."""
-    text = text.replace("\\", "\\e")
-    text = text.replace("-", "\\-")
-    if text.startswith((".", "'")):
-        text = "\\&" + text
-    return text
+from agentmail.mime.roff import roff_escape
 
 
 def commands_section() -> str:

@@ -15,10 +15,9 @@ def attachment(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     if args["text"]:
         return _attachment_text(ctx, args)
     part, data = ctx.mailbox.attachment(args["folder"], args["uid"], args["part_id"], uidvalidity=args["uidvalidity"])
-    state = ctx.mailbox.session.selected
     answer: dict[str, Any] = {
         "folder": args["folder"],
-        "uidvalidity": state.uidvalidity if state else None,
+        "uidvalidity": ctx.mailbox.uidvalidity_of(args["folder"]),
         "uid": args["uid"],
         "part": to_json(part),
         "data_base64": "",
@@ -47,14 +46,14 @@ def _attachment_text(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     part, extracted = ctx.mailbox.attachment_text(
         args["folder"], args["uid"], args["part_id"], uidvalidity=args["uidvalidity"]
     )
-    state = ctx.mailbox.session.selected
+    uidvalidity = ctx.mailbox.uidvalidity_of(args["folder"])
     marker = new_fence()
 
     def build(room: int) -> dict[str, Any]:
         body, info = window(extracted.text, args["offset"], room)
         return {
             "folder": args["folder"],
-            "uidvalidity": state.uidvalidity if state else None,
+            "uidvalidity": uidvalidity,
             "uid": args["uid"],
             "part": to_json(part),
             "data_base64": "",

@@ -6,9 +6,6 @@ sender-written text sits under ``content`` and the body text inside a fence.
 
 from __future__ import annotations
 
-import base64
-import dataclasses
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,8 +19,9 @@ from agentmail.agent.shape import (
     squeeze,
     within_budget,
 )
-from agentmail.errors import ForbiddenError, NotFoundError, UsageError
+from agentmail.errors import ForbiddenError, UsageError
 from agentmail.model import Page, to_json
+from agentmail.service import tokens as codec
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:  # the rest is imported by the handlers that use it: help and schema load no IMAP code
@@ -171,25 +169,10 @@ def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def thread(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    mb = ctx.mailbox
-    view = mb.view(args["folder"], threads=True, uidvalidity=args["uidvalidity"])
-    if args["uid"] not in view.uids:
-        raise NotFoundError(f"no message with uid {args['uid']} in {args['folder']!r}")
-    # The thread is the run of rows from the nearest root (depth 0) above the message to the next root.
-    index = view.uids.index(args["uid"])
-    depths = view.depths or (0,) * len(view.uids)
-    start = index
-    while start > 0 and depths[start] > 0:
-        start -= 1
-    end = index + 1
-    while end < len(view.uids) and depths[end] > 0:
-        end += 1
-    uids = list(view.uids[start:end])
-    depth_of = dict(zip(view.uids, depths, strict=False))
-    items = mb.summaries(args["folder"], uids, view.uidvalidity, preview=args["preview"] or 0)
-    items = [dataclasses.replace(s, depth=depth_of.get(s.uid, 0)) for s in items]
-    page = to_json(Page(args["folder"], view.uidvalidity, len(items), tuple(items)))
-    return cut_items(page, answer_budget(ctx, args))
+    page = ctx.mailbox.thread(
+        args["folder"], args["uid"], uidvalidity=args["uidvalidity"], preview=args["preview"] or 0
+    )
+    return cut_items(to_json(page), answer_budget(ctx, args))
 
 
 def search(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -264,22 +247,11 @@ def _changes_once(ctx: Context, args: dict[str, Any], max_new: int) -> dict[str,
 
 
 def _encode_multi(tokens: dict[str, str]) -> str:
-    raw = json.dumps({"v": 1, "folders": tokens}, separators=(",", ":"), sort_keys=True).encode()
-    return "all." + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return codec.encode(codec.ALL_FOLDERS, {"v": codec.ALL_FOLDERS.version, "folders": tokens})
 
 
 def _decode_multi(token: str) -> dict[str, str]:
-    try:
-        if not token.startswith("all."):
-            raise ValueError
-        body = token[4:]
-        data = json.loads(base64.urlsafe_b64decode((body + "=" * (-len(body) % 4)).encode("ascii")))
-        folders = data["folders"]
-        if data.get("v") != 1 or not isinstance(folders, dict):
-            raise ValueError
-        return {str(k): str(v) for k, v in folders.items()}
-    except (ValueError, KeyError, TypeError, UnicodeEncodeError):
-        raise UsageError("the token is not an --all-folders token agentmail gave out") from None
+    return dict(codec.decode(codec.ALL_FOLDERS, token)["folders"])
 
 
 def not_here(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
@@ -399,8 +371,7 @@ def draft_delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 # -- flags and moving ---------------------------------------------------------------------
 def _flags(ctx: Context, args: dict[str, Any], add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> dict:
     uids = ctx.mailbox.set_flags(args["folder"], args["uids"], add=add, remove=remove, uidvalidity=args["uidvalidity"])
-    state = ctx.mailbox.session.selected
-    return {"folder": args["folder"], "uidvalidity": state.uidvalidity if state else None, "uids": uids}
+    return {"folder": args["folder"], "uidvalidity": ctx.mailbox.uidvalidity_of(args["folder"]), "uids": uids}
 
 
 def flag(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:

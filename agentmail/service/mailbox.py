@@ -168,6 +168,10 @@ class Mailbox(Listing, Mutations):
         found += [(role, name) for role in ROLE_FALLBACKS if (name := self._optional_role(role)) is not None]
         return FolderRoles(tuple(found))
 
+    def report_reconnects(self, callback: OnWait | None) -> None:
+        """Have a long-lived session say so before each wait while it retries a lost server (watch prints it)."""
+        self.session.on_reconnecting = callback
+
     def reconnect(self) -> None:
         """Open a fresh connection now (a long-lived session retrying after the server went away)."""
         self.session.reconnect()
@@ -232,6 +236,20 @@ class Mailbox(Listing, Mutations):
         state = self.select(folder, uidvalidity, reuse=True)
         cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
         return imap_fetch.fetch_part(self.session, state, uid, part_id, cap)
+
+    def attachment_declared(
+        self, folder: str, uid: int, part_id: str, *, max_bytes: int | None = None, uidvalidity: int | None = None
+    ) -> tuple[Part, bytes, str]:
+        """attachment(), with the charset the part declares ("" for none): a reader decodes a text part with it.
+
+        The server reports us-ascii for a text part that declares nothing (RFC 2045's default), and an ASCII
+        label says nothing about 8-bit bytes anyway: it counts as none, so such text is read as UTF-8 first.
+        """
+        state = self.select(folder, uidvalidity, reuse=True)
+        cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
+        part, data, info = imap_fetch.fetch_part_info(self.session, state, uid, part_id, cap)
+        charset = info.param("charset")
+        return part, data, "" if charset.strip().lower() in ("us-ascii", "ascii") else charset
 
     def attachment_text(
         self, folder: str, uid: int, part_id: str, *, uidvalidity: int | None = None

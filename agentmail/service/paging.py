@@ -6,19 +6,19 @@ service turns it into the SEARCH program (imap/criteria.py), so IMAP criteria ne
 
 from __future__ import annotations
 
-import base64
 import builtins  # the method `list` below shadows the builtin in later annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agentmail.errors import UsageError
+from agentmail.errors import NotFoundError, UsageError
 from agentmail.imap import listing
 from agentmail.imap.criteria import for_query
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime.query import Query
 from agentmail.model import Folder, Page, Summary, View
+from agentmail.service import tokens
 
 MAX_LIMIT = 500
 
@@ -68,6 +68,21 @@ class Listing:
         """Summaries for exactly these uids (the rows on screen), in that order."""
         self.session.select(folder, expect_uidvalidity=uidvalidity, reuse=True)
         return listing.fetch_summaries(self.session, uids, preview=preview)
+
+    def thread(self, folder: str, uid: int, *, uidvalidity: int | None = None, preview: int = 0) -> Page:
+        """The thread a message sits in: its rows from the nearest root above it to the next root, with depths."""
+        view = self.view(folder, threads=True, uidvalidity=uidvalidity)
+        if uid not in view.uids:
+            raise NotFoundError(f"no message with uid {uid} in {folder!r}")
+        depths = view.depths or (0,) * len(view.uids)
+        start, end = _thread_span(depths, view.uids.index(uid))
+        depth_of = dict(zip(view.uids, depths, strict=True))
+        items = listing.fetch_summaries(self.session, view.uids[start:end], depth_of, preview=preview)
+        return Page(folder, view.uidvalidity, len(items), tuple(items))
+
+    def uidvalidity_of(self, folder: str) -> int:
+        """The folder's UIDVALIDITY, for answers that name uids; no round trip when the last call left it open."""
+        return self.session.select(folder, reuse=True).uidvalidity
 
     def list(
         self,
@@ -180,6 +195,17 @@ def _position(cursor: str | None, shape: str, uidvalidity: int | None, before_ui
     return _Position(state["uv"], state.get("fb", before_uid), int(state.get("o", 0)), state.get("k"))
 
 
+def _thread_span(depths: Sequence[int], index: int) -> tuple[int, int]:
+    """The rows of the thread holding row ``index``: back to the nearest root (depth 0), on to the next one."""
+    start = index
+    while start > 0 and depths[start] > 0:
+        start -= 1
+    end = index + 1
+    while end < len(depths) and depths[end] > 0:
+        end += 1
+    return start, end
+
+
 def _check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise UsageError(f"limit must be between 1 and {MAX_LIMIT}")
@@ -191,16 +217,8 @@ def _shape_key(shape: dict[str, Any]) -> str:
 
 
 def _encode_cursor(state: dict[str, Any]) -> str:
-    raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return tokens.encode(tokens.CURSOR, state)
 
 
 def _decode_cursor(cursor: str) -> dict[str, Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        state = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        if not isinstance(state, dict) or not isinstance(state.get("uv"), int):
-            raise ValueError
-    except (ValueError, UnicodeEncodeError):
-        raise UsageError("the cursor is not one agentmail gave out") from None
-    return state
+    return tokens.decode(tokens.CURSOR, cursor)

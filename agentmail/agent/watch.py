@@ -70,7 +70,7 @@ def _watch_loop(ctx: Context, args: dict[str, Any], out: IO[str]) -> int:
         # The server is gone (a restart): say so; the token in the line is where watch resumes from.
         _emit(out, [Event("reconnecting", folder=args["folder"], token=watcher.token)])
 
-    ctx.mailbox.session.on_reconnecting = reconnecting
+    ctx.mailbox.report_reconnects(reconnecting)
     events, token = watcher.start(args["since"])
     _emit(out, [*events, Event("ready", folder=args["folder"], token=token)])
     heartbeat = float(args["heartbeat"])
