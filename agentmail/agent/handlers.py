@@ -139,7 +139,7 @@ def search(ctx: Context, args: dict[str, Any]) -> SearchAnswer:
     from agentmail.agent.answers import SearchAnswer
     from agentmail.mime import query as mime_query
 
-    criteria = mime_query.parse_query(args["query"])
+    query = mime_query.parse(args["query"])
     mb = ctx.mailbox
     if args["cursor"] and args["all_folders"]:
         raise UsageError("a cursor continues one folder's matches: give --folder (the page's folder) instead")
@@ -150,8 +150,8 @@ def search(ctx: Context, args: dict[str, Any]) -> SearchAnswer:
 
     def pages_of(limit: int) -> list[Page]:
         if args["cursor"]:
-            return [mb.list(folders_list[0], limit=limit, cursor=args["cursor"], criteria=criteria, preview=preview)]
-        return mb.search(criteria, folders=folders_list, limit=limit, preview=preview)
+            return [mb.list(folders_list[0], limit=limit, cursor=args["cursor"], query=query, preview=preview)]
+        return mb.search(query, folders=folders_list, limit=limit, preview=preview)
 
     while True:
         pages = tuple(pages_of(limit))
@@ -249,34 +249,36 @@ def send(ctx: Context, args: dict[str, Any]) -> Sent:
 
 
 def reply(ctx: Context, args: dict[str, Any]) -> Sent:
-    from agentmail.service import sending  # lazily: only these commands need it
-
-    extra = _draft_arg(ctx, args, required=False)
-    result = sending.reply(
-        ctx.mailbox,
-        args["folder"],
-        args["uid"],
-        extra,
-        reply_all=args["all"],
-        uidvalidity=args["uidvalidity"],
-        idempotency_key=args["idempotency_key"],
-        dry_run=args["dry_run"],
-    )
-    return _sent(result)
+    return _respond(ctx, args, _draft_arg(ctx, args, required=False), reply_all=args["all"])
 
 
 def forward(ctx: Context, args: dict[str, Any]) -> Sent:
-    from agentmail.service import sending  # lazily: only these commands need it
-
     extra = _draft_arg(ctx, args, required=False)
     if not extra.recipients:
         raise UsageError("forward needs recipients: give a JSON draft with to (and optionally cc, bcc, text)")
-    result = sending.forward(
+    return _respond(ctx, args, extra, forward=True, as_attachment=args["attach"])
+
+
+def _respond(
+    ctx: Context,
+    args: dict[str, Any],
+    extra: Draft,
+    *,
+    forward: bool = False,
+    as_attachment: bool = False,
+    reply_all: bool = False,
+) -> Sent:
+    """Reply to or forward the message the arguments name (the service builds, sends and flags it)."""
+    from agentmail.service import sending  # lazily: only these commands need it
+
+    result = sending.respond(
         ctx.mailbox,
         args["folder"],
         args["uid"],
         extra,
-        as_attachment=args["attach"],
+        forward=forward,
+        as_attachment=as_attachment,
+        reply_all=reply_all,
         uidvalidity=args["uidvalidity"],
         idempotency_key=args["idempotency_key"],
         dry_run=args["dry_run"],

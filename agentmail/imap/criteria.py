@@ -1,4 +1,6 @@
-"""Search criteria to IMAP command arguments, with every value quoted or sent as a literal.
+"""Parsed queries to search criteria, and criteria to IMAP command arguments, every value quoted or a literal.
+
+Front ends pass a parsed ``Query``; the service asks ``for_query`` for its SEARCH program.
 
 imapclient quotes a value only when it holds a space, quote or backslash, and a raw command
 sends whatever it is given; either way ``"`` or ``(`` in a value would reach the server as
@@ -15,11 +17,16 @@ from datetime import date, datetime
 from typing import Any
 
 from agentmail.errors import UsageError
-from agentmail.mime.query import SearchValue
+from agentmail.mime.query import Query, SearchValue, parse_query
 
 #: An IMAP atom as our own criteria use them (keys, sequence sets like 1:*, $Keywords, header names).
 _ATOM = re.compile(r"[A-Za-z0-9$:*,./_+-]+")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def for_query(query: Query, *, today: date | None = None) -> list[Any]:
+    """The SEARCH program of a parsed query: each text compiled by the language, all of them ANDed; none: ALL."""
+    return [item for text in query.texts for item in parse_query(text, today=today)] or ["ALL"]
 
 
 def encode(criteria: Sequence[Any]) -> tuple[list[bytes], bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agentmail.errors import LimitError, NotFoundError
+from agentmail.imap.listing import section_bytes
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import parse as mime_parse
 from agentmail.mime.charset import decode_transfer
@@ -47,7 +48,7 @@ def fetch_message(
     wanted = ["BODY.PEEK[HEADER]", *(f"BODY.PEEK[{s}]<0.{TEXT_PART_LIMIT}>" for s in sections)]
     data = session.call(lambda c: c.fetch([uid], wanted)).get(uid, {})
     header = data.get(b"BODY[HEADER]", b"") or b""
-    parts = {s: _section(data, s) for s in sections}
+    parts = {s: section_bytes(data, s) for s in sections}
     verify = trust is not None and trust.signing_key and not headers_only and size <= SIGNED_BODY_LIMIT
     body = _signed_body(session, uid, header) if verify else None
     return mime_parse.message_from_parts(header, parts, structure, facts, trust=trust, body=body)
@@ -109,12 +110,3 @@ def fetch_part_info(
         )
     part = make_part(part_id, info.content_type, len(payload), info.disposition, info.content_id, info.filename)
     return part, payload, info
-
-
-def _section(data: dict[bytes, object], section: str) -> bytes:
-    """A fetched section's bytes, whether the server answered BODY[n] or BODY[n]<0>."""
-    prefix = f"BODY[{section}]".encode()
-    for key, value in data.items():
-        if isinstance(key, bytes) and (key == prefix or key.startswith(prefix + b"<")) and isinstance(value, bytes):
-            return value
-    return b""

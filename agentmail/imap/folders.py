@@ -104,11 +104,7 @@ def create_folder(session: ImapSession, name: str) -> None:
 
 def rename_folder(session: ImapSession, folders: list[Folder], old: str, new: str) -> None:
     _check_name(new)
-    _writable(session)
-    _protect(folders, old, "renamed")
-    if session.selected is not None and session.selected.name == old:
-        session.call(lambda c: c.close_folder())
-        session.selected = None
+    _release(session, folders, old, "renamed")
     try:
         session.run(lambda c: (c.rename_folder(old, new), c.subscribe_folder(new)))
     except imaplib.IMAP4.error as exc:
@@ -118,15 +114,20 @@ def rename_folder(session: ImapSession, folders: list[Folder], old: str, new: st
 
 
 def delete_folder(session: ImapSession, folders: list[Folder], name: str) -> None:
-    _writable(session)
-    _protect(folders, name, "deleted")
-    if session.selected is not None and session.selected.name == name:
-        session.call(lambda c: c.close_folder())
-        session.selected = None
+    _release(session, folders, name, "deleted")
     try:
         session.run(lambda c: (c.unsubscribe_folder(name), c.delete_folder(name)))
     except imaplib.IMAP4.error as exc:
         raise ServerError(f"the folder {name!r} cannot be deleted: {exc}") from None
+
+
+def _release(session: ImapSession, folders: list[Folder], name: str, verb: str) -> None:
+    """Check a folder may be renamed or deleted, and close it if it is the one selected."""
+    _writable(session)
+    _protect(folders, name, verb)
+    if session.selected is not None and session.selected.name == name:
+        session.call(lambda c: c.close_folder())
+        session.selected = None
 
 
 def _protect(folders: list[Folder], name: str, verb: str) -> None:

@@ -173,7 +173,7 @@ def fetch_previews(
         key = f"BODY.PEEK[{section}]<0.{length}>"
         response = session.call(lambda c, key=key, uids=list(sizes): c.fetch(uids, [key]))
         for uid in sizes:
-            data = _section_bytes(response.get(uid, {}), section)
+            data = section_bytes(response.get(uid, {}), section)
             out[uid] = preview_text(structures.get(uid), section, data, chars)
     for summary in summaries:  # the fetched start held no text (a long <style> block, say): the server's PREVIEW
         if not out.get(summary.uid) and summary.snippet:
@@ -181,7 +181,8 @@ def fetch_previews(
     return out
 
 
-def _section_bytes(data: dict[bytes, Any], section: str) -> bytes:
+def section_bytes(data: dict[bytes, Any], section: str) -> bytes:
+    """A fetched section's bytes, whether the server answered BODY[n] or BODY[n]<0>."""
     prefix = f"BODY[{section}]".encode()
     for key, value in data.items():
         if isinstance(key, bytes) and (key == prefix or key.startswith(prefix + b"<")) and isinstance(value, bytes):

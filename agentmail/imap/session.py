@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 import imapclient
 from imapclient import exceptions as imap_errors
 from imapclient.imap_utf7 import decode as utf7_decode
-from imapclient.imap_utf7 import encode as utf7_encode
 
 from agentmail.config import Settings
 from agentmail.errors import (
@@ -299,10 +298,6 @@ class ImapSession:
         self.selected = state
         return state
 
-    def untagged(self, name: str) -> list[Any]:
-        """Pop the raw untagged responses of one kind (COPYUID and VANISHED live there)."""
-        return list(self.client._imap.untagged_responses.pop(name, []))
-
     def raw_untagged(self, command: bytes, args: list[bytes], response: str, *, uid: bool = True) -> list[Any]:
         """Send a command imapclient does not wrap and return its untagged responses of one kind."""
 
@@ -317,13 +312,6 @@ def check_folder_name(name: str) -> None:
     """Refuse a folder name with a control character before it reaches the IMAP stream (CR/LF would end a command)."""
     if any(ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in "\u2028\u2029" for ch in name):
         raise UsageError("a folder name cannot contain control characters")
-
-
-def encode_folder(name: str) -> bytes:
-    """Folder name to the quoted modified UTF-7 form a raw command needs."""
-    check_folder_name(name)
-    encoded = utf7_encode(name)
-    return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
 
 
 def decode_folder(raw: bytes | str) -> str:

@@ -272,6 +272,34 @@ def describe() -> tuple[tuple[str, str], ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A search in this language, checked when parsed: what a front end hands the service.
+
+    Every text must match (AND); no text means every message.  Front ends build these, never
+    IMAP criteria: the service turns one into a SEARCH program (``imap/criteria.py``).
+    """
+
+    texts: tuple[str, ...] = ()
+
+    def narrowed(self, other: Query | None) -> Query:
+        """Messages that match this query and ``other`` too."""
+        return Query((*self.texts, *other.texts)) if other is not None else self
+
+
+#: Only unread messages (the reader's next-unread asks the server this).
+UNREAD = Query(("is:unread",))
+
+
+def parse(text: str) -> Query:
+    """Check a query typed by a member or an agent (UsageError on a mistake); blank means every message."""
+    text = text.strip()
+    if not text:
+        return Query()
+    parse_query(text)
+    return Query((text,))
+
+
 def parse_query(query: str, *, today: date | None = None) -> list[Any]:
     """Criteria for ``IMAPClient.search``; an empty query means ALL; mistakes raise UsageError."""
     tokens = tokenize(query)

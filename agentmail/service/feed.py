@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from agentmail.errors import UsageError
 from agentmail.imap import idle as imap_idle
 from agentmail.imap import listing
-from agentmail.imap.sync import changed_since
+from agentmail.imap.changefeed import changed_since
 from agentmail.model import Event
 from agentmail.service import decisions, tokens
 from agentmail.service.mailbox import Mailbox

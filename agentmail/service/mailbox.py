@@ -2,32 +2,33 @@
 
 Both front ends call only this class.  It binds the validated member, enforces
 read-only mode and uidvalidity checks, and hides IMAP details (sequence sets,
-SORT/THREAD, COPYUID) behind mail words.
+SORT/THREAD, COPYUID) behind mail words.  This module holds the session, the
+account, folders and reading; listing and paging live in service/paging.py and
+changing messages in service/mutations.py, both parts of the one class.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agentmail.config import Settings
-from agentmail.errors import ForbiddenError, NotFoundError, UsageError
+from agentmail.errors import NotFoundError
 from agentmail.identity import Member
-from agentmail.imap import changes as imap_changes
 from agentmail.imap import fetch as imap_fetch
 from agentmail.imap import folders as imap_folders
-from agentmail.imap import listing
+from agentmail.imap import mutations as imap_mutations
 from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
-from agentmail.model import Folder, FolderRoles, Page, Summary, View, ViewPrefs, delete_expunges
-from agentmail.service import audit, tokens, viewprefs
+from agentmail.model import Folder, FolderRoles, ViewPrefs
+from agentmail.service import viewprefs
+from agentmail.service.mutations import Mutations
+from agentmail.service.paging import MAX_LIMIT, Listing
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:
     from agentmail.mime.doctext import Extracted
-    from agentmail.model import Account, Message, Part, Quota, Transfer, TrustAnchors
+    from agentmail.model import Account, Message, Part, Quota, TrustAnchors
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
 USED_EXTENSIONS = (
@@ -54,10 +55,10 @@ ROLE_FALLBACKS = {
     "archive": ("Archive",),
 }
 
-MAX_LIMIT = 500
+__all__ = ["MAX_LIMIT", "ROLE_FALLBACKS", "USED_EXTENSIONS", "Mailbox"]
 
 
-class Mailbox:
+class Mailbox(Listing, Mutations):
     """One member's mailbox for one session (agent process or TUI worker)."""
 
     def __init__(
@@ -204,33 +205,6 @@ class Mailbox:
         writable = writable or (self.interactive and not self.read_only)
         return self.session.select(folder, expect_uidvalidity=uidvalidity, writable=writable, reuse=reuse)
 
-    def view(
-        self,
-        folder: str = "INBOX",
-        *,
-        sort: str = "arrival",
-        reverse: bool = False,
-        threads: bool = False,
-        criteria: Sequence[Any] = ("ALL",),
-        uidvalidity: int | None = None,
-    ) -> View:
-        """The folder's uids newest first (or oldest first with reverse), optionally threaded."""
-        state = self.select(folder, uidvalidity)
-        if threads:
-            rows = listing.thread_rows(self.session, criteria)
-            if reverse:
-                rows.reverse()
-            return View(folder, state.uidvalidity, tuple(u for u, _ in rows), tuple(d for _, d in rows))
-        if sort == "arrival" and state.exists == 0:
-            uids: list[int] = []
-        elif sort == "arrival":
-            uids = listing.search_uids(self.session, criteria)
-        else:
-            uids = listing.sorted_uids(self.session, sort, criteria)
-        if not reverse:
-            uids.reverse()
-        return View(folder, state.uidvalidity, tuple(uids))
-
     def view_prefs(self, folder: str) -> ViewPrefs:
         """How the member last had this folder shown (sort, threads), kept across sessions."""
         return viewprefs.load(self.settings, self.member.name, folder)
@@ -238,127 +212,6 @@ class Mailbox:
     def remember_view(self, folder: str, prefs: ViewPrefs) -> bool:
         """Keep how this folder is shown for the member's next session (False: the state dir refused)."""
         return viewprefs.save(self.settings, self.member.name, folder, prefs)
-
-    def summaries(
-        self, folder: str, uids: Sequence[int], uidvalidity: int | None = None, *, preview: int = 0
-    ) -> list[Summary]:
-        """Summaries for exactly these uids (the rows on screen), in that order."""
-        self.session.select(folder, expect_uidvalidity=uidvalidity, reuse=True)
-        return listing.fetch_summaries(self.session, uids, preview=preview)
-
-    def thread(self, folder: str, uid: int, *, uidvalidity: int | None = None, preview: int = 0) -> Page:
-        """The thread a message sits in: its rows from the nearest root above it to the next root, with depths."""
-        view = self.view(folder, threads=True, uidvalidity=uidvalidity)
-        if uid not in view.uids:
-            raise NotFoundError(f"no message with uid {uid} in {folder!r}")
-        depths = view.depths or (0,) * len(view.uids)
-        start, end = _thread_span(depths, view.uids.index(uid))
-        depth_of = dict(zip(view.uids, depths, strict=True))
-        items = listing.fetch_summaries(self.session, view.uids[start:end], depth_of, preview=preview)
-        return Page(folder, view.uidvalidity, len(items), tuple(items))
-
-    def uidvalidity_of(self, folder: str) -> int:
-        """The folder's UIDVALIDITY, for answers that name uids; no round trip when the last call left it open."""
-        return self.session.select(folder, reuse=True).uidvalidity
-
-    def list(
-        self,
-        folder: str = "INBOX",
-        *,
-        limit: int = 50,
-        cursor: str | None = None,
-        before_uid: int | None = None,
-        unread: bool = False,
-        flagged: bool = False,
-        sort: str = "arrival",
-        reverse: bool = False,
-        threads: bool = False,
-        uidvalidity: int | None = None,
-        criteria: Sequence[Any] | None = None,
-        preview: int = 0,
-    ) -> Page:
-        """One page of summaries, newest first; ``next_cursor`` continues where it ends."""
-        limit = _check_limit(limit)
-        crit: list[Any] = list(criteria) if criteria else []
-        crit += ["UNSEEN"] if unread else []
-        crit += ["FLAGGED"] if flagged else []
-        shape = {"s": sort, "r": reverse, "t": threads, "c": crit}
-        offset = 0
-        resume_after: int | None = None  # arrival order: the last uid already shown
-        if cursor:
-            state = _decode_cursor(cursor)
-            if state.get("shape") != _shape_key(shape):
-                raise UsageError("the cursor belongs to a listing with other options; repeat those options")
-            uidvalidity = state["uv"]
-            offset = int(state.get("o", 0))
-            resume_after = state.get("k")
-            before_uid = state.get("fb", before_uid)
-        if not cursor and before_uid is None and not crit and sort == "arrival" and not threads and not reverse:
-            return self._newest_page(folder, limit, uidvalidity, _shape_key(shape), preview)
-        view = self.view(
-            folder, sort=sort, reverse=reverse, threads=threads, criteria=crit or ["ALL"], uidvalidity=uidvalidity
-        )
-        uids = list(view.uids)
-        depths = dict(zip(view.uids, view.depths, strict=False)) if view.depths else {}
-        by_uid = sort == "arrival" and not threads  # uid order: resume by uid, robust to new mail
-        if before_uid is not None and not threads:
-            uids = [u for u in uids if u < before_uid]
-        if resume_after is not None and by_uid:
-            uids = [u for u in uids if (u > resume_after if reverse else u < resume_after)]
-        window = uids[offset : offset + limit]
-        items = listing.fetch_summaries(self.session, window, depths, preview=preview)
-        next_cursor = None
-        if offset + limit < len(uids):
-            token: dict[str, Any] = {"uv": view.uidvalidity, "shape": _shape_key(shape), "fb": before_uid}
-            if by_uid:
-                token["k"] = window[-1]
-            else:
-                token["o"] = offset + limit
-            next_cursor = _encode_cursor(token)
-        return Page(folder, view.uidvalidity, len(view.uids), tuple(items), next_cursor)
-
-    def _newest_page(self, folder: str, limit: int, uidvalidity: int | None, shape: str, preview: int = 0) -> Page:
-        """The first page of a plain listing: the newest `limit` by sequence number, never the whole uid list.
-
-        On a 100,000-message folder this skips a SEARCH ALL and a 100,000-int list (the agent's common call).
-        """
-        state = self.select(folder, uidvalidity)
-        uids = listing.newest_uids(self.session, state.exists, limit)
-        uids.reverse()
-        items = listing.fetch_summaries(self.session, uids, preview=preview)
-        next_cursor = None
-        if uids and state.exists > limit:  # the same token list() gives: resume below the last uid shown
-            next_cursor = _encode_cursor({"uv": state.uidvalidity, "shape": shape, "fb": None, "k": uids[-1]})
-        return Page(folder, state.uidvalidity, state.exists, tuple(items), next_cursor)
-
-    def search(
-        self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50, preview: int = 0
-    ) -> list[Page]:
-        """Server-side SEARCH in each folder; newest matches first.
-
-        A page with more matches carries a next_cursor: ``list(folder, cursor=..., criteria=criteria)``
-        (``search --folder F --cursor C``) goes on right after its last uid.
-        """
-        limit = _check_limit(limit)
-        pages = []
-        shape = _shape_key({"s": "arrival", "r": False, "t": False, "c": list(criteria)})
-        for folder in folders:
-            state = self.select(folder)
-            uids = [] if state.exists == 0 else listing.search_uids(self.session, criteria)
-            uids.reverse()
-            items = listing.fetch_summaries(self.session, uids[:limit], preview=preview)
-            next_cursor = None
-            if len(uids) > limit:
-                next_cursor = _encode_cursor(
-                    {"uv": state.uidvalidity, "shape": shape, "fb": None, "k": uids[limit - 1]}
-                )
-            pages.append(Page(folder, state.uidvalidity, len(uids), tuple(items), next_cursor))
-        return pages
-
-    def searchable_folders(self) -> list[str]:
-        """Every selectable folder, for searches across all of them (not \\Noselect or \\NonExistent parents)."""
-        unselectable = {"\\noselect", "\\nonexistent"}
-        return [f.name for f in self.folders() if not unselectable.intersection(x.lower() for x in f.flags)]
 
     # -- reading ------------------------------------------------------------------
     def read(self, folder: str, uid: int, *, peek: bool = False, uidvalidity: int | None = None) -> Message:
@@ -369,7 +222,7 @@ class Mailbox:
         state = self.select(folder, uidvalidity, writable=mark, reuse=True)
         message = imap_fetch.fetch_message(self.session, state, uid, trust=self.trust_anchors)
         if mark and "\\Seen" not in message.flags:
-            imap_changes.add_flags(self.session, [uid], ["\\Seen"])
+            imap_mutations.add_flags(self.session, [uid], ["\\Seen"])
             message = dataclasses.replace(message, flags=(*message.flags, "\\Seen"))
         return message
 
@@ -409,136 +262,8 @@ class Mailbox:
         part, data, info = imap_fetch.fetch_part_info(self.session, state, uid, part_id, cap)
         return part, extract_text(data, part.content_type, part.filename, info.param("charset") or None)
 
-    # -- changing -----------------------------------------------------------------
-    def set_flags(
-        self,
-        folder: str,
-        uids: Sequence[int],
-        *,
-        add: Sequence[str] = (),
-        remove: Sequence[str] = (),
-        uidvalidity: int | None = None,
-    ) -> list[int]:
-        self.grant.require("flag")
-        self._writable()
-        self.select(folder, uidvalidity, writable=True, reuse=True)
-        found = imap_changes.require_uids(self.session, folder, uids)
-        if add:
-            imap_changes.add_flags(self.session, found, add)
-        if remove:
-            imap_changes.remove_flags(self.session, found, remove)
-        self._audit("flags", folder, len(found))
-        return found
-
-    def move(self, folder: str, uids: Sequence[int], target: str, *, uidvalidity: int | None = None) -> Transfer:
-        self.grant.require("move")
-        return self._transfer(folder, uids, target, uidvalidity, move=True)
-
-    def copy(self, folder: str, uids: Sequence[int], target: str, *, uidvalidity: int | None = None) -> Transfer:
-        self.grant.require("copy")
-        return self._transfer(folder, uids, target, uidvalidity, move=False)
-
-    def delete(self, folder: str, uids: Sequence[int], *, uidvalidity: int | None = None) -> Transfer:
-        """Move to Trash; in Trash (or with no Trash) expunge for good."""
-        self.grant.require("trash")
-        self._writable()
-        trash = self._optional_role("trash")
-        if trash is not None and not delete_expunges(folder, trash):
-            return self._transfer(folder, uids, trash, uidvalidity, move=True)
-        return self.expunge(folder, uids, uidvalidity=uidvalidity)
-
-    def expunge(self, folder: str, uids: Sequence[int], *, uidvalidity: int | None = None) -> Transfer:
-        """Remove messages for good (only these: UID EXPUNGE, never other \\Deleted ones)."""
-        self.grant.require("expunge")
-        return self._expunge(folder, uids, uidvalidity)
-
-    def discard_sent_draft(self, folder: str, uid: int, *, uidvalidity: int | None = None) -> Transfer:
-        """A draft that was just sent leaves Drafts for good: part of the send, so any scope that sent it may."""
-        return self._expunge(folder, [uid], uidvalidity)
-
-    def _expunge(self, folder: str, uids: Sequence[int], uidvalidity: int | None) -> Transfer:
-        self._writable()
-        self.select(folder, uidvalidity, writable=True, reuse=True)
-        found = imap_changes.require_uids(self.session, folder, uids)
-        imap_changes.add_flags(self.session, found, ["\\Deleted"])
-        imap_changes.expunge_uids(self.session, found)
-        self._audit("expunge", folder, len(found))
-        state = self.session.selected
-        from agentmail.model_more import Transfer, UidPair
-
-        return Transfer(
-            folder,
-            "",
-            tuple(UidPair(u, None) for u in found),
-            expunged=True,
-            uidvalidity=state.uidvalidity if state else 0,
-        )
-
-    def restore(self, uids: Sequence[int], target: str = "INBOX", *, uidvalidity: int | None = None) -> Transfer:
-        """Move messages out of Trash (back to INBOX unless another folder is named)."""
-        self.grant.require("restore")
-        return self._transfer(self.folder_for("trash"), uids, target, uidvalidity, move=True)
-
-    def _transfer(
-        self, folder: str, uids: Sequence[int], target: str, uidvalidity: int | None, *, move: bool
-    ) -> Transfer:
-        self._writable()
-        if target == folder:
-            raise UsageError(f"the messages are already in {folder!r}")
-        if target not in {f.name for f in self.folders()}:
-            raise NotFoundError(f"there is no folder named {target!r}", details={"folder": target})
-        state = self.select(folder, uidvalidity, writable=move, reuse=True)
-        found = imap_changes.require_uids(self.session, folder, uids)
-        if move:
-            copied = imap_changes.move_messages(self.session, found, target)
-        else:
-            copied = imap_changes.copy_messages(self.session, found, target)
-        from agentmail.model_more import Transfer, UidPair
-
-        pairs = tuple(UidPair(u, copied.uids.get(u)) for u in found)
-        self._audit("move" if move else "copy", folder, len(found))
-        return Transfer(folder, target, pairs, uidvalidity=state.uidvalidity, target_uidvalidity=copied.uidvalidity)
-
     def _optional_role(self, role: str) -> str | None:
         try:
             return self.folder_for(role)
         except NotFoundError:
             return None
-
-    def _audit(self, action: str, folder: str, count: int) -> None:
-        """An agent's changes are audited under its name (its sends are audited by sending.py)."""
-        if self.grant.agent:
-            audit.record_change(self.member.address, self.grant.agent, action, folder, count)
-
-    def _writable(self) -> None:
-        if self.read_only:
-            raise ForbiddenError("this session is read-only; nothing can be changed")
-
-
-def _check_limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise UsageError(f"limit must be between 1 and {MAX_LIMIT}")
-    return limit
-
-
-def _thread_span(depths: Sequence[int], index: int) -> tuple[int, int]:
-    """The rows of the thread holding row ``index``: back to the nearest root (depth 0), on to the next one."""
-    start = index
-    while start > 0 and depths[start] > 0:
-        start -= 1
-    end = index + 1
-    while end < len(depths) and depths[end] > 0:
-        end += 1
-    return start, end
-
-
-def _shape_key(shape: dict[str, Any]) -> str:
-    return json.dumps(shape, sort_keys=True, default=str)
-
-
-def _encode_cursor(state: dict[str, Any]) -> str:
-    return tokens.encode(tokens.CURSOR, state)
-
-
-def _decode_cursor(cursor: str) -> dict[str, Any]:
-    return tokens.decode(tokens.CURSOR, cursor)

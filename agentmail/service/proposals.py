@@ -30,7 +30,7 @@ from agentmail.errors import (
     ProposalChangedError,
     ProposalDecidedError,
 )
-from agentmail.imap import changes as imap_changes
+from agentmail.imap import mutations as imap_mutations
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Proposal, ProposalRef, SendResult
 from agentmail.service import audit, decisions, policy
@@ -125,7 +125,7 @@ def propose(
                 details={"limit": MAX_PENDING},
             )
         folder = mailbox.folder_for("drafts")
-        uidvalidity, uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Seen", KEYWORD])
+        uidvalidity, uid = imap_mutations.append_message(mailbox.session, folder, raw, flags=["\\Seen", KEYWORD])
         record = Record(
             pid,
             member.name,
@@ -144,7 +144,7 @@ def propose(
             time.time(),
         )
         _save(state, record)
-    audit.record_send(member.address, message_id, len(recipients), len(raw), "proposed", agent=agent)
+    _audit_send(member.address, record, len(raw), "proposed")
     return _answer(record)
 
 
@@ -209,43 +209,16 @@ def require_member(mailbox: Mailbox) -> None:
 def approve(mailbox: Mailbox, pid: str) -> SendResult:
     """Send the stored bytes exactly (if they still match the fingerprint), one Sent copy, out of Drafts."""
     require_member(mailbox)
-    settings, member = mailbox.settings, mailbox.member
-    state = StateDir(settings)
+    member = mailbox.member
+    state = StateDir(mailbox.settings)
     with state.locked(*_lock(member.name, pid)):
         record = _pending(state, member.name, pid)
         try:
             raw = _verified_bytes(mailbox, record)
         except ProposalChangedError:
-            audit.record_send(
-                member.address,
-                record.message_id,
-                len(record.recipients),
-                0,
-                "refused:proposal_changed",
-                agent=record.agent,
-            )
+            _audit_send(member.address, record, 0, "refused:proposal_changed")
             raise
-        limiter = policy.SendLimiter(settings, member.name)
-        reservation = limiter.reserve()
-        _save(state, replace(record, state=SENDING))  # a crash from here on never sends twice
-        try:
-            smtp.submit(settings, member.address, record.recipients, raw)
-        except AgentmailError as exc:
-            limiter.release(reservation)
-            if exc.details.get("outcome") != "unknown":
-                _save(state, record)  # the relay cannot have taken it: still pending
-            audit.record_send(
-                member.address,
-                record.message_id,
-                len(record.recipients),
-                len(raw),
-                f"failed:{exc.code}",
-                agent=record.agent,
-            )
-            raise
-        audit.record_send(
-            member.address, record.message_id, len(record.recipients), len(raw), "sent:approved", agent=record.agent
-        )
+        _submit(mailbox, state, record, raw)
         decided = replace(record, state=APPROVED, decided=time.time())
         _save(state, decided)
         sent_folder, sent_uid, sent_uidvalidity = _append_sent(mailbox, raw, record.bcc)
@@ -262,6 +235,31 @@ def approve(mailbox: Mailbox, pid: str) -> SendResult:
         cc=tuple(record.cc),
         bcc_count=len(record.bcc),
     )
+
+
+def _submit(mailbox: Mailbox, state: StateDir, record: Record, raw: bytes) -> None:
+    """Hand the stored bytes to the relay under the send limit, the record marked sending first.
+
+    Marked first, a crash from here on never sends twice; a relay that cannot have taken it leaves it pending.
+    """
+    settings, address = mailbox.settings, mailbox.member.address
+    limiter = policy.SendLimiter(settings, mailbox.member.name)
+    reservation = limiter.reserve()
+    _save(state, replace(record, state=SENDING))
+    try:
+        smtp.submit(settings, address, record.recipients, raw)
+    except AgentmailError as exc:
+        limiter.release(reservation)
+        if exc.details.get("outcome") != "unknown":
+            _save(state, record)  # the relay cannot have taken it: still pending
+        _audit_send(address, record, len(raw), f"failed:{exc.code}")
+        raise
+    _audit_send(address, record, len(raw), "sent:approved")
+
+
+def _audit_send(address: str, record: Record, size: int, outcome: str) -> None:
+    """The audit line of an approved proposal's send, under the agent that proposed it."""
+    audit.record_send(address, record.message_id, len(record.recipients), size, outcome, agent=record.agent)
 
 
 def reject(mailbox: Mailbox, pid: str, reason: str = "") -> Proposal:
@@ -378,5 +376,5 @@ def _append_sent(mailbox: Mailbox, raw: bytes, bcc: list[str]) -> tuple[str, int
     folder = mailbox.folder_for("sent")
     shown = [a for a in bcc if "\r" not in a and "\n" not in a]  # validated addresses; never a header break
     stored = (b"Bcc: " + ", ".join(shown).encode("utf-8") + b"\r\n" + raw) if shown else raw
-    uidvalidity, uid = imap_changes.append_message(mailbox.session, folder, stored, flags=["\\Seen"])
+    uidvalidity, uid = imap_mutations.append_message(mailbox.session, folder, stored, flags=["\\Seen"])
     return folder, uid, uidvalidity

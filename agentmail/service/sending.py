@@ -1,4 +1,4 @@
-"""Sending: send, reply, forward and drafts, with the guarantees members rely on.
+"""Sending: send, reply and forward (respond), and drafts, with the guarantees members rely on.
 
 - The From and the SMTP envelope sender are always the member's address; the display name is the member name
   (server-given like the address: a member cannot present as someone else).
@@ -34,8 +34,8 @@ from typing import Any
 
 from agentmail import smtp
 from agentmail.errors import AgentmailError, ForbiddenError, InvalidMessageError, LimitError, NotFoundError
-from agentmail.imap import changes as imap_changes
 from agentmail.imap import listing
+from agentmail.imap import mutations as imap_mutations
 from agentmail.mime import compose, signature
 from agentmail.mime.drafts import draft_from_bytes
 from agentmail.model import Address, Draft, SendResult
@@ -72,41 +72,21 @@ def _send(
     source: str = "",
 ) -> SendResult:
     _check_writable(mailbox)
-    settings, member = mailbox.settings, mailbox.member
-    recipients = draft.recipients
-    if not recipients:
-        raise InvalidMessageError("the message has no recipients (to, cc or bcc)")
-    if len(recipients) > settings.max_recipients:
-        raise LimitError(
-            f"the message has {len(recipients)} recipients; the limit is {settings.max_recipients}",
-            details={"recipients": len(recipients), "limit": settings.max_recipients},
-        )
-    compose.validate_addresses(recipients, local_domains=mailbox.local_domains)
-    message_id = compose.make_message_id(member.address, settings.addr_domain, idempotency_key)
-    agent = mailbox.grant.agent
+    recipients = _checked_recipients(mailbox, draft)
+    member = mailbox.member
+    message_id = compose.make_message_id(member.address, mailbox.settings.addr_domain, idempotency_key)
     decision = mailbox.grant.send_decision(a.email for a in recipients)
-    propose = not dry_run and not decision.allowed  # the exact message waits for the member's approval
     digest = idempotency.digest_draft(draft)
     if claim is not None:
         earlier = _earlier_send(mailbox, claim, digest, message_id, len(recipients))
         if earlier is not None:
             return dataclasses.replace(earlier, **addressed(draft))
-    message = compose.build_message(
-        draft, sender=Address(member.name, member.address), message_id=message_id, date=datetime.now(UTC)
-    )
-    if not dry_run:  # only what is really sent carries the signature that says "a member of this host"
-        signature.sign(message, mailbox.signing_key, member.name, member.domain)
-    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-    if len(raw) > settings.max_message_bytes:
-        raise LimitError(
-            f"the message is {len(raw)} bytes; the limit is {settings.max_message_bytes}",
-            details={"size": len(raw), "limit": settings.max_message_bytes},
-        )
+    message, raw = _built(mailbox, draft, message_id, signed=not dry_run)
     if dry_run:
         return SendResult(
             message_id, len(recipients), len(raw), dry_run=True, raw=raw.decode("utf-8", "replace"), **addressed(draft)
         )
-    if propose:
+    if not decision.allowed:  # the exact message waits for the member's approval
         final = addressed(draft)
         return proposals.propose(
             mailbox,
@@ -119,6 +99,61 @@ def _send(
             subject=draft.subject,
             reason=decision.reason,
         )
+    _submit(mailbox, draft, raw, message_id, claim, digest, source)
+    sent_folder, sent_uid, sent_uidvalidity = _append_sent(mailbox, message, draft.bcc)
+    if claim is not None:
+        claim.advance(idempotency.SENT, sent_folder, sent_uid, sent_uidvalidity)
+    return SendResult(
+        message_id, len(recipients), len(raw), sent_folder, sent_uid, sent_uidvalidity, **addressed(draft)
+    )
+
+
+def _checked_recipients(mailbox: Mailbox, draft: Draft) -> tuple[Address, ...]:
+    """Every recipient, checked before anything is sent: some, not too many, each a valid (and, here, real) address."""
+    recipients = draft.recipients
+    limit = mailbox.settings.max_recipients
+    if not recipients:
+        raise InvalidMessageError("the message has no recipients (to, cc or bcc)")
+    if len(recipients) > limit:
+        raise LimitError(
+            f"the message has {len(recipients)} recipients; the limit is {limit}",
+            details={"recipients": len(recipients), "limit": limit},
+        )
+    compose.validate_addresses(recipients, local_domains=mailbox.local_domains)
+    return recipients
+
+
+def _built(mailbox: Mailbox, draft: Draft, message_id: str, *, signed: bool) -> tuple[EmailMessage, bytes]:
+    """The message from the member, and its bytes (CRLF), within the size limit."""
+    member, limit = mailbox.member, mailbox.settings.max_message_bytes
+    message = compose.build_message(
+        draft, sender=Address(member.name, member.address), message_id=message_id, date=datetime.now(UTC)
+    )
+    if signed:  # only what is really sent carries the signature that says "a member of this host"
+        signature.sign(message, mailbox.signing_key, member.name, member.domain)
+    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    if len(raw) > limit:
+        raise LimitError(
+            f"the message is {len(raw)} bytes; the limit is {limit}", details={"size": len(raw), "limit": limit}
+        )
+    return message, raw
+
+
+def _submit(
+    mailbox: Mailbox,
+    draft: Draft,
+    raw: bytes,
+    message_id: str,
+    claim: idempotency.Claim | None,
+    digest: str,
+    source: str,
+) -> None:
+    """Hand the message to the relay under the send limit, the key's record written first.
+
+    A relay that cannot have taken it frees the limit's place and the key, and the message is kept in Drafts.
+    """
+    settings, member, agent = mailbox.settings, mailbox.member, mailbox.grant.agent
+    recipients = draft.recipients
     limiter = policy.SendLimiter(settings, member.name)
     try:
         reservation = limiter.reserve()
@@ -146,12 +181,6 @@ def _send(
     audit.record_send(member.address, message_id, len(recipients), len(raw), "sent", agent=agent)
     if claim is not None:
         claim.advance(idempotency.SUBMITTED)
-    sent_folder, sent_uid, sent_uidvalidity = _append_sent(mailbox, message, draft.bcc)
-    if claim is not None:
-        claim.advance(idempotency.SENT, sent_folder, sent_uid, sent_uidvalidity)
-    return SendResult(
-        message_id, len(recipients), len(raw), sent_folder, sent_uid, sent_uidvalidity, **addressed(draft)
-    )
 
 
 def addressed(draft: Draft) -> dict[str, Any]:
@@ -188,48 +217,36 @@ def _earlier_send(
     return None
 
 
-def reply(
+def respond(
     mailbox: Mailbox,
     folder: str,
     uid: int,
     extra: Draft,
     *,
+    forward: bool = False,
+    as_attachment: bool = False,
     reply_all: bool = False,
     uidvalidity: int | None = None,
     idempotency_key: str | None = None,
     dry_run: bool = False,
 ) -> SendResult:
-    """Reply (or reply-all, never to oneself) with threading headers and the original quoted."""
+    """Reply to a message, or forward it; once sent, the original is flagged \\Answered or $Forwarded.
+
+    A reply (or reply-all, never to oneself) carries threading headers and quotes the original; a forward
+    quotes it inline with its attachments, or (``as_attachment``) attaches it as message/rfc822.
+    """
     _check_may_send(mailbox, dry_run)
     original = mailbox.read(folder, uid, peek=True, uidvalidity=uidvalidity)
-    base = compose.reply_draft(original, member_address=mailbox.member.address, reply_all=reply_all, text=extra.text)
-    draft = _merge(base, extra)
-    result = send(mailbox, draft, idempotency_key=idempotency_key, dry_run=dry_run)
+    if forward:
+        raw = mailbox.raw(folder, uid, uidvalidity=original.uidvalidity)  # inline forwards carry its attachments
+        base = compose.forward_draft(original, raw, as_attachment=as_attachment, text=extra.text)
+    else:
+        member = mailbox.member.address
+        base = compose.reply_draft(original, member_address=member, reply_all=reply_all, text=extra.text)
+    result = send(mailbox, _merge(base, extra), idempotency_key=idempotency_key, dry_run=dry_run)
     if not dry_run and not result.duplicate and not result.pending_approval:
-        mailbox.set_flags(folder, [uid], add=["\\Answered"], uidvalidity=original.uidvalidity)
-    return result
-
-
-def forward(
-    mailbox: Mailbox,
-    folder: str,
-    uid: int,
-    extra: Draft,
-    *,
-    as_attachment: bool = False,
-    uidvalidity: int | None = None,
-    idempotency_key: str | None = None,
-    dry_run: bool = False,
-) -> SendResult:
-    """Forward inline (quoted) or as an attached message/rfc822."""
-    _check_may_send(mailbox, dry_run)
-    original = mailbox.read(folder, uid, peek=True, uidvalidity=uidvalidity)
-    raw = mailbox.raw(folder, uid, uidvalidity=original.uidvalidity)  # inline forwards carry its attachments
-    base = compose.forward_draft(original, raw, as_attachment=as_attachment, text=extra.text)
-    draft = _merge(base, extra)
-    result = send(mailbox, draft, idempotency_key=idempotency_key, dry_run=dry_run)
-    if not dry_run and not result.duplicate and not result.pending_approval:
-        mailbox.set_flags(folder, [uid], add=["$Forwarded"], uidvalidity=original.uidvalidity)
+        flag = "$Forwarded" if forward else "\\Answered"
+        mailbox.set_flags(folder, [uid], add=[flag], uidvalidity=original.uidvalidity)
     return result
 
 
@@ -256,7 +273,7 @@ def store_draft(
     if draft.bcc:
         message["Bcc"] = _header_addresses(draft.bcc)
     raw = message.as_bytes(policy=email.policy.SMTP)
-    uidvalidity, uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Draft", "\\Seen"])
+    uidvalidity, uid = imap_mutations.append_message(mailbox.session, folder, raw, flags=["\\Draft", "\\Seen"])
     if replace_uid is not None:
         mailbox.delete(folder, [replace_uid])
     return folder, uid, uidvalidity
@@ -312,7 +329,7 @@ def _append_sent(mailbox: Mailbox, message: EmailMessage, bcc: Sequence[Address]
         stored = copy.deepcopy(message)
         stored["Bcc"] = _header_addresses(bcc)
     raw = stored.as_bytes(policy=email.policy.SMTP)
-    uidvalidity, uid = imap_changes.append_message(mailbox.session, folder, raw, flags=["\\Seen"])
+    uidvalidity, uid = imap_mutations.append_message(mailbox.session, folder, raw, flags=["\\Seen"])
     return folder, uid, uidvalidity
 
 

@@ -9,8 +9,9 @@ Host; they never see the worker or the service, so this module imports neither.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
+from agentmail.mime.query import Query
 from agentmail.model import (
     Draft,
     Folder,
@@ -103,12 +104,12 @@ class EmptyTrash(Changes, Request[int]):
 
 @dataclass(frozen=True)
 class OpenView(Request[View]):
-    """A folder's uids in display order (optionally threaded, optionally only matches of criteria)."""
+    """A folder's uids in display order (optionally threaded, optionally only the matches of a query)."""
 
     folder: str
     sort: str = "arrival"
     threads: bool = False
-    criteria: tuple[Any, ...] = ("ALL",)
+    query: Query = field(default_factory=Query)
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ class FetchPart(_OneMessage[PartData]):
 class SearchAll(Request[list[Page]]):
     """A query in every searchable folder, newest ``limit`` matches per folder."""
 
-    criteria: tuple[Any, ...]
+    query: Query
     limit: int
 
 

@@ -38,7 +38,7 @@ def _reading(mb: Mailbox, request: rq.Request[Any]) -> Any:
     """Listing, searching and reading messages, and how a folder is shown."""
     match request:
         case rq.OpenView():
-            return mb.view(request.folder, sort=request.sort, threads=request.threads, criteria=request.criteria)
+            return mb.view(request.folder, sort=request.sort, threads=request.threads, query=request.query)
         case rq.FetchSummaries():
             return mb.summaries(request.folder, request.uids, request.uidvalidity)
         case rq.Read():
@@ -53,7 +53,7 @@ def _reading(mb: Mailbox, request: rq.Request[Any]) -> Any:
                                            uidvalidity=request.uidvalidity)  # fmt: skip
             return rq.PartData(*found)
         case rq.SearchAll():
-            return mb.search(request.criteria, folders=mb.searchable_folders(), limit=request.limit)
+            return mb.search(request.query, folders=mb.searchable_folders(), limit=request.limit)
         case rq.GetViewPrefs():
             return mb.view_prefs(request.folder)
         case rq.SaveViewPrefs():

@@ -33,3 +33,29 @@ def test_agents_examine_and_read_only_stays_read_only(stack, member) -> None:
     with mailbox(stack, name, interactive=True, read_only=True) as support:
         support.view("INBOX")
         assert support.session.selected.read_only is True
+
+
+def test_front_ends_pass_a_parsed_query_and_the_service_searches_with_it(stack, member) -> None:
+    """A Query (never IMAP criteria) narrows a view, and a search's cursor goes on only with the same query."""
+    import pytest
+
+    from agentmail.errors import UsageError
+    from agentmail.mime.query import UNREAD, parse
+
+    name = member()
+    uids = [
+        stack.deliver(name, f"From: a@example.org\r\nSubject: lunch {i}\r\n\r\nbody\r\n".encode()) for i in range(3)
+    ]
+    other = stack.deliver(name, b"From: b@example.org\r\nSubject: budget\r\n\r\nbody\r\n")
+    with mailbox(stack, name, interactive=True) as mb:
+        lunch = parse("subject:lunch")
+        assert mb.view("INBOX", query=lunch).uids == tuple(reversed(uids))
+        mb.read("INBOX", uids[0])
+        assert mb.view("INBOX", query=lunch.narrowed(UNREAD)).uids == (uids[2], uids[1])
+        assert other in mb.view("INBOX").uids
+        (page,) = mb.search(lunch, limit=2)
+        assert [s.uid for s in page.items] == [uids[2], uids[1]] and page.next_cursor
+        rest = mb.list("INBOX", cursor=page.next_cursor, query=lunch)
+        assert [s.uid for s in rest.items] == [uids[0]] and rest.next_cursor is None
+        with pytest.raises(UsageError):
+            mb.list("INBOX", cursor=page.next_cursor, query=parse("subject:budget"))

@@ -76,3 +76,17 @@ def test_every_typed_value_is_marked_to_be_quoted(query: str) -> None:
     criteria = parse_query(query)
     values = [c for c in criteria if isinstance(c, str) and c not in ("TEXT", "FROM", "SUBJECT")]
     assert values and all(isinstance(v, SearchValue) for v in values)
+
+
+def test_a_parsed_query_is_checked_once_and_becomes_criteria_in_the_imap_layer() -> None:
+    """Front ends hold a Query; imap/criteria.py makes the SEARCH program, ANDing narrowed queries in order."""
+    from agentmail.imap.criteria import for_query
+    from agentmail.mime.query import UNREAD, Query, parse
+
+    with pytest.raises(UsageError):
+        parse("from:")
+    assert parse("   ") == Query() and for_query(Query()) == ["ALL"]
+    found = parse(" from:bob ").narrowed(parse("subject:lunch")).narrowed(None)
+    assert found == Query(("from:bob", "subject:lunch"))
+    assert for_query(found.narrowed(UNREAD), today=TODAY) == ["FROM", "bob", "SUBJECT", "lunch", "UNSEEN"]
+    assert for_query(parse("since:7d"), today=TODAY) == parse_query("since:7d", today=TODAY)

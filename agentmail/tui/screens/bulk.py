@@ -12,6 +12,7 @@ from typing import Any
 
 import urwid
 
+from agentmail.mime.query import Query
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Transfer, View
 from agentmail.tui import keys
@@ -34,13 +35,13 @@ class TagActions:
     folder: str
     items: LazyRows
     listbox: urwid.ListBox
-    criteria: tuple[Any, ...] | None
-    limit: tuple[Any, ...] | None
+    query: Query | None
+    limit: Query | None
     limit_label: str
     tag_prefix: bool
 
     # provided by the index screen
-    _criteria: Callable[[str], tuple[Any, ...] | None]
+    _query: Callable[[str], Query | None]
     load: Callable[..., None]
     deleted: Callable[[Transfer], None]
     focused_uid: Callable[[], int | None]
@@ -62,16 +63,16 @@ class TagActions:
 
     def tag_matching(self, text: str) -> None:
         """Tag every message in this list that matches a query (the search language)."""
-        if (found := self._criteria(text)) is None:
+        if (found := self._query(text)) is None:
             return
-        crit = (*(self.criteria or ()), *(self.limit or ()), *found)
+        wanted = (self.query or Query()).narrowed(self.limit).narrowed(found)
 
         def matched(view: View) -> None:
             self.items.tagged |= set(view.uids)
             self.items.redraw()
             self.host.notify(f"Tagged {_plural(len(view.uids))}; {len(self.items.tagged)} tagged in all.")
 
-        self.host.post(OpenView(self.folder, criteria=crit), matched, slot="tag-pattern")
+        self.host.post(OpenView(self.folder, query=wanted), matched, slot="tag-pattern")
 
     def action_tag_prefix(self) -> None:
         if not self.items.tagged:
@@ -168,7 +169,7 @@ class TagActions:
             self.limit, self.limit_label = None, ""
             self.host.notify("Showing all messages.")
         else:
-            if (found := self._criteria(text)) is None:
+            if (found := self._query(text)) is None:
                 return
             self.limit, self.limit_label = found, text.strip()
             self.host.notify(f"Limited to: {clean_line(self.limit_label)} (l, then Enter on nothing, shows all).")

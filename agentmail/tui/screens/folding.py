@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import urwid
 
+from agentmail.mime.query import Query
 from agentmail.model import View, ViewPrefs
 from agentmail.tui.requests import SaveViewPrefs
 from agentmail.tui.screens.base import Host
@@ -28,13 +29,13 @@ class ThreadActions:
     threads: bool
     full_view: View
     collapsed: set[int]
-    criteria: object
+    query: Query | None
     load: Callable[..., None]
     focused_uid: Callable[[], int | None]
 
     def _remember(self) -> None:
         """Keep this folder's sort and thread mode for the next visit and the next session."""
-        if self.criteria is None:
+        if self.query is None:
             self.host.post(SaveViewPrefs(self.folder, ViewPrefs(self.sort, self.threads)), lambda _ok: None)
 
     def action_threads(self) -> None:

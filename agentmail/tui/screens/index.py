@@ -7,7 +7,8 @@ from typing import Any
 import urwid
 
 from agentmail.errors import AgentmailError
-from agentmail.mime import query
+from agentmail.mime.query import UNREAD, Query
+from agentmail.mime.query import parse as parse_query
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Event, Message, Summary, Transfer, View, ViewPrefs
 from agentmail.tui.requests import Copy, Delete, FetchSummaries, GetViewPrefs, Move, OpenView, SetFlags
@@ -24,17 +25,17 @@ WIDE = 72  # index columns from which rows show sizes
 
 
 class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
-    """A folder's messages; with ``criteria`` a search inside it, shown as a virtual folder."""
+    """A folder's messages; with ``query`` a search inside it, shown as a virtual folder."""
 
     name = "index"
 
-    def __init__(self, host: Host, folder: str, *, criteria: tuple[Any, ...] | None = None, label: str = "") -> None:
+    def __init__(self, host: Host, folder: str, *, query: Query | None = None, label: str = "") -> None:
         self.folder = folder
-        self.criteria = criteria
+        self.query = query
         self.label = label
         self.sort = "arrival"
         self.threads = False
-        self.limit: tuple[Any, ...] | None = None  # l: only messages matching this query
+        self.limit: Query | None = None  # l: only messages matching this query
         self.limit_label = ""
         self.tag_prefix = False  # ; was pressed: the next key acts on every tagged message
         self.collapsed: set[int] = set()  # roots of collapsed threads
@@ -49,7 +50,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
 
     @property
     def is_search(self) -> bool:
-        return self.criteria is not None
+        return self.query is not None
 
     def title(self) -> str:
         name = clean_line(self.folder)
@@ -99,8 +100,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
 
         ``fresh`` fetches the rows again too (``$``: flags may have changed elsewhere); ``report`` says what came.
         """
-        criteria = (*(self.criteria or ()), *(self.limit or ())) or ("ALL",)
-        request = OpenView(self.folder, self.sort, self.threads, criteria)
+        request = OpenView(self.folder, self.sort, self.threads, (self.query or Query()).narrowed(self.limit))
         focus = keep_uid if keep_uid is not None else self.focused_uid()
         before = set(self.items.view.uids)
 
@@ -230,7 +230,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
     def action_next_unread(self) -> None:
         """Jump to the next unread message below the focus (asks the server which are unread)."""
         folder, start = self.folder, self.items.focus
-        crit = (*(self.criteria or ()), "UNSEEN")
+        unread = (self.query or Query()).narrowed(UNREAD)
 
         def found(view: View) -> None:
             unread = set(view.uids)
@@ -241,7 +241,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
             else:
                 self.listbox.set_focus(hit)
 
-        self.host.post(OpenView(folder, criteria=crit), found, slot="next-unread")
+        self.host.post(OpenView(folder, query=unread), found, slot="next-unread")
 
     # -- actions: opening and writing ------------------------------------------------------
     def action_open(self) -> None:
@@ -272,12 +272,12 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
     def action_search_all(self) -> None:
         self.host.prompt("Search every folder: ", self.search_all)
 
-    def _criteria(self, text: str) -> tuple[Any, ...] | None:
-        """The query compiled for the server, or None (empty, or an error shown in the status line)."""
+    def _query(self, text: str) -> Query | None:
+        """The query parsed (the service makes it a server search), or None (empty, or an error in the status line)."""
         if not text.strip():
             return None
         try:
-            return tuple(query.parse_query(text))
+            return parse_query(text)
         except AgentmailError as exc:
             self.host.fail(exc)
             return None
@@ -286,17 +286,17 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         """Run a query in every folder; the matches show as one virtual folder."""
         from agentmail.tui.screens.results import ResultsScreen  # results opens pagers; avoid an import cycle
 
-        if (criteria := self._criteria(text)) is None:
+        if (found := self._query(text)) is None:
             return
-        results = ResultsScreen(self.host, criteria, label=text)
+        results = ResultsScreen(self.host, found, label=text)
         self.host.push(results)
         results.load()
 
     def search(self, text: str) -> None:
         """Run a query in this folder and show the matches as a virtual folder."""
-        if (criteria := self._criteria(text)) is None:
+        if (found := self._query(text)) is None:
             return
-        results = IndexScreen(self.host, self.folder, criteria=criteria, label=text)
+        results = IndexScreen(self.host, self.folder, query=found, label=text)
         self.host.push(results)
         results.load()
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import urwid
 
 from agentmail.errors import AgentmailError
+from agentmail.mime.query import Query
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Page, Summary
 from agentmail.tui.requests import SearchAll
@@ -25,8 +25,8 @@ class ResultsScreen(ReplyActions, ListMoves, Screen):
 
     name = "index"
 
-    def __init__(self, host: Host, criteria: tuple[Any, ...], *, label: str = "") -> None:
-        self.criteria, self.label = criteria, label
+    def __init__(self, host: Host, query: Query, *, label: str = "") -> None:
+        self.query, self.label = query, label
         self.hits: list[tuple[str, int, Summary]] = []  # (folder, uidvalidity, summary)
         self.cut = False
         self.walker = urwid.SimpleFocusListWalker([])
@@ -45,7 +45,7 @@ class ResultsScreen(ReplyActions, ListMoves, Screen):
 
     def load(self) -> None:
         self.host.post(
-            SearchAll(self.criteria, PER_FOLDER), self.show_pages, slot=f"search-all-{id(self)}", on_error=self._failed
+            SearchAll(self.query, PER_FOLDER), self.show_pages, slot=f"search-all-{id(self)}", on_error=self._failed
         )
 
     def _failed(self, exc: AgentmailError) -> None:

@@ -113,7 +113,7 @@ def test_capital_t_tags_what_a_query_matches(host) -> None:
     caption, answer = host.prompts[-1]
     assert caption.startswith("Tag messages matching")
     answer("from:bob")
-    assert host.requests[-1] == OpenView("INBOX", criteria=tuple(query.parse_query("from:bob")))
+    assert host.requests[-1] == OpenView("INBOX", query=query.parse("from:bob"))
     host.posted[-1].reply(View("INBOX", 7, (3, 1)))
     assert screen.items.tagged == {3, 1}
 
@@ -122,13 +122,13 @@ def test_l_limits_to_a_query_shows_it_in_the_title_and_empty_shows_all(host) -> 
     screen = _index(host, [3, 2, 1])
     _press(screen, "l")
     host.prompts[-1][1]("subject:lunch")
-    assert host.requests[-1] == OpenView("INBOX", criteria=tuple(query.parse_query("subject:lunch")))
+    assert host.requests[-1] == OpenView("INBOX", query=query.parse("subject:lunch"))
     host.posted[-1].reply(View("INBOX", 7, (2,)))
     assert screen.items.view.uids == (2,)
     assert "[limit: subject:lunch]" in screen.title()
     _press(screen, "l")
     host.prompts[-1][1]("")
-    assert host.requests[-1] == OpenView("INBOX", criteria=("ALL",))
+    assert host.requests[-1] == OpenView("INBOX")
     assert "limit" not in screen.title()
 
 
@@ -150,3 +150,21 @@ def test_a_tagged_message_that_leaves_the_folder_is_no_longer_tagged(host) -> No
     screen.deleted(Transfer("INBOX", "Trash", (UidPair(2, 9),)))  # deleted from the pager
     _press(screen, ";")
     assert "No tagged messages" in host.notes[-1][0]
+
+
+def test_a_search_in_a_folder_narrows_its_limit_and_next_unread_asks_for_the_query_and_unread(host) -> None:
+    """The screens post parsed queries, never IMAP criteria: the service compiles them."""
+    screen = _index(host, [3, 2, 1])
+    _press(screen, "/")
+    host.prompts[-1][1]("from:bob")
+    results = host.stack[-1]
+    assert results is not screen and host.requests[-1] == OpenView("INBOX", query=query.Query(("from:bob",)))
+    results.show_view(View("INBOX", 7, (3, 1)))
+    _press(results, "l")
+    host.prompts[-1][1]("is:flagged")
+    assert host.requests[-1] == OpenView("INBOX", query=query.Query(("from:bob", "is:flagged")))
+    results.action_next_unread()
+    assert host.requests[-1] == OpenView("INBOX", query=query.Query(("from:bob", "is:unread")))
+    _press(results, "l")
+    host.prompts[-1][1]("from:")  # a mistake is said in the status line and asks for nothing
+    assert host.requests[-1] == OpenView("INBOX", query=query.Query(("from:bob", "is:unread")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agentmail.mime.query import Query
 from agentmail.model import Event, Transfer, UidPair, View
 from agentmail.tui.requests import Delete, FetchOriginal, FetchRaw, FetchSummaries, Move, Original, Read, SearchAll
 from agentmail.tui.screens.index import IndexScreen
@@ -189,7 +190,7 @@ def test_search_every_folder_shows_one_virtual_folder_and_walks_across_folders(h
     old = make_summary(5, "invoice old")
     old = type(old)(**{**{f: getattr(old, f) for f in old.__slots__}, "date": datetime(2020, 1, 1, tzinfo=UTC)})
     request = host.requests[-1]
-    assert request == SearchAll(("SUBJECT", "invoice"), 200)
+    assert request == SearchAll(Query(("subject:invoice",)), 200)
     host.posted[-1].reply([Page("INBOX", 7, 1, (make_summary(5, "invoice new"),)), Page("Archive", 9, 1, (old,))])
     lines = text_of(results, (100, 5)).splitlines()
     assert "INBOX" in lines[0] and "invoice new" in lines[0]

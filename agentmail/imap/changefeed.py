@@ -1,4 +1,4 @@
-"""What changed in a folder since a point: new uids, changed flags, expunged uids (RFC 7162 QRESYNC)."""
+"""The change feed's IMAP side: what changed in a folder since a point (new uids, flags, expunges; RFC 7162)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ class FolderChanges:
     new_uids: tuple[int, ...] = ()
     flags: dict[int, tuple[str, ...]] = field(default_factory=dict)
     vanished: tuple[int, ...] = ()
-    highest_modseq: int = 0
 
 
 def changed_since(session: ImapSession, uidnext: int, modseq: int, snapshot_uidnext: int) -> FolderChanges:
@@ -32,7 +31,6 @@ def changed_since(session: ImapSession, uidnext: int, modseq: int, snapshot_uidn
         new = sorted(u for u in found if uidnext <= u < snapshot_uidnext)
     flags: dict[int, tuple[str, ...]] = {}
     vanished: list[int] = []
-    highest = modseq
     if uidnext > 1 and modseq and session.has("CONDSTORE"):
         modifiers = f"(CHANGEDSINCE {modseq}{' VANISHED' if session.has('QRESYNC') else ''})"
 
@@ -49,12 +47,9 @@ def changed_since(session: ImapSession, uidnext: int, modseq: int, snapshot_uidn
                 if not isinstance(uid, int) or uid >= uidnext:
                     continue
                 flags[uid] = flag_names(item.get(b"FLAGS", ()))
-                mod = item.get(b"MODSEQ")
-                if isinstance(mod, tuple | list) and mod:
-                    highest = max(highest, int(mod[0]))
         for line in vanished_lines:
             text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
             uid_set = text.replace("(EARLIER)", "").strip()
             if uid_set:
                 vanished.extend(u for u in parse_sequence_set(uid_set) if u < uidnext)
-    return FolderChanges(tuple(new), flags, tuple(sorted(set(vanished))), highest)
+    return FolderChanges(tuple(new), flags, tuple(sorted(set(vanished))))
