@@ -50,6 +50,7 @@ class Arg:
     json_help: str = ""  # the help for JSON callers (batch, MCP) when the command-line wording does not fit
     json_self_evident: bool = False  # the JSON name says it all (folder, uid): no description in the schema
     schema_ref: str = ""  # an object argument's schema in $defs (DraftInput)
+    max_length: int = 4096  # a string's longest value (tokens for many folders are longer)
 
     @property
     def option(self) -> str:
@@ -104,7 +105,7 @@ def _coerce(arg: Arg, value: Any) -> Any:
             raise UsageError(f"{label} must be a string")
         if arg.choices and value not in arg.choices:
             raise UsageError(f"{label} must be one of: {', '.join(arg.choices)}")
-        if len(value) > 4096:
+        if len(value) > arg.max_length:
             raise UsageError(f"{label} is too long")
         if arg.folder and has_control(value):
             raise UsageError(f"{label} contains a control character; a folder name cannot")

@@ -29,6 +29,7 @@ from agentmail.agent.shared_args import (
 from agentmail.agent.table import Command, Context
 from agentmail.errors import ForbiddenError, UsageError
 from agentmail.mime.query import QUERY_SUMMARY
+from agentmail.service.tokens import MAX_TOKEN
 
 if TYPE_CHECKING:
     from agentmail.agent.answers import Help, SchemaAnswer, Whoami
@@ -363,7 +364,12 @@ COMMANDS: tuple[Command, ...] = (
         h.changes,
         (
             folder_arg(required=False, default="INBOX"),
-            Arg("since", "string", "a token from changes or watch; without it, only the current token"),
+            Arg(
+                "since",
+                "string",
+                "a token from changes or watch; without it, only the current token",
+                max_length=MAX_TOKEN,
+            ),
             Arg("all_folders", "boolean", "every folder, with one token for all", default=False),
             MAX_BYTES,
         ),
@@ -375,7 +381,7 @@ COMMANDS: tuple[Command, ...] = (
         None,
         (
             folder_arg(required=False, default="INBOX"),
-            Arg("since", "string", "first report what happened since this token"),
+            Arg("since", "string", "first report what happened since this token", max_length=MAX_TOKEN),
             Arg("heartbeat", "integer", "seconds between heartbeat lines", default=30, minimum=1, maximum=3600),
         ),
         "EventLine",

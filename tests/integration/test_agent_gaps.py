@@ -256,3 +256,16 @@ def test_deleting_a_folder_that_is_gone_is_ok_and_says_so(run_agentmail, member)
     assert rc == 0 and first["already_absent"] is False
     again, rc = run(run_agentmail, me, "folder delete Old")
     assert rc == 0 and again["already_absent"] is True
+
+
+def test_an_all_folders_token_for_many_folders_comes_back(stack, run_agentmail, member) -> None:
+    """Each folder adds ~150 characters to an --all-folders token: 60 folders are far past the 4096 of other strings."""
+    me = member()
+    names = [f"Projects.Client-{n:02d}-archive" for n in range(60)]
+    stack.doveadm("mailbox", "create", "-u", stack.address(me), *names)
+    first, rc = run(run_agentmail, me, "changes --all-folders")
+    assert rc == 0 and len(first["token"]) > 4096, len(first["token"])
+    stack.deliver(me, make_mail("in the last folder", to=f"{me}@bbs.test"), folder=names[-1])
+    later, rc = run(run_agentmail, me, f"changes --all-folders --since {first['token']}")
+    assert rc == 0, later
+    assert [e["folder"] for e in later["events"] if e["kind"] == "new"] == [names[-1]]
