@@ -1,7 +1,8 @@
 """Which agent commands a key's scope can use: ``help``, ``schema``, ``whoami`` and MCP ``tools/list`` show only those.
 
 This is presentation; the refusal itself happens in the service (service/scope.py), so a hidden command
-called anyway answers ``forbidden``.  A test fails when a command in the table has no entry here.
+called anyway answers ``forbidden``.  Each command names the service actions it works through, so what a
+scope shows is derived from the same ACTIONS table the service enforces.
 """
 
 from __future__ import annotations
@@ -9,55 +10,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from agentmail.agent.table import Command
-from agentmail.service.scope import SCOPES, Grant
-
-#: Command -> the weakest scope under which it can do its work.  The sends sit at `draft`: there they store a
-#: proposal for the member's approval instead of sending (service/proposals.py).
-COMMAND_SCOPE: dict[str, str] = {
-    "help": "read",
-    "schema": "read",
-    "whoami": "read",
-    "folders": "read",
-    "folder_create": "organize",
-    "folder_rename": "full",
-    "folder_delete": "full",
-    "list": "read",
-    "read": "read",
-    "attachment": "read",
-    "thread": "read",
-    "search": "read",
-    "send": "draft",
-    "reply": "draft",
-    "forward": "draft",
-    "draft_save": "draft",
-    "draft_list": "read",
-    "draft_send": "draft",
-    "draft_delete": "organize",
-    "proposals": "draft",
-    "flag": "organize",
-    "unflag": "organize",
-    "seen": "organize",
-    "unseen": "organize",
-    "move": "organize",
-    "copy": "organize",
-    "delete": "organize",
-    "restore": "organize",
-    "quota": "read",
-    "changes": "read",
-    "watch": "read",
-    "batch": "read",
-    "mcp": "read",
-}
+from agentmail.service.scope import ACTIONS, SCOPES, Grant
 
 
-def usable(name: str, grant: Grant) -> bool:
+def scope_of(cmd: Command) -> str:
+    """The weakest scope under which a command can do its work: the weakest one allowing any of its actions.
+
+    The sends name both `draft` and `send`, so they show at `draft`, where they store a proposal for the
+    member's approval instead of sending (service/proposals.py).
+    """
+    if not cmd.actions:
+        return "read"
+    return min((ACTIONS[action][0] for action in cmd.actions), key=SCOPES.index)
+
+
+def usable(cmd: Command, grant: Grant) -> bool:
     """Whether the key's scope lets this command do its work."""
-    return grant.rank >= SCOPES.index(COMMAND_SCOPE.get(name, "full"))
+    return grant.rank >= SCOPES.index(scope_of(cmd))
 
 
 def visible(commands: Iterable[Command], grant: Grant) -> list[Command]:
     """The commands (in table order) this key's scope can use."""
-    return [c for c in commands if usable(c.name, grant)]
+    return [c for c in commands if usable(c, grant)]
 
 
 def read_only_under(cmd: Command, grant: Grant) -> bool:

@@ -66,6 +66,9 @@ class Command:
     handler: Handler | None  # None: the command is a session of its own (runner)
     args: tuple[Arg, ...] = ()
     answer: str = ""  # its answer type: a class in agentmail.agent.answers ("" for a session's free-form lines)
+    # The service actions (service/scope.py ACTIONS) it does its work through; none: it only reads.  The key
+    # scope that shows a command is the weakest one allowing any of them (agent/scoped.py), so the two can't drift.
+    actions: tuple[str, ...] = ()
     read_only: bool = True  # changes nothing
     destructive: bool = False  # may remove or overwrite something
     idempotent: bool = True  # repeating it with the same arguments changes nothing more

@@ -101,9 +101,32 @@ def test_refusals_are_forbidden_and_name_the_scope() -> None:
     assert not decision.allowed and "'draft'" in decision.reason and "approval" in decision.reason
 
 
-def test_every_command_has_a_scope() -> None:
-    assert {c.name for c in commands.COMMANDS} == set(scoped.COMMAND_SCOPE)
-    assert set(scoped.COMMAND_SCOPE.values()) <= set(SCOPES)
+#: The scope each command shows at, as the policy was agreed: a change here is a change of who may do what.
+AGREED = {
+    "organize": {"folder_create", "draft_delete", "flag", "unflag", "seen", "unseen", "move", "copy", "delete"}
+    | {"restore"},
+    "draft": {"send", "reply", "forward", "draft_save", "draft_send", "proposals"},
+    "full": {"folder_rename", "folder_delete"},
+}
+
+
+def test_every_command_shows_at_the_scope_its_service_actions_allow() -> None:
+    shown = {c.name: scoped.scope_of(c) for c in commands.COMMANDS}
+    assert {name for name, scope in shown.items() if scope != "read"} == set().union(*AGREED.values())
+    for scope, names in AGREED.items():
+        assert {n for n in names if shown[n] != scope} == set(), scope
+    for cmd in commands.COMMANDS:
+        assert set(cmd.actions) <= set(ACTIONS), cmd.name  # only actions the service enforces
+        # read's one change, \Seen, is left out under a read key (EXAMINE/PEEK); sessions (batch, mcp) run the others.
+        assert cmd.read_only or cmd.actions or cmd.runner or cmd.name == "read", f"{cmd.name} names no action"
+
+
+def test_a_changed_action_scope_moves_the_command_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service's ACTIONS table is the one source: no second table in agent/ to forget."""
+    move = next(c for c in commands.COMMANDS if c.name == "move")
+    assert scoped.usable(move, Grant("organize"))
+    monkeypatch.setitem(ACTIONS, "move", ("full", "move messages"))
+    assert scoped.scope_of(move) == "full" and not scoped.usable(move, Grant("organize"))
 
 
 def test_a_read_key_sees_only_commands_that_change_nothing() -> None:
