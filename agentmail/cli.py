@@ -14,9 +14,15 @@ import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from agentmail import __version__
 from agentmail.errors import AgentmailError, ForbiddenError, InternalError, UsageError
+
+if TYPE_CHECKING:  # imported where used: the agent path must start fast
+    from agentmail.config import Settings
+    from agentmail.identity import Member
+    from agentmail.service.scope import Grant
 
 #: Options a member may give over SSH (they change presentation or restrict the session, never identity).
 SSH_OPTIONS = frozenset({"--json", "--read-only", "--help", "-h", "--version"})
@@ -233,7 +239,7 @@ def _settings_env(inv: Invocation) -> dict[str, str]:
     return env
 
 
-def _run_agent(inv: Invocation, settings: object, member: object, *, grant: object) -> int:
+def _run_agent(inv: Invocation, settings: Settings | None, member: Member | None, *, grant: Grant) -> int:
     from agentmail.agent import run as agent_run
     from agentmail.agent.handlers import Context
 
@@ -246,9 +252,9 @@ def _run_agent(inv: Invocation, settings: object, member: object, *, grant: obje
     ctx = Context(
         settings=settings,
         member=member,
-        read_only=inv.read_only,  # type: ignore[arg-type]
+        read_only=inv.read_only,
         read_stdin=agent_run.stdin_json_reader(sys.stdin.buffer),
-        grant=grant,  # type: ignore[arg-type]
+        grant=grant,
     )
     ctx.long_lived = command in ("batch", "mcp", "watch")
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from agentmail.agent.shape import (
     squeeze,
     within_budget,
 )
-from agentmail.errors import ForbiddenError, NotFoundError, UsageError
+from agentmail.errors import ForbiddenError, InternalError, NotFoundError, UsageError
 from agentmail.model import Page, to_json
 from agentmail.service.scope import FULL, Grant
 
@@ -37,14 +37,21 @@ if TYPE_CHECKING:  # the rest is imported by the handlers that use it: help and 
 class Context:
     """What a handler may use: the session's mailbox (opened on first use) and the request's stdin."""
 
-    settings: Settings
-    member: Member
+    settings: Settings | None  # None for help and schema: they run before any configuration is read
+    member: Member | None
     read_only: bool = False
     read_stdin: Callable[[], Any] | None = None  # returns the parsed JSON object from stdin
     mailbox_factory: Callable[[], Mailbox] | None = None
     grant: Grant = FULL  # the key line's scope, agent and allow-list (service/scope.py)
     long_lived: bool = False  # batch, mcp, watch: ride out a server restart instead of failing fast
     _mailbox: Mailbox | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Settings:
+        """The settings, which every command but help and schema runs with."""
+        if self.settings is None:
+            raise InternalError("this command ran without the configuration")
+        return self.settings
 
     @property
     def mailbox(self) -> Mailbox:
@@ -56,8 +63,10 @@ class Context:
     def _open_mailbox(self) -> Mailbox:
         from agentmail.service.mailbox import Mailbox
 
-        window = self.settings.reconnect_window if self.long_lived else 0.0
-        return Mailbox(self.settings, self.member, read_only=self.read_only, reconnect_window=window, grant=self.grant)
+        if self.member is None:
+            raise InternalError("a mailbox was asked for without a member")
+        window = self.config.reconnect_window if self.long_lived else 0.0
+        return Mailbox(self.config, self.member, read_only=self.read_only, reconnect_window=window, grant=self.grant)
 
     def close(self) -> None:
         if self._mailbox is not None:
@@ -70,7 +79,7 @@ def help_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     from agentmail.agent import commands, schema, scoped
     from agentmail.agent.draft_input import DRAFT_FIELDS
 
-    chosen = scoped.visible(commands.COMMANDS, ctx.grant)
+    chosen: Sequence[commands.Command] = scoped.visible(commands.COMMANDS, ctx.grant)
     if args.get("command"):
         name = "_".join(args["command"].split()).replace("-", "_")
         cmd = commands.find(name)
@@ -94,7 +103,7 @@ def schema_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 def whoami(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     from agentmail.agent import commands, scoped
 
-    s = ctx.settings
+    s = ctx.config
     out = to_json(ctx.mailbox.whoami())
     out["commands"] = [c.name for c in scoped.visible(commands.COMMANDS, ctx.grant)]
     out["scope"] = ctx.grant.to_json()
@@ -156,13 +165,13 @@ def list_cmd(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 def answer_budget(ctx: Context, args: dict[str, Any]) -> int:
     """The byte cap on a whole answer: --max-bytes, else the configured default."""
-    return args.get("max_bytes") or ctx.settings.max_answer_bytes
+    return args.get("max_bytes") or ctx.config.max_answer_bytes
 
 
 def read(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     mb = ctx.mailbox
     message = mb.read(args["folder"], args["uid"], peek=args["peek"], uidvalidity=args["uidvalidity"])
-    max_bytes = args["max_bytes"] or ctx.settings.max_answer_bytes
+    max_bytes = args["max_bytes"] or ctx.config.max_answer_bytes
 
     def load_raw() -> bytes:
         return mb.raw(message.folder, message.uid, uidvalidity=message.uidvalidity)

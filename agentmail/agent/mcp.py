@@ -93,11 +93,11 @@ def tool(cmd: commands.Command, defs: dict[str, Any], grant: Grant = FULL) -> di
         "name": cmd.name,
         "description": cmd.summary,
         "inputSchema": with_defs(schema.request_schema(cmd), defs),
-        "annotations": annotations(cmd, grant),
+        "annotations": tool_annotations(cmd, grant),
     }
 
 
-def annotations(cmd: commands.Command, grant: Grant = FULL) -> dict[str, bool]:
+def tool_annotations(cmd: commands.Command, grant: Grant = FULL) -> dict[str, bool]:
     """True hints: readOnly (under this key's scope) and openWorld always; destructive and idempotent on tools
     that change something (the protocol gives them no meaning on a read-only tool)."""
     read_only = read_only_under(cmd, grant)
@@ -251,7 +251,7 @@ def serve(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
 
     An idle session ends with one last error answer (id null, data.code ``idle_timeout``) and its exit status.
     """
-    settings = ctx.settings
+    settings = ctx.config
     with redirect_stdout(sys.stderr):  # a stray print() anywhere below must not corrupt the protocol
         try:
             return _answer_lines(Server(ctx), read_lines(stream, settings.max_line_bytes, settings.idle_timeout), out)

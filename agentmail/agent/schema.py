@@ -48,7 +48,7 @@ def type_schema(tp: Any) -> dict[str, Any]:
         return {"type": "string", "contentEncoding": "base64"}
     if tp is datetime:
         return {"type": "string", "format": "date-time"}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return {"$ref": f"#/$defs/{tp.__name__}"}
     return {}
 

@@ -84,8 +84,8 @@ def render_html(html: str, *, first_link: int = 1) -> Rendered:
             if start:
                 href = (attrs.get("href") or "").strip()
                 stack.append(href if href.lower().startswith(_LINK_SCHEMES) else None)
-            elif stack and (href := stack.pop()):
-                links.append(href)
+            elif stack and (closed_href := stack.pop()):
+                links.append(closed_href)
                 parser.o(f" [{first_link + len(links) - 1}]")
             return True
         if tag == "img":
@@ -116,7 +116,7 @@ def render_html(html: str, *, first_link: int = 1) -> Rendered:
     converter.unicode_snob = True
     converter.pad_tables = True
     converter.skip_internal_links = True
-    converter.tag_callback = on_tag
+    converter.tag_callback = on_tag  # type: ignore[assignment]  # html2text declares it as None (no Optional)
     text = converter.handle(html)
     converter.close()
     return Rendered(_clean_markdown(text), tuple(links), counts["hidden"])

@@ -8,6 +8,7 @@ SORT/THREAD, COPYUID) behind mail words.
 from __future__ import annotations
 
 import base64
+import builtins  # annotations inside Mailbox say builtins.list: its method list() shadows the name
 import dataclasses
 import json
 from collections.abc import Sequence
@@ -315,7 +316,7 @@ class Mailbox:
 
     def search(
         self, criteria: Sequence[Any], *, folders: Sequence[str] = ("INBOX",), limit: int = 50, preview: int = 0
-    ) -> list[Page]:
+    ) -> builtins.list[Page]:
         """Server-side SEARCH in each folder; newest matches first.
 
         A page with more matches carries a next_cursor: ``list(folder, cursor=..., criteria=criteria)``
@@ -337,7 +338,7 @@ class Mailbox:
             pages.append(Page(folder, state.uidvalidity, len(uids), tuple(items), next_cursor))
         return pages
 
-    def searchable_folders(self) -> list[str]:
+    def searchable_folders(self) -> builtins.list[str]:
         """Every selectable folder, for searches across all of them (not \\Noselect or \\NonExistent parents)."""
         unselectable = {"\\noselect", "\\nonexistent"}
         return [f.name for f in self.folders() if not unselectable.intersection(x.lower() for x in f.flags)]
@@ -386,7 +387,7 @@ class Mailbox:
         add: Sequence[str] = (),
         remove: Sequence[str] = (),
         uidvalidity: int | None = None,
-    ) -> list[int]:
+    ) -> builtins.list[int]:
         self.grant.require("flag")
         self._writable()
         self.select(folder, uidvalidity, writable=True, reuse=True)
