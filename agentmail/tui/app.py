@@ -69,14 +69,23 @@ class Workspace(urwid.Widget):
     def _current(self, size: tuple[int, int]) -> urwid.Widget:
         return self.columns if self.shows_pane(size[0]) else self.screen
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         return self._current(size).render(size, focus)
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         return self._current(size).keypress(size, key)
 
-    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         return bool(self._current(size).mouse_event(size, event, button, col, row, focus))
+
+
+def _recounted(folder: Folder, total: int | None, unseen: int | None) -> Folder:
+    """The folder with the counts NOTIFY gave; a count it did not give stays as it was."""
+    return dataclasses.replace(
+        folder,
+        total=folder.total if total is None else total,
+        unseen=folder.unseen if unseen is None else unseen,
+    )
 
 
 class App(UndoSend):
@@ -100,7 +109,9 @@ class App(UndoSend):
         self.status = urwid.Text("", wrap="clip")
         self.line = MessageLine()
         self.message = self.line.text
-        self._line = urwid.WidgetPlaceholder(urwid.AttrMap(self.message, "message"))
+        self._line: urwid.WidgetPlaceholder[urwid.Widget] = urwid.WidgetPlaceholder(
+            urwid.AttrMap(self.message, "message")
+        )
         self.footer = urwid.Pile([urwid.AttrMap(self.status, "status"), self._line])
         self.pane = FolderPane(self.pane_clicked)
         self.body = Workspace(self.pane)
@@ -290,12 +301,7 @@ class App(UndoSend):
     def _apply_counts(self, news: rq.FoldersChanged) -> None:
         """Counts NOTIFY gave, applied as they are (no request: one now could swallow the open folder's news)."""
         given = {name: (total, unseen) for name, total, unseen in news.counts}
-        folders = [
-            dataclasses.replace(f, total=given[f.name][0] if given[f.name][0] is not None else f.total,
-                                unseen=given[f.name][1] if given[f.name][1] is not None else f.unseen)
-            if f.name in given else f
-            for f in self.folders
-        ]  # fmt: skip
+        folders = [_recounted(f, *given[f.name]) if f.name in given else f for f in self.folders]
         known = {f.name for f in folders}
         folders += [Folder(name, None, total or 0, unseen or 0) for name, (total, unseen) in given.items()
                     if name not in known]  # fmt: skip

@@ -18,7 +18,7 @@ class SelectableText(urwid.Text):
 
     _selectable = True
 
-    def keypress(self, size: tuple[int], key: str) -> str | None:
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]  # a flow widget narrows size, as urwid's own do
         return key
 
 
@@ -87,7 +87,7 @@ class ConfirmBar(SelectableText):
         super().__init__(f"{question} (y/n)")
         self._on_yes, self._on_no = on_yes, on_no
 
-    def keypress(self, size: tuple[int], key: str) -> str | None:
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]  # a flow widget narrows size, as urwid's own do
         if key in ("y", "Y"):
             self._on_yes()
         else:

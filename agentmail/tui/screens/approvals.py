@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
 
 import urwid
 
@@ -21,10 +22,16 @@ from agentmail.tui.requests import (
     ListProposals,
     ProposalDetail,
     RejectProposal,
+    Request,
     ShowProposal,
     WithdrawProposal,
 )
 from agentmail.tui.screens.base import Host, ListMoves, Screen
+
+if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
+    from urwid.widget import AbstractFlowWidget
+
+T = TypeVar("T")
 
 
 def age(created: datetime, now: datetime | None = None) -> str:
@@ -129,7 +136,7 @@ class Decisions:
         self.host.compose(draft)
         self.host.notify("The proposal is withdrawn: this is now your own message.")
 
-    def _post(self, request: ApproveProposal | RejectProposal | WithdrawProposal, done: Callable) -> None:
+    def _post(self, request: Request[T], done: Callable[[T], None]) -> None:
         self.host.post(request, done, slot=f"proposal-{id(self)}", on_error=self._failed)
 
     def _failed(self, exc: object) -> None:
@@ -144,10 +151,10 @@ class ApprovalsScreen(Decisions, ListMoves, Screen):
 
     def __init__(self, host: Host) -> None:
         self.proposals: list[Proposal] = []
-        self.walker = urwid.SimpleFocusListWalker([])
+        self.walker: urwid.SimpleFocusListWalker[AbstractFlowWidget] = urwid.SimpleFocusListWalker([])
         self.listbox = urwid.ListBox(self.walker)
         self.empty = urwid.Filler(urwid.Text(("note", "Loading proposals…"), align="center"))
-        self._holder = urwid.WidgetPlaceholder(self.empty)
+        self._holder: urwid.WidgetPlaceholder[urwid.Widget] = urwid.WidgetPlaceholder(self.empty)
         super().__init__(host, self._holder)
 
     def title(self) -> str:

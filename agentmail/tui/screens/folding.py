@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import urwid
 
@@ -28,7 +29,7 @@ class ThreadActions:
     threads: bool
     full_view: View
     collapsed: set[int]
-    criteria: object
+    criteria: tuple[Any, ...] | None
     load: Callable[..., None]
     focused_uid: Callable[[], int | None]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urwid
 
@@ -15,6 +15,9 @@ from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import row_widget
+
+if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
+    from urwid.widget import AbstractFlowWidget
 
 PER_FOLDER = 200  # newest matches fetched per folder
 
@@ -28,10 +31,10 @@ class ResultsScreen(ReplyActions, ListMoves, Screen):
         self.criteria, self.label = criteria, label
         self.hits: list[tuple[str, int, Summary]] = []  # (folder, uidvalidity, summary)
         self.cut = False
-        self.walker = urwid.SimpleFocusListWalker([])
+        self.walker: urwid.SimpleFocusListWalker[AbstractFlowWidget] = urwid.SimpleFocusListWalker([])
         self.listbox = urwid.ListBox(self.walker)
         self.empty = urwid.Filler(urwid.Text(("note", "Searching every folder…"), align="center"))
-        self._holder = urwid.WidgetPlaceholder(self.empty)
+        self._holder: urwid.WidgetPlaceholder[urwid.Widget] = urwid.WidgetPlaceholder(self.empty)
         super().__init__(host, self._holder)
 
     @property
