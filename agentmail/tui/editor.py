@@ -58,7 +58,7 @@ class TextEditor(urwid.Edit):
         self._size: tuple[int] = (80,)
 
     # -- keys ------------------------------------------------------------------------------
-    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]  # a flow widget narrows size, as urwid's own do
         self._size = size
         if key == "begin paste" or self.pasting:
             self._paste_key(key)

@@ -62,7 +62,7 @@ class LineInput(TextEditor):
         super().__init__(caption, text)
         self._on_done, self._on_cancel, self._complete = on_done, on_cancel, complete
 
-    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]  # a flow widget narrows size, as urwid's own do
         if key == "begin paste" or self.pasting:
             super().keypress(size, key)  # a paste is text, even its newlines: it never answers the prompt
             return None
