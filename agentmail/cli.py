@@ -12,11 +12,11 @@ import logging
 import os
 import shlex
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from agentmail import __version__
+from agentmail import __version__, options
 from agentmail.errors import AgentmailError, ForbiddenError, InternalError, UsageError
 
 if TYPE_CHECKING:  # imported where used: the agent path must start fast
@@ -24,12 +24,8 @@ if TYPE_CHECKING:  # imported where used: the agent path must start fast
     from agentmail.identity import Member
     from agentmail.service.scope import Grant
 
-#: Options a member may give over SSH (they change presentation or restrict the session, never identity).
-SSH_OPTIONS = frozenset({"--json", "--read-only", "--help", "-h", "--version"})
-#: Options only an operator on the host may give.
-OPERATOR_OPTIONS = frozenset({"--member", "--config"})
-#: Commands that are not agent commands in the table.
-SPECIAL = frozenset({"batch", "doctor", "mcp", "tui"})
+#: Options only an operator on the host may give (never over SSH: they change identity or settings).
+OPERATOR_OPTIONS = frozenset(o.option for o in options.GLOBAL if o.operator)
 MAX_SSH_COMMAND = 16 * 1024
 
 
@@ -57,65 +53,49 @@ def is_forced_command(environ: Mapping[str, str]) -> bool:
 def parse_invocation(argv: Sequence[str], environ: Mapping[str, str]) -> Invocation:
     """Turn argv (and SSH_ORIGINAL_COMMAND) into an Invocation; refuse identity changes over SSH."""
     over_ssh = is_forced_command(environ)
-    words = list(argv)
-    if "SSH_ORIGINAL_COMMAND" in environ:
-        original = environ["SSH_ORIGINAL_COMMAND"]
-        if len(original) > MAX_SSH_COMMAND:
-            raise UsageError("the command is longer than 16 KiB")
-        if "\0" in original:
-            raise UsageError("the command contains a NUL byte")
-        try:
-            client_words = shlex.split(original, posix=True)
-        except ValueError:
-            raise UsageError("the command has unbalanced quotes") from None
-        _refuse_operator_options(client_words)
-        words += client_words
-    options: dict[str, str | bool] = {}
-    rest: list[str] = []
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if rest or not word.startswith("-") or word == "-":
-            rest.append(word)
-        elif word == "--":
-            rest.extend(words[i + 1 :])
-            break
-        else:
-            name, eq, value = word.partition("=")
-            if name in ("--json", "--read-only", "--help", "-h", "--version"):
-                options[name] = True
-            elif name in OPERATOR_OPTIONS:
-                if over_ssh:
-                    raise ForbiddenError(f"{name} is for operators on the host, not over SSH")
-                if not eq:
-                    i += 1
-                    if i >= len(words):
-                        raise UsageError(f"{name} needs a value")
-                    value = words[i]
-                options[name] = value
-            else:
-                raise UsageError(f"unknown option {name[:40]!r}; see agentmail --help")
-        i += 1
+    words = [*argv, *_client_words(environ)]
+    if over_ssh:
+        _refuse_operator_options(words)
+    values, rest = options.scan(
+        options.GLOBAL, words, _unknown_option, dash="-", first_positional_ends=True, short=options.SHORT
+    )
     command = rest[0] if rest else None
     args = rest[1:]
     # "folder create X" and "draft send 3" are two-word commands.
     if command in ("folder", "draft") and args and not args[0].startswith("-"):
         command, args = f"{command}_{args[0]}", args[1:]
     before_dashes = args[: args.index("--")] if "--" in args else args
-    if command and "--help" in before_dashes:  # "read --help" as well as "--help read"
-        options["--help"] = True
     return Invocation(
         command=command,
         words=tuple(args),
-        json=bool(options.get("--json")),
-        read_only=bool(options.get("--read-only")),
-        member_override=_str_or_none(options.get("--member")),
-        config_override=_str_or_none(options.get("--config")),
+        json=values.get("json", False),
+        read_only=values.get("read_only", False),
+        member_override=values.get("member"),
+        config_override=values.get("config"),
         over_ssh=over_ssh,
-        show_help=bool(options.get("--help") or options.get("-h")),
-        show_version=bool(options.get("--version")),
+        show_help=values.get("help", False) or bool(command and "--help" in before_dashes),  # "read --help" too
+        show_version=values.get("version", False),
         env=environ,
     )
+
+
+def _client_words(environ: Mapping[str, str]) -> list[str]:
+    """The words of SSH_ORIGINAL_COMMAND, split like a shell would but never run by one."""
+    if "SSH_ORIGINAL_COMMAND" not in environ:
+        return []
+    original = environ["SSH_ORIGINAL_COMMAND"]
+    if len(original) > MAX_SSH_COMMAND:
+        raise UsageError("the command is longer than 16 KiB")
+    if "\0" in original:
+        raise UsageError("the command contains a NUL byte")
+    try:
+        return shlex.split(original, posix=True)
+    except ValueError:
+        raise UsageError("the command has unbalanced quotes") from None
+
+
+def _unknown_option(word: str) -> str:
+    return f"unknown option {word.partition('=')[0][:40]!r}; see agentmail --help"
 
 
 def _refuse_operator_options(words: Sequence[str]) -> None:
@@ -123,10 +103,6 @@ def _refuse_operator_options(words: Sequence[str]) -> None:
         name = word.partition("=")[0]
         if name in OPERATOR_OPTIONS:
             raise ForbiddenError(f"{name} is for operators on the host, not over SSH")
-
-
-def _str_or_none(value: str | bool | None) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 USAGE = """\
@@ -199,18 +175,17 @@ def _fail(command: str | None, exc: AgentmailError) -> int:
 
 
 def _dispatch(inv: Invocation) -> int:
-    if inv.command == "doctor":
-        if inv.over_ssh:
-            raise ForbiddenError("doctor is for operators on the host, not over SSH")
-        from agentmail.ops.doctor import run_doctor
-
-        return run_doctor(inv)
+    """Run what was asked: an operator command, the reader, or an agent command (help before any settings)."""
+    operator = OPERATOR_COMMANDS.get(inv.command or "")
+    if operator is not None:
+        return operator(inv)
     from agentmail.service.scope import grant_from_env
 
     if inv.command is None and not sys.stdin.isatty():
         inv = Invocation(command="help", json=True, env=inv.env, over_ssh=inv.over_ssh)
     grant = grant_from_env(inv.env)  # the key line's scope, like the member: validated before any I/O
-    if inv.command == "help" or (inv.show_help and inv.command):
+    run = READER_COMMANDS.get(inv.command, _run_agent)
+    if (inv.show_help and inv.command) or (run is _run_agent and _answers_before_login(inv.command)):
         return _run_agent(inv, settings=None, member=None, grant=grant)
     from agentmail.config import load_settings
     from agentmail.identity import member_for
@@ -223,13 +198,31 @@ def _dispatch(inv: Invocation) -> int:
 
     slot = acquire_slot(settings, member)  # held until this process ends, whichever front end runs
     try:
-        if inv.command is None or inv.command == "tui":
-            from agentmail.tui.start import run as run_tui  # logs in while it imports urwid
-
-            return run_tui(settings, member, read_only=inv.read_only or grant.read_only, grant=grant)
-        return _run_agent(inv, settings, member, grant=grant)
+        return run(inv, settings, member, grant=grant)
     finally:
         slot.close()
+
+
+def _answers_before_login(command: str | None) -> bool:
+    """An agent command the table marks as needing no settings or member (help)."""
+    from agentmail.agent.commands import find
+
+    cmd = find(command or "help")
+    return cmd is not None and not cmd.needs_member
+
+
+def _doctor(inv: Invocation) -> int:
+    if inv.over_ssh:
+        raise ForbiddenError("doctor is for operators on the host, not over SSH")
+    from agentmail.ops.doctor import run_doctor
+
+    return run_doctor(inv)
+
+
+def _run_tui(inv: Invocation, settings: Settings, member: Member, *, grant: Grant) -> int:
+    from agentmail.tui.start import run as run_tui  # logs in while it imports urwid
+
+    return run_tui(settings, member, read_only=inv.read_only or grant.read_only, grant=grant)
 
 
 def _settings_env(inv: Invocation) -> dict[str, str]:
@@ -240,8 +233,10 @@ def _settings_env(inv: Invocation) -> dict[str, str]:
 
 
 def _run_agent(inv: Invocation, settings: Settings | None, member: Member | None, *, grant: Grant) -> int:
+    """An agent command from the table: one answer on stdout, or the session the command names as its runner."""
     from agentmail.agent import run as agent_run
-    from agentmail.agent.handlers import Context
+    from agentmail.agent.commands import find
+    from agentmail.agent.table import Context
 
     command = inv.command or "help"
     if inv.show_help:
@@ -256,22 +251,28 @@ def _run_agent(inv: Invocation, settings: Settings | None, member: Member | None
         read_stdin=agent_run.stdin_json_reader(sys.stdin.buffer),
         grant=grant,
     )
-    ctx.long_lived = command in ("batch", "mcp", "watch")
+    cmd = find(command)
     try:
-        if command == "batch":
-            ctx.read_stdin = None
-            return agent_run.run_batch(ctx, sys.stdin.buffer, sys.stdout)
-        if command == "mcp":
-            from agentmail.agent.mcp import serve
+        if cmd is not None and cmd.runner:
+            from agentmail.agent.sessions import run_session  # lazily: the MCP layer and the change feed
 
-            ctx.read_stdin = None
-            return serve(ctx, sys.stdin.buffer, sys.stdout)
-        if command in ("watch",):
-            from agentmail.agent.feed import run_watch
-
-            return run_watch(ctx, words, sys.stdout)
+            return run_session(cmd.runner, ctx, words, sys.stdin.buffer, sys.stdout)
         answer = agent_run.execute(ctx, command, words=words)
         agent_run.write_answer(answer)
         return agent_run.exit_status(answer)
     finally:
         ctx.close()
+
+
+#: Commands outside the agent table that an operator runs on the host, before any member is known.
+OPERATOR_COMMANDS: dict[str, Callable[[Invocation], int]] = {"doctor": _doctor}
+
+
+class Runner(Protocol):
+    """What runs a command once settings and member are known: the reader or an agent command."""
+
+    def __call__(self, inv: Invocation, settings: Settings, member: Member, *, grant: Grant) -> int: ...
+
+
+#: The mail reader: no command at all (on a terminal), or tui.
+READER_COMMANDS: dict[str | None, Runner] = {None: _run_tui, "tui": _run_tui}

@@ -150,12 +150,7 @@ def load_settings(
     """Build and validate Settings; raise ConfigError naming the first bad variable."""
     files = default_env_files(environ, system_config) if env_files is None else list(env_files)
     values, sources = read_layers(environ, files)
-    addr_domain = values.get("AGENTBBS_MAIL_ADDR_DOMAIN", "").strip().lower()
-    if not addr_domain:
-        raise ConfigError("AGENTBBS_MAIL_ADDR_DOMAIN is not set; it names the domain of member addresses")
-    _check_host("AGENTBBS_MAIL_ADDR_DOMAIN", addr_domain)
-    mail_domain = values["AGENTBBS_MAIL_DOMAIN"].strip().lower() or addr_domain
-    _check_host("AGENTBBS_MAIL_DOMAIN", mail_domain)
+    addr_domain, mail_domain = _domains(values)
     imap_host, imap_port = parse_hostport("AGENTBBS_MAIL_IMAP_ADDR", values["AGENTBBS_MAIL_IMAP_ADDR"])
     smtp_host, smtp_port = parse_hostport("AGENTBBS_MAIL_SMTP_ADDR", values["AGENTBBS_MAIL_SMTP_ADDR"])
     master_user = values["AGENTBBS_MAIL_MASTER_USER"].strip()
@@ -195,6 +190,17 @@ def load_settings(
         undo_send_seconds=_number("AGENTMAIL_UNDO_SEND_SECONDS", values, minimum=0),
         sources=sources,
     )
+
+
+def _domains(values: Mapping[str, str]) -> tuple[str, str]:
+    """The member addresses' domain (required) and the mail host's (defaults to it), both checked."""
+    addr_domain = values.get("AGENTBBS_MAIL_ADDR_DOMAIN", "").strip().lower()
+    if not addr_domain:
+        raise ConfigError("AGENTBBS_MAIL_ADDR_DOMAIN is not set; it names the domain of member addresses")
+    _check_host("AGENTBBS_MAIL_ADDR_DOMAIN", addr_domain)
+    mail_domain = values["AGENTBBS_MAIL_DOMAIN"].strip().lower() or addr_domain
+    _check_host("AGENTBBS_MAIL_DOMAIN", mail_domain)
+    return addr_domain, mail_domain
 
 
 def parse_hostport(name: str, raw: str) -> tuple[str, int]:

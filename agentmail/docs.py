@@ -12,19 +12,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-
-def roff_escape(text: str) -> str:
-    """Escape text for roff: backslashes, leading dots/quotes, and hyphens in options."""
-    text = text.replace("\\", "\\e")
-    text = text.replace("-", "\\-")
-    if text.startswith((".", "'")):
-        text = "\\&" + text
-    return text
+from agentmail.mime.roff import roff_escape
 
 
 def commands_section() -> str:
     from agentmail.agent.commands import COMMANDS
-    from agentmail.agent.schema import usage
+    from agentmail.agent.typeschema import usage
 
     lines = []
     for cmd in COMMANDS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,11 @@ class Folder:
 def delete_expunges(folder: str, trash: str | None) -> bool:
     """The delete rule: in Trash, or in a mailbox with no Trash, a delete is for good; elsewhere it moves to Trash."""
     return trash is None or folder == trash
+
+
+def flag_names(flags: Iterable[object]) -> tuple[str, ...]:
+    """IMAP flags and keywords as text, the one decoding for every layer (imapclient hands them over as bytes)."""
+    return tuple(f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in flags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +250,7 @@ if TYPE_CHECKING:  # what __getattr__ below hands out, as type checkers should s
     from agentmail.model_more import Event as Event
     from agentmail.model_more import EventKind as EventKind
     from agentmail.model_more import Message as Message
+    from agentmail.model_more import MessageFacts as MessageFacts
     from agentmail.model_more import Part as Part
     from agentmail.model_more import Quota as Quota
     from agentmail.model_more import Transfer as Transfer
@@ -260,6 +267,7 @@ _MORE = frozenset(
         "Event",
         "EventKind",
         "Message",
+        "MessageFacts",
         "Part",
         "Quota",
         "Transfer",
@@ -291,9 +299,10 @@ def to_json(value: Any) -> Any:
         for f in dataclasses.fields(value):
             out_name = json_name(f)
             target = content if f.metadata.get("sender") else own
-            if f.metadata.get("omit_none") and getattr(value, f.name) is None:
-                continue
-            target[out_name] = to_json(getattr(value, f.name))
+            item = getattr(value, f.name)
+            if (item is None and f.metadata.get("omit_none")) or (item == "" and f.metadata.get("omit_empty")):
+                continue  # a field that says nothing is left out, not null (the schema says so too)
+            target[out_name] = to_json(item)
         if content:
             own["content"] = content
         return own

@@ -86,6 +86,18 @@ def describe_verdict(auth: AuthVerdict) -> tuple[str, str]:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageFacts:
+    """What the server says about a stored message besides its bytes: imap/ reads it, mime/ copies it into a Message."""
+
+    uid: int
+    folder: str
+    uidvalidity: int
+    flags: tuple[str | bytes, ...] = ()  # as FETCH FLAGS answered (imapclient: bytes); model.flag_names decodes
+    size: int | None = None  # RFC822.SIZE; None: the length of the bytes that were read
+    received: datetime | None = None  # INTERNALDATE
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """One decoded message: headers, chosen body text and the parts list."""
 

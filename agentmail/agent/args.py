@@ -1,8 +1,9 @@
 """Arguments declared once per command, parsed from a command line or a JSON object the same way.
 
-No argparse: it prints to stderr and exits on errors, and an agent needs a JSON
-error with a stable code instead.  The same Arg table produces ``help``, the JSON
-Schema and the MCP tool input schemas.
+Command-line words go through the one option scanner (agentmail/options.py) that
+also reads the program's and doctor's options; an agent gets a JSON error with a
+stable code, never argparse's stderr.  The same Arg table produces ``help``, the
+JSON Schema and the MCP tool input schemas.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentmail.errors import UsageError
+from agentmail.options import scan, truth
 
-KINDS = ("string", "integer", "boolean", "uids", "object")
 #: A number is ASCII digits only (str.isdigit also accepts '²' and other digits int() refuses), at most 18.
 _DIGITS = re.compile(r"[0-9]{1,18}")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -57,37 +58,13 @@ class Arg:
 
 def parse_words(args: Sequence[Arg], words: Sequence[str], command: str) -> dict[str, Any]:
     """Parse command-line words against the table; unknown options are usage errors."""
-    by_option = {a.option: a for a in args if not a.positional}
     positionals = [a for a in args if a.positional]
-    values: dict[str, Any] = {}
-    free: list[str] = []
-    i = 0
-    only_positional = False
-    while i < len(words):
-        word = words[i]
-        i += 1
-        if word == "--" and not only_positional:
-            only_positional = True
-            continue
-        if word.startswith("--") and not only_positional:
-            name, eq, inline = word.partition("=")
-            arg = by_option.get(name)
-            if arg is None:
-                known = ", ".join(sorted(by_option)) or "none"
-                raise UsageError(f"{command} has no option {name[:60]!r}; its options are: {known}")
-            if arg.kind == "boolean" and not eq:
-                values[arg.name] = True
-                continue
-            if eq:
-                raw = inline
-            elif i < len(words):
-                raw = words[i]
-                i += 1
-            else:
-                raise UsageError(f"{arg.option} needs a value")
-            values[arg.name] = raw
-        else:
-            free.append(word)
+
+    def refuse(word: str) -> str:
+        known = ", ".join(sorted(a.option for a in args if not a.positional)) or "none"
+        return f"{command} has no option {word.partition('=')[0][:60]!r}; its options are: {known}"
+
+    values, free = scan(args, words, refuse)
     for arg in positionals:
         if not free:
             break
@@ -142,10 +119,8 @@ def _coerce(arg: Arg, value: Any) -> Any:
     if arg.kind == "boolean":
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in ("true", "1", "yes"):
-            return True
-        if isinstance(value, str) and value.lower() in ("false", "0", "no"):
-            return False
+        if isinstance(value, str):
+            return truth(value, label)
         raise UsageError(f"{label} must be true or false")
     if arg.kind == "uids":
         items = value if isinstance(value, list) else [value]

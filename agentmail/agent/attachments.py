@@ -2,76 +2,73 @@
 
 from __future__ import annotations
 
-import base64
-from typing import Any
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
 from agentmail.agent.handlers import Context, answer_budget
 from agentmail.agent.shape import fence_text, json_size, new_fence, window
-from agentmail.model import to_json
+
+if TYPE_CHECKING:
+    from agentmail.agent.answers import AttachmentAnswer
 
 
-def attachment(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+def attachment(ctx: Context, args: dict[str, Any]) -> AttachmentAnswer:
     """A part's bytes (whole, or a window with --max-bytes/--offset), or with --text its text, fenced."""
+    from agentmail.agent.answers import AttachmentAnswer, Window  # lazily: a listing builds none of these
+
     if args["text"]:
         return _attachment_text(ctx, args)
     part, data = ctx.mailbox.attachment(args["folder"], args["uid"], args["part_id"], uidvalidity=args["uidvalidity"])
-    state = ctx.mailbox.session.selected
-    answer: dict[str, Any] = {
-        "folder": args["folder"],
-        "uidvalidity": state.uidvalidity if state else None,
-        "uid": args["uid"],
-        "part": to_json(part),
-        "data_base64": "",
-    }
+    answer = AttachmentAnswer(
+        folder=args["folder"],
+        uidvalidity=ctx.mailbox.uidvalidity_of(args["folder"]),
+        uid=args["uid"],
+        part=part,
+        data_base64=b"",
+    )
     if not args["max_bytes"] and not args["offset"]:
-        answer["data_base64"] = base64.b64encode(data).decode("ascii")
-        return answer
+        return dataclasses.replace(answer, data_base64=data)
     room = max(3, (answer_budget(ctx, args) - json_size(answer) - 200) * 3 // 4)
     room -= room % 3  # whole base64 quanta: the pieces' decoded bytes simply concatenate
     offset = min(args["offset"], len(data))
     chunk = data[offset : offset + room]
     end = offset + len(chunk)
-    answer["data_base64"] = base64.b64encode(chunk).decode("ascii")
-    answer["data_window"] = {
-        "offset": offset,
-        "length": len(chunk),
-        "total_length": len(data),
-        "truncated": end < len(data),
-        "next_offset": end if end < len(data) else None,
-    }
-    answer["truncated"] = end < len(data)
-    return answer
+    truncated = end < len(data)
+    data_window = Window(offset, len(chunk), len(data), truncated, end if truncated else None)
+    return dataclasses.replace(answer, data_base64=chunk, data_window=data_window, truncated=truncated)
 
 
-def _attachment_text(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+def _attachment_text(ctx: Context, args: dict[str, Any]) -> AttachmentAnswer:
+    from agentmail.agent.answers import AttachmentAnswer, Window
+
     part, extracted = ctx.mailbox.attachment_text(
         args["folder"], args["uid"], args["part_id"], uidvalidity=args["uidvalidity"]
     )
-    state = ctx.mailbox.session.selected
+    uidvalidity = ctx.mailbox.uidvalidity_of(args["folder"])
     marker = new_fence()
 
-    def build(room: int) -> dict[str, Any]:
+    def build(room: int) -> AttachmentAnswer:
         body, info = window(extracted.text, args["offset"], room)
-        return {
-            "folder": args["folder"],
-            "uidvalidity": state.uidvalidity if state else None,
-            "uid": args["uid"],
-            "part": to_json(part),
-            "data_base64": "",
-            "fence": marker,
-            "text_kind": extracted.kind,
-            "notes": list(extracted.notes),
-            "text_window": info,
-            "truncated": info["truncated"],
-            "content": {"text": fence_text(body, marker)},
-        }
+        return AttachmentAnswer(
+            folder=args["folder"],
+            uidvalidity=uidvalidity,
+            uid=args["uid"],
+            part=part,
+            data_base64=b"",
+            fence=marker,
+            text_kind=extracted.kind,
+            notes=tuple(extracted.notes),
+            text_window=Window(**info),
+            truncated=info["truncated"],
+            text=fence_text(body, marker),
+        )
 
     budget = answer_budget(ctx, args)
     room = max(0, budget - json_size(build(0)))
     answer = build(room)
     for _ in range(12):  # JSON escaping makes the answer a little larger than its text
         over = json_size(answer) - budget
-        if over <= 0 or room == 0:
+        if over <= 0:
             break
         room = max(0, room - over - 32)
         answer = build(room)

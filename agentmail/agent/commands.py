@@ -1,133 +1,77 @@
-"""THE agent command table: name -> arguments, handler, result shape and safety marks.
+"""THE agent command table: name -> arguments, handler (or session runner), answer type and safety marks.
 
-Dispatch, ``help``, ``schema``, the MCP tool list and the man page's COMMANDS
-section are all generated from ``COMMANDS``; a test fails when they drift.
+Dispatch, ``help``, ``schema``, the MCP tool list and the man page's COMMANDS section are all generated
+from ``COMMANDS``; a test fails when they drift.  The types it is made of live in agent/table.py, the
+answer types in agent/answers.py; help and schema describe this table, so their handlers live beside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail.agent import attachments
 from agentmail.agent import handlers as h
 from agentmail.agent.args import Arg
+from agentmail.agent.shared_args import (
+    DRAFT,
+    DRY_RUN,
+    EXTRA,
+    IDEMPOTENCY,
+    LIMIT,
+    MAX_BYTES,
+    PREVIEW,
+    TARGET,
+    UID,
+    UIDS,
+    UIDVALIDITY,
+    folder_arg,
+)
+from agentmail.agent.table import Command, Context
+from agentmail.errors import ForbiddenError, UsageError
 from agentmail.mime.query import QUERY_SUMMARY
 
-Handler = Callable[["h.Context", dict[str, Any]], dict[str, Any]]
+if TYPE_CHECKING:
+    from agentmail.agent.answers import Help, SchemaAnswer, Whoami
 
 
-@dataclass(frozen=True)
-class Command:
-    """One agent command and how it may be used."""
+def help_cmd(ctx: Context, args: dict[str, Any]) -> Help:
+    from agentmail.agent.answers import Help  # lazily, like every import here: a listing needs none of them
+    from agentmail.agent.draft_input import DRAFT_FIELDS
+    from agentmail.agent.scoped import visible
+    from agentmail.agent.typeschema import describe
 
-    name: str  # canonical, snake_case; "folder create" on a command line is "folder_create"
-    summary: str
-    handler: Handler
-    args: tuple[Arg, ...] = ()
-    result: str = ""  # the name of the result schema in agent/schema.py
-    read_only: bool = True  # changes nothing
-    destructive: bool = False  # may remove or overwrite something
-    idempotent: bool = True  # repeating it with the same arguments changes nothing more
-    needs_mailbox: bool = True
-    streaming: bool = False  # answers with JSON lines until stopped (watch)
-    mcp: bool = True  # offered as an MCP tool
-    open_world: bool = False  # reaches beyond this mailbox (sends mail to others)
-
-    @property
-    def words(self) -> str:
-        return self.name.replace("_", " ")
+    chosen = visible(COMMANDS, ctx.grant)
+    if args.get("command"):
+        name = "_".join(args["command"].split()).replace("-", "_")
+        cmd = find(name)
+        # A group word (draft, folder) shows every command of the group.
+        asked = (cmd,) if cmd is not None else tuple(c for c in COMMANDS if c.name.startswith(name + "_"))
+        if not asked:
+            raise UsageError(f"there is no command {args['command'][:40]!r}; help lists them all")
+        chosen = [c for c in asked if c in chosen]
+        if not chosen:
+            raise ForbiddenError(f"this key's scope is {ctx.grant.scope!r}, which does not offer {asked[0].name}")
+    return Help(tuple(describe(c, ctx.grant) for c in chosen), DRAFT_FIELDS)
 
 
-def _folder(required: bool = True, default: str | None = None) -> Arg:
-    return Arg(
-        "folder",
-        "string",
-        "the folder (INBOX, Sent, ...)",
-        positional=True,
-        required=required,
-        default=default,
-        folder=True,
-        json_self_evident=True,
-    )
+def schema_cmd(ctx: Context, args: dict[str, Any]) -> SchemaAnswer:
+    from agentmail.agent.answers import SchemaAnswer
+    from agentmail.agent.typeschema import full_schema
+
+    return SchemaAnswer(full_schema(COMMANDS, ctx.grant))
 
 
-_UID = Arg(
-    "uid",
-    "integer",
-    "the message uid in that folder",
-    positional=True,
-    required=True,
-    minimum=1,
-    json_self_evident=True,
-)
-_UIDS = Arg(
-    "uids",
-    "uids",
-    "one or more message uids (space or comma separated)",
-    positional=True,
-    required=True,
-    json_self_evident=True,
-)
-_UIDVALIDITY = Arg(
-    "uidvalidity",
-    "integer",
-    "the folder's UIDVALIDITY you hold; a mismatch fails with stale_uid",
-    minimum=0,
-    json_help="expected; else stale_uid",
-)
-_DRAFT = Arg(
-    "draft",
-    "object",
-    "the message as JSON (fields: see help draft); on a command line, read from stdin or given as --draft",
-    required=True,
-    stdin=True,
-    json_help="the message",
-    schema_ref="DraftInput",
-)
-_EXTRA = Arg(
-    "draft",
-    "object",
-    "extra fields as JSON: text, html, attachments, subject; to replaces the computed recipients, cc and bcc add to"
-    " them; on a command line, read from stdin or given as --draft",
-    stdin=True,
-    json_help="extra fields; to replaces the computed recipients, cc and bcc add to them",
-    schema_ref="DraftInput",
-)
-_IDEMPOTENCY = Arg(
-    "idempotency_key",
-    "string",
-    "a key of yours: a retry with the same key never sends twice",
-    json_help="retries with this key send once",
-)
-_DRY_RUN = Arg(
-    "dry_run", "boolean", "build the message and return it without sending", default=False, json_help="build only"
-)
-_LIMIT = Arg(
-    "limit", "integer", "how many summaries (1-500)", default=50, minimum=1, maximum=500, json_self_evident=True
-)
-_MAX_BYTES = Arg(
-    "max_bytes",
-    "integer",
-    "cap on this whole answer, in bytes of JSON; truncated says what was cut",
-    minimum=256,
-    json_help="cap on the whole answer, bytes",
-)
-_PREVIEW = Arg(
-    "preview",
-    "integer",
-    "give each item up to this many characters of its new text (content.preview)",
-    json_help="characters of new text per item (content.preview)",
-    minimum=1,
-    maximum=2000,
-)
+def whoami(ctx: Context, args: dict[str, Any]) -> Whoami:
+    from agentmail.agent.scoped import visible
+
+    return h.whoami(ctx, tuple(c.name for c in visible(COMMANDS, ctx.grant)))
+
 
 COMMANDS: tuple[Command, ...] = (
     Command(
         "help",
         "List the commands with their arguments.",
-        h.help_cmd,
+        help_cmd,
         (
             Arg(
                 "command",
@@ -137,26 +81,25 @@ COMMANDS: tuple[Command, ...] = (
                 rest=True,
             ),
         ),
-        "help",
-        needs_mailbox=False,
+        "Help",
+        needs_member=False,
     ),
     Command(
         "schema",
         "The JSON Schema of every request and answer.",
-        h.schema_cmd,
+        schema_cmd,
         (),
-        "schema",
-        needs_mailbox=False,
+        "SchemaAnswer",
         mcp=False,
     ),
-    Command("whoami", "Who you are, your address, limits and the server extensions in use.", h.whoami, (), "whoami"),
-    Command("folders", "Every folder with its special-use role, total and unseen counts.", h.folders, (), "folders"),
+    Command("whoami", "Who you are, your address, limits and the server extensions in use.", whoami, (), "Whoami"),
+    Command("folders", "Every folder with its special-use role, total and unseen counts.", h.folders, (), "Folders"),
     Command(
         "folder_create",
         "Create a folder.",
         h.folder_create,
         (Arg("name", "string", "the new folder's name", positional=True, required=True, folder=True),),
-        "folder",
+        "FolderAnswer",
         read_only=False,
         idempotent=False,
     ),
@@ -168,7 +111,7 @@ COMMANDS: tuple[Command, ...] = (
             Arg("name", "string", "the folder", positional=True, required=True, folder=True),
             Arg("new_name", "string", "its new name", positional=True, required=True, folder=True),
         ),
-        "folder",
+        "FolderAnswer",
         read_only=False,
         idempotent=False,
     ),
@@ -178,7 +121,7 @@ COMMANDS: tuple[Command, ...] = (
         " already_absent.",
         h.folder_delete,
         (Arg("name", "string", "the folder", positional=True, required=True, folder=True),),
-        "deleted",
+        "Deleted",
         read_only=False,
         destructive=True,
     ),
@@ -187,8 +130,8 @@ COMMANDS: tuple[Command, ...] = (
         "Summaries of a folder, newest first, a page at a time.",
         h.list_cmd,
         (
-            _folder(required=False, default="INBOX"),
-            _LIMIT,
+            folder_arg(required=False, default="INBOX"),
+            LIMIT,
             Arg("before", "integer", "only messages with a uid below this one", minimum=1),
             Arg("cursor", "string", "next_cursor from the previous page"),
             Arg("unread", "boolean", "only unread messages", default=False),
@@ -196,19 +139,19 @@ COMMANDS: tuple[Command, ...] = (
             Arg("sort", "string", "order", default="arrival", choices=("arrival", "date", "from", "subject", "size")),
             Arg("reverse", "boolean", "oldest first", default=False),
             Arg("threads", "boolean", "group by conversation (THREAD=REFERENCES)", default=False),
-            _UIDVALIDITY,
-            _PREVIEW,
-            _MAX_BYTES,
+            UIDVALIDITY,
+            PREVIEW,
+            MAX_BYTES,
         ),
-        "page",
+        "PageAnswer",
     ),
     Command(
         "read",
         "One message: headers, body text (HTML rendered), attachments list; marks it read.",
         h.read,
         (
-            _folder(),
-            _UID,
+            folder_arg(),
+            UID,
             Arg("peek", "boolean", "do not mark it read", default=False),
             Arg("part", "string", "what to include", default="text", choices=("text", "html", "headers", "raw")),
             Arg("html", "boolean", "include the HTML part as well", default=False),
@@ -219,7 +162,7 @@ COMMANDS: tuple[Command, ...] = (
                 default=False,
                 json_help="include the source",
             ),
-            _MAX_BYTES,
+            MAX_BYTES,
             Arg("offset", "integer", "start the body text at this character", default=0, minimum=0),
             Arg(
                 "reply_text",
@@ -229,9 +172,9 @@ COMMANDS: tuple[Command, ...] = (
                 default=True,
                 json_help="include content.reply_text (first page only)",
             ),
-            _UIDVALIDITY,
+            UIDVALIDITY,
         ),
-        "read",
+        "ReadAnswer",
         read_only=False,
     ),
     Command(
@@ -239,10 +182,10 @@ COMMANDS: tuple[Command, ...] = (
         "One MIME part, base64, with filename, type and size; --text: its text (text, HTML, PDF, DOCX, ODT).",
         attachments.attachment,
         (
-            _folder(),
-            _UID,
+            folder_arg(),
+            UID,
             Arg("part_id", "string", "the part_id from read's attachments", positional=True, required=True),
-            _MAX_BYTES,
+            MAX_BYTES,
             Arg(
                 "offset",
                 "integer",
@@ -256,16 +199,16 @@ COMMANDS: tuple[Command, ...] = (
                 "the part's text, fenced under content; other types answer unsupported",
                 default=False,
             ),
-            _UIDVALIDITY,
+            UIDVALIDITY,
         ),
-        "attachment",
+        "AttachmentAnswer",
     ),
     Command(
         "thread",
         "The whole conversation around a message.",
         h.thread,
-        (_folder(), _UID, _UIDVALIDITY, _PREVIEW, _MAX_BYTES),
-        "thread",
+        (folder_arg(), UID, UIDVALIDITY, PREVIEW, MAX_BYTES),
+        "PageAnswer",
     ),
     Command(
         "search",
@@ -282,19 +225,19 @@ COMMANDS: tuple[Command, ...] = (
             ),
             Arg("folder", "string", "search this folder (default INBOX)", folder=True),
             Arg("all_folders", "boolean", "search every folder", default=False),
-            _LIMIT,
+            LIMIT,
             Arg("cursor", "string", "a page's next_cursor, with --folder set to that page's folder"),
-            _PREVIEW,
-            _MAX_BYTES,
+            PREVIEW,
+            MAX_BYTES,
         ),
-        "search",
+        "SearchAnswer",
     ),
     Command(
         "send",
         "Send a new message (the draft); a copy goes to Sent. Under a draft-scope key it becomes a proposal.",
         h.send,
-        (_DRAFT, _IDEMPOTENCY, _DRY_RUN),
-        "sent",
+        (DRAFT, IDEMPOTENCY, DRY_RUN),
+        "Sent",
         read_only=False,
         idempotent=False,
         open_world=True,
@@ -304,15 +247,15 @@ COMMANDS: tuple[Command, ...] = (
         "Reply with threading headers and the original quoted; all (reply-all) never includes you.",
         h.reply,
         (
-            _folder(),
-            _UID,
+            folder_arg(),
+            UID,
             Arg("all", "boolean", "reply to everyone", default=False),
-            _EXTRA,
-            _IDEMPOTENCY,
-            _DRY_RUN,
-            _UIDVALIDITY,
+            EXTRA,
+            IDEMPOTENCY,
+            DRY_RUN,
+            UIDVALIDITY,
         ),
-        "sent",
+        "Sent",
         read_only=False,
         idempotent=False,
         open_world=True,
@@ -322,15 +265,15 @@ COMMANDS: tuple[Command, ...] = (
         "Forward a message inline, or whole as an attachment.",
         h.forward,
         (
-            _folder(),
-            _UID,
+            folder_arg(),
+            UID,
             Arg("attach", "boolean", "attach the original as message/rfc822", default=False),
-            _EXTRA,
-            _IDEMPOTENCY,
-            _DRY_RUN,
-            _UIDVALIDITY,
+            EXTRA,
+            IDEMPOTENCY,
+            DRY_RUN,
+            UIDVALIDITY,
         ),
-        "sent",
+        "Sent",
         read_only=False,
         idempotent=False,
         open_world=True,
@@ -339,18 +282,18 @@ COMMANDS: tuple[Command, ...] = (
         "draft_save",
         "Save a draft to Drafts.",
         h.draft_save,
-        (_DRAFT, Arg("replace", "integer", "uid of an older version to replace", minimum=1)),
-        "draft",
+        (DRAFT, Arg("replace", "integer", "uid of an older version to replace", minimum=1)),
+        "DraftSaved",
         read_only=False,
         idempotent=False,
     ),
-    Command("draft_list", "The drafts, newest first.", h.draft_list, (_LIMIT,), "page"),
+    Command("draft_list", "The drafts, newest first.", h.draft_list, (LIMIT,), "PageAnswer"),
     Command(
         "draft_send",
         "Send a saved draft and remove it from Drafts.",
         h.draft_send,
-        (_UID, _IDEMPOTENCY, _DRY_RUN, _UIDVALIDITY),
-        "sent",
+        (UID, IDEMPOTENCY, DRY_RUN, UIDVALIDITY),
+        "Sent",
         read_only=False,
         idempotent=False,
         open_world=True,
@@ -360,28 +303,28 @@ COMMANDS: tuple[Command, ...] = (
         "Your proposals waiting for the member's approval (what a draft-scope send stores), oldest first.",
         h.proposals,
         (),
-        "proposals",
+        "Proposals",
     ),
     Command(
         "draft_delete",
         "Delete drafts for good.",
         h.draft_delete,
-        (_UIDS, _UIDVALIDITY),
-        "transfer",
+        (UIDS, UIDVALIDITY),
+        "Transfer",
         read_only=False,
         destructive=True,
         idempotent=False,  # deleting a draft that is already gone answers not_found
     ),
-    Command("flag", "Mark messages flagged.", h.flag, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
-    Command("unflag", "Clear the flag.", h.unflag, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
-    Command("seen", "Mark messages read.", h.seen, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
-    Command("unseen", "Mark messages unread.", h.unseen, (_folder(), _UIDS, _UIDVALIDITY), "flags", read_only=False),
+    Command("flag", "Mark messages flagged.", h.flag, (folder_arg(), UIDS, UIDVALIDITY), "Flags", read_only=False),
+    Command("unflag", "Clear the flag.", h.unflag, (folder_arg(), UIDS, UIDVALIDITY), "Flags", read_only=False),
+    Command("seen", "Mark messages read.", h.seen, (folder_arg(), UIDS, UIDVALIDITY), "Flags", read_only=False),
+    Command("unseen", "Mark messages unread.", h.unseen, (folder_arg(), UIDS, UIDVALIDITY), "Flags", read_only=False),
     Command(
         "move",
         "Move messages to another folder; answers their new uids.",
         h.move,
-        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True, folder=True), _UIDVALIDITY),
-        "transfer",
+        (folder_arg(), UIDS, TARGET, UIDVALIDITY),
+        "Transfer",
         read_only=False,
         idempotent=False,
     ),
@@ -389,8 +332,8 @@ COMMANDS: tuple[Command, ...] = (
         "copy",
         "Copy messages to another folder; answers the new uids.",
         h.copy,
-        (_folder(), _UIDS, Arg("target", "string", "the destination folder", required=True, folder=True), _UIDVALIDITY),
-        "transfer",
+        (folder_arg(), UIDS, TARGET, UIDVALIDITY),
+        "Transfer",
         read_only=False,
         idempotent=False,
     ),
@@ -398,8 +341,8 @@ COMMANDS: tuple[Command, ...] = (
         "delete",
         "Move messages to Trash; in Trash, delete them for good.",
         h.delete,
-        (_folder(), _UIDS, _UIDVALIDITY),
-        "transfer",
+        (folder_arg(), UIDS, UIDVALIDITY),
+        "Transfer",
         read_only=False,
         destructive=True,
         idempotent=False,
@@ -408,55 +351,58 @@ COMMANDS: tuple[Command, ...] = (
         "restore",
         "Move messages from Trash back to INBOX (or --target).",
         h.restore,
-        (_UIDS, Arg("target", "string", "where to put them", default="INBOX", folder=True), _UIDVALIDITY),
-        "transfer",
+        (UIDS, Arg("target", "string", "where to put them", default="INBOX", folder=True), UIDVALIDITY),
+        "Transfer",
         read_only=False,
         idempotent=False,
     ),
-    Command("quota", "Storage used and allowed.", h.quota, (), "quota"),
+    Command("quota", "Storage used and allowed.", h.quota, (), "QuotaAnswer"),
     Command(
         "changes",
         "What happened since a token (new, expunged, flags, resync_required) and the next token.",
         h.changes,
         (
-            _folder(required=False, default="INBOX"),
+            folder_arg(required=False, default="INBOX"),
             Arg("since", "string", "a token from changes or watch; without it, only the current token"),
             Arg("all_folders", "boolean", "every folder, with one token for all", default=False),
-            _MAX_BYTES,
+            MAX_BYTES,
         ),
-        "changes",
+        "Changes",
     ),
     Command(
         "watch",
         "Stream events as JSON lines (IDLE), each with its token; ends on stdin EOF or a signal.",
-        h.not_here,
+        None,
         (
-            _folder(required=False, default="INBOX"),
+            folder_arg(required=False, default="INBOX"),
             Arg("since", "string", "first report what happened since this token"),
             Arg("heartbeat", "integer", "seconds between heartbeat lines", default=30, minimum=1, maximum=3600),
         ),
-        "event",
+        "EventLine",
+        runner="watch",
         streaming=True,
         mcp=False,
     ),
     Command(
         "batch",
         "JSON Lines on stdin ({id, cmd, args}); one answer line per request, one login for all.",
-        h.not_here,
+        None,
         (),
-        "batch",
+        "",  # each line is the answer of its request, with the request's id
         read_only=False,
         idempotent=False,
+        runner="batch",
         mcp=False,
     ),
     Command(
         "mcp",
         "Speak the Model Context Protocol on stdin/stdout, with these commands as tools.",
-        h.not_here,
+        None,
         (),
-        "",
+        "",  # JSON-RPC messages
         read_only=False,
         idempotent=False,
+        runner="mcp",
         mcp=False,
     ),
 )

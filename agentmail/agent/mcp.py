@@ -17,11 +17,11 @@ from contextlib import redirect_stdout
 from typing import IO, Any
 
 from agentmail import __version__
-from agentmail.agent import commands, schema
-from agentmail.agent.handlers import Context
+from agentmail.agent import commands, typeschema
 from agentmail.agent.lines import TooLong, parse_json, read_lines
 from agentmail.agent.run import dumps, execute
 from agentmail.agent.scoped import open_world_under, read_only_under, visible
+from agentmail.agent.table import Command, Context
 from agentmail.errors import IdleTimeoutError, UsageError
 from agentmail.service.scope import FULL, Grant
 
@@ -81,7 +81,7 @@ def with_defs(root: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     return {**root, "$defs": dict(sorted(needed.items()))} if needed else dict(root)
 
 
-def tool(cmd: commands.Command, defs: dict[str, Any], grant: Grant = FULL) -> dict[str, Any]:
+def tool(cmd: Command, defs: dict[str, Any], grant: Grant = FULL) -> dict[str, Any]:
     """One command as an MCP tool: its full request schema and true safety marks (under this key's scope).
 
     The input schema is whole (drafts included, every $ref resolved inside it) so a model needs nothing
@@ -92,12 +92,12 @@ def tool(cmd: commands.Command, defs: dict[str, Any], grant: Grant = FULL) -> di
     return {
         "name": cmd.name,
         "description": cmd.summary,
-        "inputSchema": with_defs(schema.request_schema(cmd), defs),
+        "inputSchema": with_defs(typeschema.request_schema(cmd), defs),
         "annotations": tool_annotations(cmd, grant),
     }
 
 
-def tool_annotations(cmd: commands.Command, grant: Grant = FULL) -> dict[str, bool]:
+def tool_annotations(cmd: Command, grant: Grant = FULL) -> dict[str, bool]:
     """True hints: readOnly (under this key's scope) and openWorld always; destructive and idempotent on tools
     that change something (the protocol gives them no meaning on a read-only tool)."""
     read_only = read_only_under(cmd, grant)
@@ -109,7 +109,7 @@ def tool_annotations(cmd: commands.Command, grant: Grant = FULL) -> dict[str, bo
 
 def tools(grant: Grant = FULL) -> list[dict[str, Any]]:
     """Every command the table offers to MCP that this key's scope can use, in table order."""
-    defs = schema.definitions()
+    defs = typeschema.definitions()
     return [tool(c, defs, grant) for c in visible(commands.COMMANDS, grant) if c.mcp]
 
 

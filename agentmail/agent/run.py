@@ -16,10 +16,10 @@ from typing import IO, Any
 
 from agentmail.agent import commands
 from agentmail.agent.args import check_values, parse_words
-from agentmail.agent.handlers import Context
 from agentmail.agent.lines import TooLong, parse_json, read_lines
+from agentmail.agent.shape import dumps as dumps  # answers are printed as json_size measures them
+from agentmail.agent.table import Context
 from agentmail.errors import AgentmailError, IdleTimeoutError, InternalError, UsageError
-from agentmail.mime.sanitize import escape_json
 from agentmail.model import API_VERSION
 
 log = logging.getLogger(__name__)
@@ -27,14 +27,6 @@ log = logging.getLogger(__name__)
 MAX_STDIN_BYTES = 64 * 1024 * 1024
 #: batch's exit status when any request failed (each failure is its own answer line with an error code).
 BATCH_FAILED_STATUS = 1
-
-
-def dumps(answer: dict[str, Any], *, pretty: bool = False) -> str:
-    """JSON text safe to print on a terminal: what mime.sanitize removes is escaped, other text kept readable."""
-    text = json.dumps(
-        answer, ensure_ascii=False, indent=2 if pretty else None, separators=None if pretty else (",", ":")
-    )
-    return escape_json(text)
 
 
 def ok(command: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -49,21 +41,25 @@ def failure(command: str | None, exc: AgentmailError) -> dict[str, Any]:
 
 
 def execute(ctx: Context, name: str, args: dict[str, Any] | None = None, words: Sequence[str] | None = None) -> dict:
-    """Run one command by name with either JSON args or command-line words; return the answer object."""
+    """Run one command by name with either JSON args or command-line words; return the answer object.
+
+    The handler returns the command's answer type; ``model.to_json`` is the one path from it to JSON
+    (``ctx.sizer`` reuses what it made of an answer a handler measured against the budget).
+    """
     cmd = commands.find(name)
     try:
         if cmd is None:
             raise UsageError(
                 f"unknown command {name[:40]!r}; commands are: {', '.join(c.name for c in commands.COMMANDS)}"
             )
-        if cmd.streaming or cmd.name in ("batch", "mcp"):
+        if cmd.handler is None:  # a session of its own (batch, mcp, watch)
             raise UsageError(f"{cmd.name} cannot run inside another command")
         values = (
             parse_words(cmd.args, words, cmd.name)
             if words is not None
             else check_values(cmd.args, args or {}, cmd.name)
         )
-        return ok(cmd.name, cmd.handler(ctx, values))
+        return ok(cmd.name, ctx.sizer.json(cmd.handler(ctx, values)))
     except AgentmailError as exc:
         return failure(cmd.name if cmd else name[:40], exc)
     except Exception as exc:  # the process boundary: log the bug, answer one sentence

@@ -7,8 +7,8 @@ called anyway answers ``forbidden``.  A test fails when a command in the table h
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from agentmail.agent.table import Command
 from agentmail.service.scope import SCOPES, Grant
 
 #: Command -> the weakest scope under which it can do its work.  The sends sit at `draft`: there they store a
@@ -55,16 +55,16 @@ def usable(name: str, grant: Grant) -> bool:
     return grant.rank >= SCOPES.index(COMMAND_SCOPE.get(name, "full"))
 
 
-def visible(commands: Iterable[Any], grant: Grant) -> list[Any]:
+def visible(commands: Iterable[Command], grant: Grant) -> list[Command]:
     """The commands (in table order) this key's scope can use."""
     return [c for c in commands if usable(c.name, grant)]
 
 
-def read_only_under(cmd: Any, grant: Grant) -> bool:
+def read_only_under(cmd: Command, grant: Grant) -> bool:
     """A command's read-only mark as this key sees it: under `read` nothing changes (read never sets \\Seen)."""
     return bool(cmd.read_only or grant.read_only)
 
 
-def open_world_under(cmd: Any, grant: Grant) -> bool:
+def open_world_under(cmd: Command, grant: Grant) -> bool:
     """A send reaches the world only for a key that may send; under `draft` it stores a proposal instead."""
     return bool(cmd.open_world and grant.allows("send"))

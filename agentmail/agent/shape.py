@@ -1,18 +1,64 @@
 """Shaping answers for a context window: fenced sender text, byte-bounded windows, capped pages.
 
-Pure functions over JSON-ready data; the handlers call them.
+Pure functions over the typed answers; the handlers call them.  ``PageAnswer`` lives here rather than in
+agent/answers.py because ``--json list`` builds it, and that path should not create every other answer type.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
-from agentmail.model import to_json
+from agentmail.mime.sanitize import escape_json
+from agentmail.model import Page, Summary, to_json
 
-if TYPE_CHECKING:
-    from agentmail.model import Message
+T = TypeVar("T")
+
+
+def optional(description: str = "") -> Any:
+    """An answer field that is absent (never null) while it is None: there only when it has something to say."""
+    metadata: dict[str, Any] = {"omit_none": True}
+    if description:
+        metadata["description"] = description
+    return field(default=None, metadata=metadata)
+
+
+@dataclass(frozen=True, slots=True)
+class PageAnswer(Page):
+    """list, thread and draft_list: a page of summaries, cut to the answer budget when it had to be."""
+
+    capped: bool | None = optional()  # fewer items than asked for, to fit the budget
+    truncated: bool | None = optional()  # something was cut (items, recipient lists, subjects)
+
+    @classmethod
+    def of(cls, page: Page) -> PageAnswer:
+        return extend(cls, page)
+
+    def pages(self) -> tuple[Page, ...]:
+        return (self,)
+
+    def squeezed(self, pages: tuple[Page, ...]) -> PageAnswer:
+        return dataclasses.replace(self, items=pages[0].items, truncated=True)
+
+
+def extend(cls: type[T], base: Any, **changes: Any) -> T:
+    """An answer type that adds fields to a model type (``cls`` subclasses ``type(base)``), filled from ``base``."""
+    values = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    return cls(**{**values, **changes})
+
+
+class Paged(Protocol):
+    """An answer made of pages of summaries (PageAnswer, SearchAnswer), which squeeze() can shorten."""
+
+    def pages(self) -> tuple[Page, ...]: ...
+
+    def squeezed(self, pages: tuple[Page, ...]) -> Any: ...
+
+
+P = TypeVar("P", bound=Paged)
 
 
 def new_fence() -> str:
@@ -26,8 +72,47 @@ def fence_text(text: str, marker: str) -> str:
     return f"<<<{marker}>>>\n{text}\n<<</{marker}>>>"
 
 
+#: Room for the answer's envelope (ok, api_version, command, a batch id) around a handler's fields.
+ENVELOPE_BYTES = 120
+
+
+def dumps(answer: dict[str, Any], *, pretty: bool = False) -> str:
+    """JSON text safe to print on a terminal: what mime.sanitize removes is escaped, other text kept readable."""
+    text = json.dumps(
+        answer, ensure_ascii=False, indent=2 if pretty else None, separators=None if pretty else (",", ":")
+    )
+    return escape_json(text)
+
+
+def json_size(answer: Any) -> int:
+    """Bytes of the answer (typed, or JSON-ready) as it is printed (controls escaped), plus its envelope."""
+    return len(dumps(to_json(answer)).encode("utf-8")) + ENVELOPE_BYTES
+
+
+class Sizer:
+    """json_size that keeps the JSON of the answer it measured last: an answer is sent as it was measured.
+
+    A page fitted to the budget is measured as JSON before it is sent; without this, a listing would turn
+    its summaries into JSON twice.  One per Context (a session), never shared between threads.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple[Any, Any] = (None, None)
+
+    def size(self, answer: Any) -> int:
+        data = to_json(answer)
+        self._last = (answer, data)
+        return len(dumps(data).encode("utf-8")) + ENVELOPE_BYTES
+
+    def json(self, answer: Any) -> Any:
+        """The answer as JSON (model.to_json, the one path), reusing what size() made of this same answer."""
+        last, data = self._last
+        self._last = (None, None)
+        return data if last is answer else to_json(answer)
+
+
 def window(text: str, offset: int, max_bytes: int) -> tuple[str, dict[str, Any]]:
-    """Cut text at a character offset to at most max_bytes of UTF-8; say how to continue.
+    """Cut text at a character offset to at most max_bytes of UTF-8; say how to continue (a Window's fields).
 
     Offsets count characters (code points), as JSON strings do.
     """
@@ -54,180 +139,67 @@ def window(text: str, offset: int, max_bytes: int) -> tuple[str, dict[str, Any]]
     return text[offset:end], info
 
 
-def within_budget(make: Callable[[int], dict[str, Any]], limit: int, budget: int) -> dict[str, Any]:
+def within_budget(
+    make: Callable[[int], PageAnswer], limit: int, budget: int, size: Callable[[Any], int] = json_size
+) -> PageAnswer:
     """Fetch a page; if its JSON is over the answer budget, fetch fewer items and say so (``capped``).
 
     The smaller page comes from the service, so its next_cursor continues right after it.
     """
     answer = make(limit)
-    size = json_size(answer)
-    items = answer.get("items") or []
-    if size <= budget:
+    measured = size(answer)
+    if measured <= budget:
         return answer
-    if len(items) <= 1:
-        return squeeze(answer, budget)
-    while size > budget and limit > 1:
-        per_item = max(1, size // max(1, len(answer.get("items") or [])))
+    if len(answer.items) <= 1:
+        return squeeze(answer, budget, size)
+    while measured > budget and limit > 1:
+        per_item = max(1, measured // max(1, len(answer.items)))
         limit = max(1, min(limit - 1, budget // per_item - 1))
         answer = make(limit)
-        size = json_size(answer)
-    answer["capped"] = answer["truncated"] = True
-    return squeeze(answer, budget)
+        measured = size(answer)
+    return squeeze(dataclasses.replace(answer, capped=True, truncated=True), budget, size)
 
 
-def squeeze(answer: dict[str, Any], budget: int) -> dict[str, Any]:
+def squeeze(answer: P, budget: int, size: Callable[[Any], int] = json_size) -> P:
     """Last resort when even one summary is over the cap (hostile mail with 1,500 recipients):
     halve the longest recipient list, then shorten subjects, until the answer fits; it says truncated."""
-    pages = answer.get("results") if "results" in answer else [answer]
-    contents = [i["content"] for p in pages or [] for i in p.get("items") or [] if isinstance(i.get("content"), dict)]
     for _ in range(64):
-        if json_size(answer) <= budget or not contents:
+        pages = answer.pages()
+        if size(answer) <= budget or not any(p.items for p in pages):
             break
-        answer["truncated"] = True
-        lists = [(len(c[k]), c, k) for c in contents for k in ("to", "cc") if isinstance(c.get(k), list) and c[k]]
-        if lists:
-            _, content, key = max(lists, key=lambda t: t[0])
-            content[key] = content[key][: len(content[key]) // 2]
-            continue
-        for content in contents:
-            for key in ("subject", "snippet", "preview"):
-                if isinstance(content.get(key), str):
-                    content[key] = content[key][: len(content[key]) // 2]
+        answer = answer.squeezed(tuple(dataclasses.replace(p, items=items) for p, items in _halved(pages)))
     return answer
 
 
-def cut_items(page: dict[str, Any], budget: int) -> dict[str, Any]:
+def _halved(pages: tuple[Page, ...]) -> list[tuple[Page, tuple[Summary, ...]]]:
+    """One squeezing step: halve the longest to/cc list anywhere, or else every subject, snippet and preview."""
+    lists = [
+        (len(getattr(s, k)), i, j, k)
+        for i, p in enumerate(pages)
+        for j, s in enumerate(p.items)
+        for k in ("to", "cc")
+        if getattr(s, k)
+    ]
+    items = [list(p.items) for p in pages]
+    if lists:
+        _, i, j, key = max(lists, key=lambda t: t[0])  # the first of the longest, in answer order
+        old = getattr(items[i][j], key)
+        items[i][j] = dataclasses.replace(items[i][j], **{key: old[: len(old) // 2]})
+    else:
+        items = [[_shorter(s) for s in row] for row in items]
+    return [(p, tuple(row)) for p, row in zip(pages, items, strict=True)]
+
+
+def _shorter(s: Summary) -> Summary:
+    half = {key: getattr(s, key)[: len(getattr(s, key)) // 2] for key in ("subject", "snippet", "preview")}
+    return dataclasses.replace(s, **half)
+
+
+def cut_items(page: PageAnswer, budget: int, size: Callable[[Any], int] = json_size) -> PageAnswer:
     """Drop a page's last items until its JSON fits the budget (an answer without a cursor: thread)."""
-    items = list(page.get("items") or [])
-    if json_size(page) <= budget:
+    if size(page) <= budget:
         return page
-    while len(items) > 1 and json_size({**page, "items": items}) > budget:
+    items = list(page.items)
+    while len(items) > 1 and json_size(dataclasses.replace(page, items=tuple(items))) > budget:
         items.pop()
-    return squeeze({**page, "items": items, "capped": True, "truncated": True}, budget)
-
-
-#: Room for the answer's envelope (ok, api_version, command, a batch id) around a handler's fields.
-ENVELOPE_BYTES = 120
-
-
-def json_size(answer: dict[str, Any]) -> int:
-    """Bytes of the answer as it is printed (controls escaped), plus its envelope."""
-    from agentmail.agent.run import dumps  # lazily: run imports the handlers, which import this module
-
-    return len(dumps(answer).encode("utf-8")) + ENVELOPE_BYTES
-
-
-def shape_message(
-    message: Message, args: dict[str, Any], max_bytes: int, load_raw: Callable[[], bytes]
-) -> dict[str, Any]:
-    """The read answer: facts at top level, sender content under content, body fenced and windowed.
-
-    ``max_bytes`` caps the whole answer: the fixed fields are measured first, and what room is left
-    goes to the body window, then to reply_text (at most a quarter), --html and --raw.
-    """
-    marker = new_fence()
-    part = args.get("part") or "text"
-    offset = args.get("offset") or 0
-    want_html = bool(args.get("html") or part == "html")
-    want_raw = bool(args.get("raw") or part == "raw")
-    from agentmail.mime.newtext import split_new_text  # lazily: only reading a message splits its text
-
-    split = split_new_text(message.text)
-    # reply_text is the new text, which opens the body: it rides on the first page only, unless turned off.
-    reply = split.text if args.get("reply_text", True) and offset == 0 else ""
-    source = load_raw().decode("utf-8", "replace") if want_raw else ""
-
-    def build(text_room: int, reply_room: int, html_room: int, raw_room: int) -> dict[str, Any]:
-        data = to_json(shown)
-        content = data["content"]
-        body, info = window(message.text, offset, text_room)
-        content["text"] = fence_text(body, marker)
-        newest, newest_info = window(reply, 0, reply_room)
-        content["reply_text"] = fence_text(newest, marker) if reply else ""
-        cut = info["truncated"] or newest_info["truncated"]
-        if want_html:
-            html, html_info = window(message.html, 0, html_room)
-            content["html"] = fence_text(html, marker) if html else ""
-            data["html_truncated"] = html_info["truncated"]  # kept where it always was; also at the top level
-            cut = cut or html_info["truncated"]
-        else:
-            content["html"] = ""
-        if part != "headers":
-            content["headers"] = []
-        answer: dict[str, Any] = {
-            "folder": message.folder,
-            "uidvalidity": message.uidvalidity,
-            "uid": message.uid,
-            "fence": marker,
-            "text_window": info,
-            "text_sections": {
-                "new_text_length": len(split.text),
-                "history_offset": split.history_offset,
-                "signature_offset": split.signature_offset,
-            },
-            "message": data,
-        }
-        if want_html:
-            answer["html_truncated"] = data["html_truncated"]
-        if want_raw:
-            raw_text, raw_info = window(source, 0, raw_room)
-            answer["raw"] = fence_text(raw_text, marker)
-            answer["raw_truncated"] = raw_info["truncated"]
-            cut = cut or raw_info["truncated"]
-        if trimmed:
-            answer["trimmed"] = sorted(set(trimmed))
-        answer["truncated"] = cut or bool(trimmed)
-        return answer
-
-    shown, trimmed = message, []
-    fixed = json_size(build(0, 0, 0, 0))
-    while fixed > max_bytes:  # even without any text it does not fit: halve the longest list (hostile mail)
-        name = max(_TRIMMABLE, key=lambda n: json_size({"x": to_json(getattr(shown, n))}))
-        items = getattr(shown, name)
-        if not items:
-            break
-        shown = dataclasses.replace(shown, **{name: items[: len(items) // 2]})
-        trimmed.append(name)
-        fixed = json_size(build(0, 0, 0, 0))
-    room = max(0, max_bytes - fixed)
-    reply_room = min(_utf8_len(reply), room // 4)
-    room -= reply_room
-    extras = int(want_html) + int(want_raw)
-    text_room = min(_utf8_len(message.text[offset:]), room // (extras + 1)) if extras else room
-    extra_room = (room - text_room) // extras if extras else 0
-    answer = build(text_room, reply_room, extra_room, extra_room)
-    for _ in range(12):  # JSON escaping and fences make the answer a little larger than its text
-        over = json_size(answer) - max_bytes
-        if over <= 0:
-            break
-        step = over + 32
-        text_room, reply_room, extra_room = _shrink(step, text_room, reply_room, extra_room, extras)
-        answer = build(text_room, reply_room, extra_room, extra_room)
-    return answer
-
-
-#: Lists of a message that may be shortened when even the answer without any body text is over the cap.
-_TRIMMABLE = ("headers", "attachments", "links", "to", "cc", "reply_to", "references", "notes")
-
-
-def _shrink(step: int, text: int, reply: int, extra: int, extras: int) -> tuple[int, int, int]:
-    """Take ``step`` bytes of room away, from the extras and reply_text first, then from the body."""
-    for _ in range(3):
-        if extras and extra > 0:
-            take = min(extra, -(-step // extras))
-            extra -= take
-            step -= take * extras
-        elif reply > 0:
-            take = min(reply, step)
-            reply -= take
-            step -= take
-        else:
-            text = max(0, text - step)
-            step = 0
-        if step <= 0:
-            break
-    return text, reply, extra
-
-
-def _utf8_len(text: str) -> int:
-    return len(text.encode("utf-8", "surrogatepass"))
+    return squeeze(dataclasses.replace(page, items=tuple(items), capped=True, truncated=True), budget, size)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agentmail.errors import LimitError, NotFoundError
 from agentmail.imap.session import FolderState, ImapSession
@@ -30,25 +30,19 @@ def fetch_message(
     headers_only: bool = False,
 ) -> Message:
     """Decode one message without setting \\Seen (BODY.PEEK); the caller marks it read."""
+    from agentmail.model import MessageFacts  # lazily: model_more is for reading, not listing
+
     meta = session.call(lambda c: c.fetch([uid], ["FLAGS", "RFC822.SIZE", "INTERNALDATE", "BODYSTRUCTURE"]))
     if uid not in meta:
         raise NotFoundError(f"no message with uid {uid} in {state.name!r}", details={"folder": state.name, "uid": uid})
     info = meta[uid]
-    flags = tuple(f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in info.get(b"FLAGS", ()))
     size = int(info.get(b"RFC822.SIZE", 0) or 0)
-    common: dict[str, Any] = {
-        "uid": uid,
-        "folder": state.name,
-        "uidvalidity": state.uidvalidity,
-        "flags": flags,
-        "size": size,
-        "received": info.get(b"INTERNALDATE"),
-        "trust": trust,
-    }
+    flags = tuple(info.get(b"FLAGS", ()))  # decoded once, by model.flag_names, when the Message is built
+    facts = MessageFacts(uid, state.name, state.uidvalidity, flags, size, info.get(b"INTERNALDATE"))
     structure = info.get(b"BODYSTRUCTURE")
     if size <= WHOLE_FETCH_LIMIT and not headers_only:
         raw = fetch_raw(session, state, uid)
-        return mime_parse.parse_message(raw, **common)
+        return mime_parse.parse_message(raw, facts, trust=trust)
     sections = [] if headers_only else mime_parse.text_parts_to_fetch(structure)
     wanted = ["BODY.PEEK[HEADER]", *(f"BODY.PEEK[{s}]<0.{TEXT_PART_LIMIT}>" for s in sections)]
     data = session.call(lambda c: c.fetch([uid], wanted)).get(uid, {})
@@ -56,7 +50,7 @@ def fetch_message(
     parts = {s: _section(data, s) for s in sections}
     verify = trust is not None and trust.signing_key and not headers_only and size <= SIGNED_BODY_LIMIT
     body = _signed_body(session, uid, header) if verify else None
-    return mime_parse.message_from_parts(header, parts, structure, body=body, **common)
+    return mime_parse.message_from_parts(header, parts, structure, facts, trust=trust, body=body)
 
 
 def _signed_body(session: ImapSession, uid: int, header: bytes) -> bytes | None:

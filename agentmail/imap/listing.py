@@ -201,14 +201,10 @@ def summary_from_fetch(uid: int, data: dict[bytes, Any]) -> Summary:
         preview = preview.decode("utf-8", "replace")
     return parse_summary(
         uid,
-        flags=tuple(_flag_text(f) for f in data.get(b"FLAGS", ())),
+        flags=data.get(b"FLAGS", ()),
         size=int(data.get(b"RFC822.SIZE", 0) or 0),
         received=data.get(b"INTERNALDATE"),
         header_bytes=header,
         bodystructure=data.get(b"BODYSTRUCTURE"),
         preview=preview if isinstance(preview, str) else "",
     )
-
-
-def _flag_text(flag: Any) -> str:
-    return flag.decode("utf-8", "replace") if isinstance(flag, bytes) else str(flag)

@@ -9,6 +9,7 @@ from imapclient.response_parser import parse_fetch_response
 
 from agentmail.imap.listing import parse_sequence_set
 from agentmail.imap.session import ImapSession
+from agentmail.model import flag_names
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def changed_since(session: ImapSession, uidnext: int, modseq: int, snapshot_uidn
             for uid, item in parsed.items():
                 if not isinstance(uid, int) or uid >= uidnext:
                     continue
-                flags[uid] = tuple(_text(f) for f in item.get(b"FLAGS", ()))
+                flags[uid] = flag_names(item.get(b"FLAGS", ()))
                 mod = item.get(b"MODSEQ")
                 if isinstance(mod, tuple | list) and mod:
                     highest = max(highest, int(mod[0]))
@@ -58,7 +59,3 @@ def changed_since(session: ImapSession, uidnext: int, modseq: int, snapshot_uidn
             if uid_set:
                 vanished.extend(u for u in parse_sequence_set(uid_set) if u < uidnext)
     return FolderChanges(tuple(new), flags, tuple(sorted(set(vanished))), highest)
-
-
-def _text(flag: object) -> str:
-    return flag.decode("utf-8", "replace") if isinstance(flag, bytes) else str(flag)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agentmail.mime.charset import decode_bytes
-from agentmail.mime.headers import Envelope
+from agentmail.mime.headers import MESSAGE_FIELDS, Envelope
 from agentmail.mime.layout import Limits, Node, Plan
 from agentmail.mime.sanitize import clean_line, clean_text, scrub
+from agentmail.model import flag_names
 
 if TYPE_CHECKING:
-    from agentmail.model import Message, TrustAnchors
+    from agentmail.model import Message, MessageFacts, TrustAnchors
 
 FORWARD_SEPARATOR = "---------- Forwarded message ----------"
 
@@ -94,61 +94,58 @@ def assemble_message(
     envelope: Envelope,
     plan: Plan,
     fetch: Fetch,
+    facts: MessageFacts,
     *,
-    uid: int,
-    folder: str,
-    uidvalidity: int,
-    flags: Sequence[str | bytes] = (),
-    size: int | None = None,
-    received: datetime | None = None,
+    limits: Limits,
     trust: TrustAnchors | None = None,
     signed_body: bytes | None = None,
-    limits: Limits,
     extra_notes: Sequence[str] = (),
-    default_size: int = 0,
 ) -> Message:
     """Build the Message; every sender-written string is scrubbed so the JSON encoder can write it."""
     from agentmail.mime.authres import verdict  # lazily, like the renderer: only reading a message needs them
     from agentmail.model_more import Message
 
     body = gather_body(plan, fetch, limits)
-    text = join_pieces(body.pieces)
-    notes = [*envelope.notes, *extra_notes, *body.notes]
-    if len(text) > limits.max_text_chars:
-        text = text[: limits.max_text_chars]
-        notes.append(f"text cut at {limits.max_text_chars:,} characters")
-    if len(body.html) > limits.max_text_chars:
-        body.html = body.html[: limits.max_text_chars]
+    text, html, notes = _within_limits(body, [*envelope.notes, *extra_notes, *body.notes], limits)
     return Message(
-        uid=uid,
-        folder=folder,
-        uidvalidity=uidvalidity,
-        flags=normalise_flags(flags),
-        size=size if size is not None else default_size,
-        date=envelope.date,
-        received=received,
-        message_id=envelope.message_id,
-        in_reply_to=envelope.in_reply_to,
-        references=envelope.references,
-        declared_message_id=envelope.declared_message_id,
-        declared_in_reply_to=envelope.declared_in_reply_to,
-        declared_references=envelope.declared_references,
-        sanitized=envelope.sanitized,
+        uid=facts.uid,
+        folder=facts.folder,
+        uidvalidity=facts.uidvalidity,
+        flags=flag_names(facts.flags),
+        size=facts.size if facts.size is not None else 0,
+        received=facts.received,
         notes=tuple(dict.fromkeys(scrub(n) for n in notes)),
         auth=verdict(envelope.headers, trust, signed_body),
-        sender=envelope.sender,
-        to=envelope.to,
-        cc=envelope.cc,
-        reply_to=envelope.reply_to,
-        subject=envelope.subject,
         text=clean_text(text),
-        html=scrub(body.html),
+        html=scrub(html),
         links=tuple(clean_line(link) for link in body.links),
         attachments=tuple(node.to_part() for node in plan.listed),
-        headers=envelope.headers,
+        **envelope.model_fields(MESSAGE_FIELDS),
     )
 
 
-def normalise_flags(flags: Sequence[str | bytes]) -> tuple[str, ...]:
-    """IMAP flags as text (imapclient hands them over as bytes)."""
-    return tuple(f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in flags)
+def _within_limits(body: Body, notes: list[str], limits: Limits) -> tuple[str, str, list[str]]:
+    """The body text and HTML cut to the limit (a cut text gets a note; the raw HTML is cut silently)."""
+    text = join_pieces(body.pieces)
+    if len(text) > limits.max_text_chars:
+        text = text[: limits.max_text_chars]
+        notes.append(f"text cut at {limits.max_text_chars:,} characters")
+    return text, body.html[: limits.max_text_chars], notes
+
+
+def bare_message(facts: MessageFacts, reason: str) -> Message:
+    """The last resort when a message cannot be assembled at all: where it is, and why nothing else is shown."""
+    from agentmail.model_more import Message
+
+    return Message(uid=facts.uid, folder=facts.folder, uidvalidity=facts.uidvalidity, notes=(reason,))
+
+
+def message_facts(facts: MessageFacts | None, fields: dict[str, Any]) -> MessageFacts:
+    """The facts a caller passed, or built from its keywords (``uid=``, ``folder=``, ``uidvalidity=``, ...)."""
+    if facts is None:
+        from agentmail.model_more import MessageFacts
+
+        return MessageFacts(**fields)
+    if fields:
+        raise TypeError(f"facts given twice: as MessageFacts and as {', '.join(sorted(fields))}")
+    return facts

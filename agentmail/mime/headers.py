@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesParser
+from typing import Any
 
 from agentmail.mime import vocab
 from agentmail.mime.charset import decode_bytes
@@ -171,6 +172,19 @@ class Envelope:
     sanitized: bool = False
     notes: tuple[str, ...] = ()
 
+    def model_fields(self, names: Iterable[str]) -> dict[str, Any]:
+        """The named fields, for the Summary or Message built from this envelope (they share the names)."""
+        return {name: getattr(self, name) for name in names}
+
+
+#: What an index row (model.Summary) copies from the envelope.
+SUMMARY_FIELDS = (
+    "date", "message_id", "in_reply_to", "declared_message_id", "declared_in_reply_to", "sanitized", "sender", "to",
+    "cc", "subject",
+)  # fmt: skip
+#: What a message read whole (model.Message) copies from the envelope.
+MESSAGE_FIELDS = (*SUMMARY_FIELDS, "references", "declared_references", "reply_to", "headers")
+
 
 def _first(values: dict[str, list[str]], name: str) -> str | None:
     found = values.get(name)
@@ -188,9 +202,48 @@ def _all_addresses(values: dict[str, list[str]], name: str) -> tuple[Address, ..
 
 def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_bytes: int = 256 * 1024) -> Envelope:
     """Decode raw ``(name, value)`` header pairs into an Envelope; a huge header block is cut with a note."""
+    block = _read_block(raw_items, max_header_bytes)
+    values = block.values
+    senders = parse_addresses(_first(values, "from")) or parse_addresses(_first(values, "sender"))
+    subject = _first(values, "subject")
+    references = _references(values)
+    message_id = next(iter(parse_msg_ids(_first(values, "message-id"))), "")
+    in_reply_to = next(iter(parse_msg_ids(_first(values, "in-reply-to"))), "")
+    return Envelope(
+        headers=tuple(block.headers),
+        sender=senders[0] if senders else None,
+        to=_all_addresses(values, "to"),
+        cc=_all_addresses(values, "cc"),
+        reply_to=_all_addresses(values, "reply-to"),
+        subject=clean_line(decode_header_value(subject)) if subject is not None else "",
+        date=parse_date(_first(values, "date")),
+        message_id=vocab.msg_id(message_id) or "",
+        in_reply_to=vocab.msg_id(in_reply_to) or "",
+        references=vocab.msg_ids(references),
+        declared_message_id=_declared(_first(values, "message-id")),
+        declared_in_reply_to=_declared(_first(values, "in-reply-to")),
+        declared_references=tuple(clean_line(r) for r in references),
+        content_type=decode_header_value(_first(values, "content-type") or "").strip().lower(),
+        sanitized=block.sanitized,
+        notes=tuple(_block_notes(block, max_header_bytes)),
+    )
+
+
+class _Block:
+    """A header block read once: each header decoded for display, and the raw values by lower-cased name."""
+
+    __slots__ = ("cut", "headers", "sanitized", "values")
+
+    def __init__(self, headers: list[Header], values: dict[str, list[str]], cut: int, sanitized: bool) -> None:
+        self.headers = headers
+        self.values = values
+        self.cut = cut  # headers past the size cap, left out
+        self.sanitized = sanitized  # a decoded value carried control, bidi or zero-width characters
+
+
+def _read_block(raw_items: Iterable[tuple[str, str | bytes]], max_header_bytes: int) -> _Block:
     headers: list[Header] = []
     values: dict[str, list[str]] = {}
-    notes: list[str] = []
     used = 0
     cut = 0
     sanitized = False
@@ -205,38 +258,28 @@ def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_by
         decoded = decode_header_value(value_text)
         sanitized = sanitized or needs_cleaning(decoded.replace("\t", " "))
         headers.append(Header(name, clean_line(decoded)))
-    if cut:
-        notes.append(f"{cut} headers not shown: the header block is larger than {max_header_bytes // 1024} KiB")
+    return _Block(headers, values, cut, sanitized)
+
+
+def _block_notes(block: _Block, max_header_bytes: int) -> list[str]:
+    """Our sentences about the block: headers cut for size, and repeated headers of which only the first shows."""
+    notes = []
+    if block.cut:
+        notes.append(f"{block.cut} headers not shown: the header block is larger than {max_header_bytes // 1024} KiB")
     notes.extend(
-        f"the message has {len(values[dup])} {dup.capitalize()} headers; the first is shown"
+        f"the message has {len(block.values[dup])} {dup.capitalize()} headers; the first is shown"
         for dup in ("from", "subject", "date")
-        if len(values.get(dup, [])) > 1
+        if len(block.values.get(dup, [])) > 1
     )
-    senders = parse_addresses(_first(values, "from")) or parse_addresses(_first(values, "sender"))
-    subject = _first(values, "subject")
+    return notes
+
+
+def _references(values: dict[str, list[str]]) -> tuple[str, ...]:
+    """The References ids, long chains cut to the thread root and the most recent ancestors."""
     references = parse_msg_ids(" ".join(values.get("references", [])))
-    if len(references) > MAX_REFERENCES:  # keep the thread root and the most recent ancestors
+    if len(references) > MAX_REFERENCES:
         references = references[:1] + references[-(MAX_REFERENCES - 1) :]
-    message_id = next(iter(parse_msg_ids(_first(values, "message-id"))), "")
-    in_reply_to = next(iter(parse_msg_ids(_first(values, "in-reply-to"))), "")
-    return Envelope(
-        headers=tuple(headers),
-        sender=senders[0] if senders else None,
-        to=_all_addresses(values, "to"),
-        cc=_all_addresses(values, "cc"),
-        reply_to=_all_addresses(values, "reply-to"),
-        subject=clean_line(decode_header_value(subject)) if subject is not None else "",
-        date=parse_date(_first(values, "date")),
-        message_id=vocab.msg_id(message_id) or "",
-        in_reply_to=vocab.msg_id(in_reply_to) or "",
-        references=vocab.msg_ids(references),
-        declared_message_id=_declared(_first(values, "message-id")),
-        declared_in_reply_to=_declared(_first(values, "in-reply-to")),
-        declared_references=tuple(clean_line(r) for r in references),
-        content_type=decode_header_value(_first(values, "content-type") or "").strip().lower(),
-        sanitized=sanitized,
-        notes=tuple(notes),
-    )
+    return references
 
 
 def envelope_from_bytes(header_bytes: bytes, *, max_header_bytes: int = 256 * 1024) -> Envelope:

@@ -9,17 +9,19 @@ zero-width characters are already gone from subjects, names and filenames.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
+import functools
 from collections.abc import Sequence
-from datetime import datetime
 from email.message import Message as EmailMessage
 from email.parser import BytesParser
 from typing import TYPE_CHECKING, Any
 
 from agentmail.mime import structure
-from agentmail.mime.assemble import assemble_message, normalise_flags
+from agentmail.mime.assemble import Fetch, assemble_message, bare_message, message_facts
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import (
+    SUMMARY_FIELDS,
     Envelope,
     decode_header_value,
     envelope_from_bytes,
@@ -29,13 +31,15 @@ from agentmail.mime.headers import (
     raw_to_text,
     read_envelope,
 )
-from agentmail.mime.layout import DEFAULT_LIMITS, Limits, Node, child_id, plan_body
+from agentmail.mime.layout import DEFAULT_LIMITS, Limits, Node, Plan, child_id, plan_body
 from agentmail.mime.sanitize import clean_line, strip_invisible
 from agentmail.mime.structure import PartInfo, message_from_parts, structure_parts, text_parts_to_fetch
-from agentmail.model import Summary
+from agentmail.model import Summary, flag_names
 
 if TYPE_CHECKING:
-    from agentmail.model import Message, TrustAnchors
+    from datetime import datetime
+
+    from agentmail.model import Message, MessageFacts, TrustAnchors
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -181,59 +185,46 @@ def _forward_headers(envelope: Envelope) -> tuple[tuple[str, str], ...]:
 
 def parse_message(
     raw: bytes,
+    facts: MessageFacts | None = None,
     *,
-    uid: int,
-    folder: str,
-    uidvalidity: int,
-    flags: Sequence[str | bytes] = (),
-    size: int | None = None,
-    received: datetime | None = None,
     trust: TrustAnchors | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    **fields: Any,
 ) -> Message:
-    """Decode a whole message; damage and limits become ``notes``, never exceptions."""
+    """Decode a whole message; damage and limits become ``notes``, never exceptions.
+
+    ``facts`` are the server's facts about it; without them, ``fields`` (``uid=``, ``folder=``, ...) build them.
+    """
     from agentmail.mime.signature import body_of  # lazily: a listing never reads a whole message
 
-    common: dict[str, Any] = {
-        "uid": uid,
-        "folder": folder,
-        "uidvalidity": uidvalidity,
-        "flags": flags,
-        "size": size,
-        "received": received,
-        "trust": trust,
-        "signed_body": body_of(raw),
-        "limits": limits,
-        "default_size": len(raw),
-    }
+    facts = message_facts(facts, fields)
+    if facts.size is None:
+        facts = dataclasses.replace(facts, size=len(raw))
+    assemble = functools.partial(assemble_message, facts=facts, limits=limits, trust=trust, signed_body=body_of(raw))
     try:
         msg = BytesParser().parsebytes(raw)  # compat32 is BytesParser's documented default
         envelope = read_envelope(msg.raw_items(), max_header_bytes=limits.max_header_bytes)
         builder = _TreeBuilder(limits)
         root = builder.body(msg, "", 0)
-        plan = plan_body(root, limits)
-        return assemble_message(envelope, plan, builder.fetch, extra_notes=builder.notes, **common)
+        return assemble(envelope, plan_body(root, limits), builder.fetch, extra_notes=builder.notes)
     except (RecursionError, MemoryError) as exc:
-        return _raw_fallback(raw, f"the MIME structure could not be parsed ({type(exc).__name__})", common)
+        reason = f"the MIME structure could not be parsed ({type(exc).__name__})"
     except Exception as exc:  # the promise: a hostile message never breaks reading
-        return _raw_fallback(raw, f"the message could not be decoded ({type(exc).__name__})", common)
+        reason = f"the message could not be decoded ({type(exc).__name__})"
+    try:
+        return assemble(*_as_raw_text(raw, reason, limits))
+    except Exception:  # last resort: the bare facts and the reason
+        return bare_message(facts, reason)
 
 
-def _raw_fallback(raw: bytes, reason: str, common: dict[str, Any]) -> Message:
-    """Show the headers we can and the body as text when the MIME tree cannot be used."""
+def _as_raw_text(raw: bytes, reason: str, limits: Limits) -> tuple[Envelope, Plan, Fetch]:
+    """The headers we can read and the body as text, for when the MIME tree cannot be used."""
     head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
-    limits: Limits = common["limits"]
     envelope = envelope_from_bytes(head + b"\n\n", max_header_bytes=limits.max_header_bytes)
     text, _ = decode_bytes(body[: limits.max_text_chars], None)
-    node = Node("1", "text/plain")
-    plan = plan_body(node, limits)
+    plan = plan_body(Node("1", "text/plain"), limits)
     plan.notes.append(reason + "; the body is shown as raw text")
-    try:
-        return assemble_message(envelope, plan, lambda _node: text.encode("utf-8"), **common)
-    except Exception:  # last resort: the bare facts and the reason
-        from agentmail.model_more import Message
-
-        return Message(uid=common["uid"], folder=common["folder"], uidvalidity=common["uidvalidity"], notes=(reason,))
+    return envelope, plan, lambda _node: text.encode("utf-8")
 
 
 def parse_summary(
@@ -257,19 +248,10 @@ def parse_summary(
     snippet = " ".join(clean_line(str(preview or "")).split())[:SNIPPET_CHARS]
     return Summary(
         uid=uid,
-        flags=normalise_flags(flags),
+        flags=flag_names(flags),
         size=int(size or 0),
-        date=envelope.date,
         received=received,
         has_attachments=attached,
-        message_id=envelope.message_id,
-        in_reply_to=envelope.in_reply_to,
-        declared_message_id=envelope.declared_message_id,
-        declared_in_reply_to=envelope.declared_in_reply_to,
-        sanitized=envelope.sanitized,
-        sender=envelope.sender,
-        to=envelope.to,
-        cc=envelope.cc,
-        subject=envelope.subject,
         snippet=snippet,
+        **envelope.model_fields(SUMMARY_FIELDS),
     )

@@ -6,11 +6,14 @@ The pager wraps lines, so nothing here wraps.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from agentmail.mime.newtext import new_text
+
+log = logging.getLogger(__name__)
 
 _LINK_SCHEMES = ("http:", "https:", "ftp:", "mailto:", "tel:")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
@@ -58,35 +61,88 @@ def html_to_text(html: str, *, first_link: int = 1) -> tuple[str, tuple[str, ...
 
 def render_html(html: str, *, first_link: int = 1) -> Rendered:
     """Render HTML as a reader sees it: hidden elements dropped (and counted), links numbered."""
+    # html2text's table padding fails on some hostile markup (``</table><table>``); a sender's HTML must never
+    # stop a message from being read, so fall back to unpadded tables, then to the bare text nodes.
+    for pad_tables in (True, False):
+        try:
+            return _convert(html, first_link, pad_tables=pad_tables)
+        except Exception as exc:  # html2text raises IndexError/AssertionError from its internals
+            log.debug("html2text failed (%s); trying a simpler rendering", type(exc).__name__)
+    return Rendered(_clean_markdown(_bare_text(html)), ())
+
+
+def _convert(html: str, first_link: int, *, pad_tables: bool) -> Rendered:
     import html2text  # lazily: the agent path must start fast and rarely renders HTML
 
-    links: list[str] = []
-    stack: list[str | None] = []
-    open_tags: list[tuple[str, bool]] = []  # (tag, hidden) for open non-void elements
-    counts = {"hidden": 0, "open_hidden": 0}
+    tags = _TagFilter(first_link)
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    converter.ignore_emphasis = True
+    converter.unicode_snob = True
+    converter.pad_tables = pad_tables
+    converter.skip_internal_links = True
+    converter.tag_callback = tags.on_tag  # type: ignore[assignment]  # html2text declares it None
+    text = converter.handle(html)
+    converter.close()
+    return Rendered(_clean_markdown(text), tuple(tags.links), tags.hidden)
 
-    def on_tag(parser: Any, tag: str, attrs: dict[str, str | None], start: bool) -> bool:
+
+def _bare_text(html: str) -> str:
+    """The last resort when html2text itself fails: the document's text nodes, script and style left out."""
+    from html.parser import HTMLParser
+
+    chunks: list[str] = []
+    skipping: list[str] = []
+
+    class _Text(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("script", "style"):
+                skipping.append(tag)
+            elif tag in ("br", "p", "div", "tr", "li"):
+                chunks.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if skipping and skipping[-1] == tag:
+                skipping.pop()
+
+        def handle_data(self, data: str) -> None:
+            if not skipping:
+                chunks.append(data)
+
+    parser = _Text(convert_charrefs=True)
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception as exc:  # the stdlib parser is lenient, but what it raises must not reach the reader
+        log.debug("html.parser failed (%s)", type(exc).__name__)
+    return "".join(chunks)
+
+
+class _TagFilter:
+    """html2text's tag callback: drops what a browser hides, numbers links, writes images as their alt text."""
+
+    def __init__(self, first_link: int) -> None:
+        self.first_link = first_link
+        self.links: list[str] = []
+        self.hrefs: list[str | None] = []  # one per open <a>: its target, or None when it is not a link we show
+        self.open_tags: list[tuple[str, bool]] = []  # (tag, hidden) for open non-void elements
+        self.hidden = 0  # hidden elements seen
+        self.open_hidden = 0  # hidden elements still open: everything inside them is quiet
+
+    def on_tag(self, parser: Any, tag: str, attrs: dict[str, str | None], start: bool) -> bool:
+        """True when the tag was handled here (html2text then skips it)."""
         if start and _is_hidden(attrs):
-            counts["hidden"] += 1
-            if tag not in _VOID_TAGS:
-                open_tags.append((tag, True))
-                counts["open_hidden"] += 1
-                parser.quiet += 1
+            self._open_hidden(parser, tag)
             return True
         if not start and tag not in _VOID_TAGS:
-            if _close(parser, tag):
+            if self._close(parser, tag):
                 return True
-        elif start and tag not in _VOID_TAGS and len(open_tags) < _MAX_OPEN_TAGS:
-            open_tags.append((tag, False))
-        if counts["open_hidden"]:
+        elif start and tag not in _VOID_TAGS and len(self.open_tags) < _MAX_OPEN_TAGS:
+            self.open_tags.append((tag, False))
+        if self.open_hidden:
             return tag in ("a", "img")  # nothing of a hidden link or image is shown or numbered
         if tag == "a":
-            if start:
-                href = (attrs.get("href") or "").strip()
-                stack.append(href if href.lower().startswith(_LINK_SCHEMES) else None)
-            elif stack and (closed_href := stack.pop()):
-                links.append(closed_href)
-                parser.o(f" [{first_link + len(links) - 1}]")
+            self._link(parser, attrs, start)
             return True
         if tag == "img":
             if start:
@@ -95,31 +151,37 @@ def render_html(html: str, *, first_link: int = 1) -> Rendered:
             return True
         return False
 
-    def _close(parser: Any, tag: str) -> bool:
+    def _open_hidden(self, parser: Any, tag: str) -> None:
+        self.hidden += 1
+        if tag not in _VOID_TAGS:
+            self.open_tags.append((tag, True))
+            self.open_hidden += 1
+            parser.quiet += 1
+
+    def _link(self, parser: Any, attrs: dict[str, str | None], start: bool) -> None:
+        """An <a> opens (remember its target) or closes (number it after the link text)."""
+        if start:
+            href = (attrs.get("href") or "").strip()
+            self.hrefs.append(href if href.lower().startswith(_LINK_SCHEMES) else None)
+        elif self.hrefs and (target := self.hrefs.pop()):
+            self.links.append(target)
+            parser.o(f" [{self.first_link + len(self.links) - 1}]")
+
+    def _close(self, parser: Any, tag: str) -> bool:
         """Close the innermost open element named tag (and any left open inside it); True if it was hidden.
 
         Only the innermost few are searched, so hostile unclosed nesting stays linear.
         """
+        open_tags = self.open_tags
         for index in range(len(open_tags) - 1, max(-1, len(open_tags) - 1 - _CLOSE_SEARCH), -1):
             if open_tags[index][0] == tag:
                 closed = open_tags[index:]
                 del open_tags[index:]
                 hidden_closed = sum(1 for _, h in closed if h)
-                counts["open_hidden"] -= hidden_closed
+                self.open_hidden -= hidden_closed
                 parser.quiet -= hidden_closed
                 return closed[0][1]
         return False
-
-    converter = html2text.HTML2Text()
-    converter.body_width = 0
-    converter.ignore_emphasis = True
-    converter.unicode_snob = True
-    converter.pad_tables = True
-    converter.skip_internal_links = True
-    converter.tag_callback = on_tag  # type: ignore[assignment]  # html2text declares it as None (no Optional)
-    text = converter.handle(html)
-    converter.close()
-    return Rendered(_clean_markdown(text), tuple(links), counts["hidden"])
 
 
 def quote_level(line: str) -> int:

@@ -13,10 +13,9 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from agentmail.mime.assemble import assemble_message
+from agentmail.mime.assemble import assemble_message, bare_message, message_facts
 from agentmail.mime.charset import decode_bytes, decode_transfer
 from agentmail.mime.headers import decode_header_value, envelope_from_bytes, parse_date, raw_to_text
 from agentmail.mime.layout import DEFAULT_LIMITS, SIGNATURE_TYPES, Limits, Node, child_id, plan_body
@@ -24,7 +23,7 @@ from agentmail.mime.sanitize import clean_line, strip_invisible
 from agentmail.model import Address
 
 if TYPE_CHECKING:
-    from agentmail.model import Message, TrustAnchors
+    from agentmail.model import Message, MessageFacts, TrustAnchors
 
 #: Default cap on the encoded bytes of text parts fetched to show one message.
 MAX_TEXT_FETCH = 4 * 1024 * 1024
@@ -92,9 +91,9 @@ def _collapse_2231(raw: dict[str, str]) -> dict[str, str]:
         if not star:
             result.setdefault(base, val)
             continue
-        number, encoded, _ = rest.partition("*")
+        number, marked, _ = rest.partition("*")
         index = int(number) if number.isdigit() else 0
-        sections.setdefault(base, []).append((index, val, bool(encoded) or rest == ""))
+        sections.setdefault(base, []).append((index, val, bool(marked) or rest == ""))
     for base, pieces in sections.items():
         pieces.sort(key=lambda p: p[0])
         charset = ""
@@ -293,18 +292,18 @@ def message_from_parts(
     header_bytes: bytes,
     parts: Mapping[str, bytes],
     structure: Any,
+    facts: MessageFacts | None = None,
     *,
-    uid: int,
-    folder: str,
-    uidvalidity: int,
-    flags: Sequence[str | bytes] = (),
-    size: int | None = None,
-    received: datetime | None = None,
     trust: TrustAnchors | None = None,
     body: bytes | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    **fields: Any,
 ) -> Message:
-    """A Message from the header block and only the fetched text parts; other parts are listed unfetched."""
+    """A Message from the header block and only the fetched text parts; other parts are listed unfetched.
+
+    ``facts`` as for :func:`agentmail.mime.parse.parse_message`; ``body`` is the whole body, to verify a signature.
+    """
+    facts = message_facts(facts, fields)
     envelope = envelope_from_bytes(header_bytes or b"", max_header_bytes=limits.max_header_bytes)
     plan = plan_body(structure_tree(structure, limits), limits)
     notes: list[str] = []
@@ -320,22 +319,7 @@ def message_from_parts(
 
     try:
         return assemble_message(
-            envelope,
-            plan,
-            fetch,
-            uid=uid,
-            folder=folder,
-            uidvalidity=uidvalidity,
-            flags=flags,
-            size=size,
-            received=received,
-            trust=trust,
-            signed_body=body,
-            limits=limits,
-            extra_notes=notes,
+            envelope, plan, fetch, facts, limits=limits, trust=trust, signed_body=body, extra_notes=notes
         )
     except Exception as exc:  # the promise: reading never breaks on a hostile message
-        reason = f"the message could not be decoded ({type(exc).__name__})"
-        from agentmail.model_more import Message
-
-        return Message(uid=uid, folder=folder, uidvalidity=uidvalidity, notes=(reason,))
+        return bare_message(facts, f"the message could not be decoded ({type(exc).__name__})")

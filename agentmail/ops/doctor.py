@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from agentmail import provision, smtp
+from agentmail import options, provision, smtp
 from agentmail.config import Settings, default_env_files, load_settings
 from agentmail.errors import AgentmailError, NoMailboxError, UsageError
 from agentmail.identity import Member, member_for
@@ -27,6 +27,8 @@ from agentmail.ops import state_check
 
 PROBE_MEMBER = "agentmail-doctor-probe"
 REQUIRED_CAPS = ("IDLE", "UIDPLUS", "MOVE", "SPECIAL-USE")
+#: What doctor reads after its name: the operator options and --json (the same rows as before the command).
+DOCTOR_OPTIONS = options.pick(options.GLOBAL, "json", "member", "config")
 USEFUL_CAPS = ("LIST-STATUS", "ESEARCH", "SORT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "QUOTA", "PREVIEW")
 
 
@@ -57,27 +59,15 @@ def run_doctor(inv: Any) -> int:
 
 def _options(inv: Any) -> tuple[str | None, str | None, bool]:
     """Options given before ``doctor`` or after it (``agentmail doctor --member NAME --json``, as documented)."""
-    member, config, as_json = inv.member_override, inv.config_override, inv.json
-    words = list(inv.words)
-    i = 0
-    while i < len(words):
-        name, eq, value = words[i].partition("=")
-        if name == "--json" and not eq:
-            as_json = True
-        elif name in ("--member", "--config"):
-            if not eq:
-                i += 1
-                if i >= len(words):
-                    raise UsageError(f"{name} needs a value")
-                value = words[i]
-            if name == "--member":
-                member = value
-            else:
-                config = value
-        else:
-            raise UsageError(f"doctor takes --member NAME, --config FILE and --json, not {words[i][:40]!r}")
-        i += 1
-    return member, config, as_json
+
+    def refuse(word: str) -> str:
+        return f"doctor takes --member NAME, --config FILE and --json, not {word[:40]!r}"
+
+    values, rest = options.scan(DOCTOR_OPTIONS, inv.words, refuse)
+    if rest:
+        raise UsageError(refuse(rest[0]))
+    member = values.get("member", inv.member_override)
+    return member, values.get("config", inv.config_override), values.get("json", inv.json)
 
 
 def collect(environ: Mapping[str, str], member_name: str | None, config: str | None) -> list[Check]:

@@ -8,8 +8,6 @@ UIDVALIDITY is reported as ``resync_required``, never as wrong ids.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 
 from agentmail.errors import UsageError
@@ -17,10 +15,8 @@ from agentmail.imap import idle as imap_idle
 from agentmail.imap import listing
 from agentmail.imap.sync import changed_since
 from agentmail.model import Event
-from agentmail.service import decisions
+from agentmail.service import decisions, tokens
 from agentmail.service.mailbox import Mailbox
-
-TOKEN_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -35,28 +31,13 @@ class Position:
 
 
 def encode_token(position: Position) -> str:
-    raw = json.dumps(
-        {
-            "v": TOKEN_VERSION,
-            "f": position.folder,
-            "uv": position.uidvalidity,
-            "un": position.uidnext,
-            "ms": position.modseq,
-            "pq": position.decisions,
-        },
-        separators=(",", ":"),
-    ).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    fields = {"v": tokens.CHANGES.version, "f": position.folder, "uv": position.uidvalidity, "un": position.uidnext}
+    return tokens.encode(tokens.CHANGES, {**fields, "ms": position.modseq, "pq": position.decisions})
 
 
 def decode_token(token: str) -> Position:
-    try:
-        data = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode("ascii")))
-        if data.get("v") != TOKEN_VERSION:
-            raise ValueError
-        return Position(str(data["f"]), int(data["uv"]), int(data["un"]), int(data["ms"]), int(data.get("pq", 0)))
-    except (ValueError, KeyError, TypeError, UnicodeEncodeError, AttributeError):
-        raise UsageError("the token is not one agentmail gave out") from None
+    data = tokens.decode(tokens.CHANGES, token)
+    return Position(data["f"], data["uv"], data["un"], data["ms"], data.get("pq", 0))
 
 
 def current_position(mailbox: Mailbox, folder: str, *, fresh: bool = True) -> Position:

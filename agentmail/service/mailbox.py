@@ -7,7 +7,6 @@ SORT/THREAD, COPYUID) behind mail words.
 
 from __future__ import annotations
 
-import base64
 import builtins  # annotations inside Mailbox say builtins.list: its method list() shadows the name
 import dataclasses
 import json
@@ -24,7 +23,7 @@ from agentmail.imap import listing
 from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.model import Folder, FolderRoles, Page, Summary, View, ViewPrefs, delete_expunges
-from agentmail.service import audit, viewprefs
+from agentmail.service import audit, tokens, viewprefs
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:
@@ -169,6 +168,10 @@ class Mailbox:
         found += [(role, name) for role in ROLE_FALLBACKS if (name := self._optional_role(role)) is not None]
         return FolderRoles(tuple(found))
 
+    def report_reconnects(self, callback: OnWait | None) -> None:
+        """Have a long-lived session say so before each wait while it retries a lost server (watch prints it)."""
+        self.session.on_reconnecting = callback
+
     def reconnect(self) -> None:
         """Open a fresh connection now (a long-lived session retrying after the server went away)."""
         self.session.reconnect()
@@ -243,6 +246,21 @@ class Mailbox:
         """Summaries for exactly these uids (the rows on screen), in that order."""
         self.session.select(folder, expect_uidvalidity=uidvalidity, reuse=True)
         return listing.fetch_summaries(self.session, uids, preview=preview)
+
+    def thread(self, folder: str, uid: int, *, uidvalidity: int | None = None, preview: int = 0) -> Page:
+        """The thread a message sits in: its rows from the nearest root above it to the next root, with depths."""
+        view = self.view(folder, threads=True, uidvalidity=uidvalidity)
+        if uid not in view.uids:
+            raise NotFoundError(f"no message with uid {uid} in {folder!r}")
+        depths = view.depths or (0,) * len(view.uids)
+        start, end = _thread_span(depths, view.uids.index(uid))
+        depth_of = dict(zip(view.uids, depths, strict=True))
+        items = listing.fetch_summaries(self.session, view.uids[start:end], depth_of, preview=preview)
+        return Page(folder, view.uidvalidity, len(items), tuple(items))
+
+    def uidvalidity_of(self, folder: str) -> int:
+        """The folder's UIDVALIDITY, for answers that name uids; no round trip when the last call left it open."""
+        return self.session.select(folder, reuse=True).uidvalidity
 
     def list(
         self,
@@ -367,6 +385,20 @@ class Mailbox:
         cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
         return imap_fetch.fetch_part(self.session, state, uid, part_id, cap)
 
+    def attachment_declared(
+        self, folder: str, uid: int, part_id: str, *, max_bytes: int | None = None, uidvalidity: int | None = None
+    ) -> tuple[Part, bytes, str]:
+        """attachment(), with the charset the part declares ("" for none): a reader decodes a text part with it.
+
+        The server reports us-ascii for a text part that declares nothing (RFC 2045's default), and an ASCII
+        label says nothing about 8-bit bytes anyway: it counts as none, so such text is read as UTF-8 first.
+        """
+        state = self.select(folder, uidvalidity, reuse=True)
+        cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
+        part, data, info = imap_fetch.fetch_part_info(self.session, state, uid, part_id, cap)
+        charset = info.param("charset")
+        return part, data, "" if charset.strip().lower() in ("us-ascii", "ascii") else charset
+
     def attachment_text(
         self, folder: str, uid: int, part_id: str, *, uidvalidity: int | None = None
     ) -> tuple[Part, Extracted]:
@@ -490,21 +522,24 @@ def _check_limit(limit: int) -> int:
     return limit
 
 
+def _thread_span(depths: Sequence[int], index: int) -> tuple[int, int]:
+    """The rows of the thread holding row ``index``: back to the nearest root (depth 0), on to the next one."""
+    start = index
+    while start > 0 and depths[start] > 0:
+        start -= 1
+    end = index + 1
+    while end < len(depths) and depths[end] > 0:
+        end += 1
+    return start, end
+
+
 def _shape_key(shape: dict[str, Any]) -> str:
     return json.dumps(shape, sort_keys=True, default=str)
 
 
 def _encode_cursor(state: dict[str, Any]) -> str:
-    raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return tokens.encode(tokens.CURSOR, state)
 
 
 def _decode_cursor(cursor: str) -> dict[str, Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        state = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        if not isinstance(state, dict) or not isinstance(state.get("uv"), int):
-            raise ValueError
-    except (ValueError, UnicodeEncodeError):
-        raise UsageError("the cursor is not one agentmail gave out") from None
-    return state
+    return tokens.decode(tokens.CURSOR, cursor)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from agentmail.tui.screens.base import Screen
 from agentmail.tui.screens.composer import ComposerScreen
 from agentmail.tui.screens.help import HelpScreen
 from agentmail.tui.screens.index import IndexScreen
-from agentmail.tui.screens.sidebar import PANE_MIN_COLS, PANE_WIDTH, FolderPane, SidebarScreen
+from agentmail.tui.screens.sidebar import FolderPane, SidebarScreen, Workspace, with_counts
 from agentmail.tui.start import FirstPage
 from agentmail.tui.undo import HeldSend, UndoSend
 from agentmail.tui.widgets import ConfirmBar, LineInput, MessageLine
@@ -37,55 +36,6 @@ UNBOUND = "Key is not bound. Press ? for help."
 CHANGES_COUNTS = (rq.Read, rq.SetFlags, rq.Move, rq.Copy, rq.Delete, rq.EmptyTrash, rq.DeleteFolder,
                   rq.CreateFolder, rq.RenameFolder, rq.Send, rq.SaveDraft)  # fmt: skip
 NOT_KEYS = frozenset({"window resize", "begin paste", "end paste"})  # events urwid passes along, not key presses
-
-
-class Workspace(urwid.Widget):
-    """The folder pane beside the top screen; the pane hides when toggled off or under PANE_MIN_COLS columns."""
-
-    _sizing = frozenset([urwid.Sizing.BOX])
-    _selectable = True
-
-    def __init__(self, pane: FolderPane) -> None:
-        super().__init__()
-        self.pane = pane
-        self.visible = True
-        self.screen: urwid.Widget = urwid.SolidFill(" ")
-        rule = urwid.AttrMap(urwid.SolidFill("│"), "note")
-        self.columns = urwid.Columns([(PANE_WIDTH, pane), (1, rule), self.screen], dividechars=1, focus_column=2)
-
-    def set_screen(self, screen: urwid.Widget) -> None:
-        self.screen = screen
-        self.columns.contents[2] = (screen, self.columns.options())
-        self.columns.focus_position = 2
-        self._invalidate()
-
-    def toggle(self) -> None:
-        self.visible = not self.visible
-        self._invalidate()
-
-    def shows_pane(self, cols: int) -> bool:
-        return self.visible and cols >= PANE_MIN_COLS
-
-    def _current(self, size: tuple[int, int]) -> urwid.Widget:
-        return self.columns if self.shows_pane(size[0]) else self.screen
-
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
-        return self._current(size).render(size, focus)
-
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
-        return self._current(size).keypress(size, key)
-
-    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
-        return bool(self._current(size).mouse_event(size, event, button, col, row, focus))
-
-
-def _recounted(folder: Folder, total: int | None, unseen: int | None) -> Folder:
-    """The folder with the counts NOTIFY gave; a count it did not give stays as it was."""
-    return dataclasses.replace(
-        folder,
-        total=folder.total if total is None else total,
-        unseen=folder.unseen if unseen is None else unseen,
-    )
 
 
 class App(UndoSend):
@@ -276,37 +226,22 @@ class App(UndoSend):
             self.connection = "connection lost; reconnecting…"
             self.notify(str(reply.error), error=True)
             return
-        if isinstance(reply.value, Reconnecting):
-            self.connection = f"reconnecting (retry in {reply.value.retry_in}s)"
-            self.notify(f"Reconnecting to the mail server… (retry in {reply.value.retry_in}s)", error=True)
-            self.refresh_status()
-            return
-        if isinstance(reply.value, rq.FoldersChanged):
-            self.connection = "connected"
-            self._apply_counts(reply.value)  # changes made elsewhere to folders other than the open one
-            return
-        if isinstance(reply.value, Reconnected):
-            self.connection = "connected"
+        news, self.connection = reply.value, "connected"
+        if isinstance(news, Reconnecting):
+            self.connection = f"reconnecting (retry in {news.retry_in}s)"
+            self.notify(f"Reconnecting to the mail server… (retry in {news.retry_in}s)", error=True)
+        elif isinstance(news, rq.FoldersChanged):  # other folders changed: NOTIFY's counts, applied as given
+            self.folders = with_counts(self.folders, news.counts)  # (a request now could swallow the open one's news)
+            self.pane.show(self.folders, self.current_folder())
+        elif isinstance(news, Reconnected):
             self.notify("Reconnected to the mail server.")
             self.refresh_overview()  # counts may have changed meanwhile
-            self.refresh_status()
-            return
-        self.connection = "connected"
-        for screen in self.stack:
-            screen.on_events(reply.value)
-        if any(e.kind == "new" for e in reply.value):
-            self.notify("New mail.")
-        self.refresh_overview()
-
-    def _apply_counts(self, news: rq.FoldersChanged) -> None:
-        """Counts NOTIFY gave, applied as they are (no request: one now could swallow the open folder's news)."""
-        given = {name: (total, unseen) for name, total, unseen in news.counts}
-        folders = [_recounted(f, *given[f.name]) if f.name in given else f for f in self.folders]
-        known = {f.name for f in folders}
-        folders += [Folder(name, None, total or 0, unseen or 0) for name, (total, unseen) in given.items()
-                    if name not in known]  # fmt: skip
-        self.folders = folders
-        self.pane.show(self.folders, self.current_folder())
+        else:
+            for screen in self.stack:
+                screen.on_events(news)
+            if any(e.kind == "new" for e in news):
+                self.notify("New mail.")
+            self.refresh_overview()
         self.refresh_status()
 
     def refresh_overview(self) -> None:
@@ -404,21 +339,23 @@ class App(UndoSend):
             self.confirm(f"A message is waiting to be sent ({held.left()}s). Send it now and leave?",
                          lambda: held.send_now(then=self._quit_now))  # fmt: skip
             return
-        writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
-        if not writing:
+        if (composer := self._writing()) is None:
             self.confirm("Leave agentmail?", self._leave)
             return
-        composer = writing[-1]
         self.confirm("Leave agentmail? The message being written is saved to Drafts first.",
                      lambda: composer.action_postpone(after=self._leave))  # fmt: skip
 
     def _quit_now(self) -> None:
         """Leave without asking again (the member already said so): a message being written is saved first."""
-        writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
-        if writing:
-            writing[-1].action_postpone(after=self._leave)
+        if (composer := self._writing()) is not None:
+            composer.action_postpone(after=self._leave)
         else:
             self._leave()
+
+    def _writing(self) -> ComposerScreen | None:
+        """The message being written with changes not yet in Drafts (the top one), if any."""
+        writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
+        return writing[-1] if writing else None
 
     def _leave(self) -> None:
         raise urwid.ExitMainLoop
@@ -435,10 +372,9 @@ class App(UndoSend):
         if self.held is not None:  # a confirmed send in its undo window: leaving sends it, as ^C does
             self.held.send_now(then=lambda: saved.append(True))
         else:
-            writing = [s for s in self.stack if isinstance(s, ComposerScreen) and s.has_changes()]
-            if not writing:
+            if (composer := self._writing()) is None:
                 return False
-            writing[-1].action_postpone(after=lambda: saved.append(True))
+            composer.action_postpone(after=lambda: saved.append(True))
         deadline = time.monotonic() + seconds
         while not saved and self.dispatcher.busy and (left := deadline - time.monotonic()) > 0:
             self.dispatcher.wait(left)

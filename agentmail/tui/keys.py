@@ -42,6 +42,44 @@ def _b(screen: str, action: str, keys: Iterable[str], help_text: str, hint: str 
     return Binding(screen, action, tuple(keys), help_text, hint)
 
 
+def _steps(screen: str, row: str) -> tuple[Binding, ...]:
+    """j/k through a list's rows (every list screen: screens/base.py ListMoves)."""
+    return (_b(screen, "down", ["j", "down"], f"Next {row}"), _b(screen, "up", ["k", "up"], f"Previous {row}"))
+
+
+def _list_moves(screen: str, row: str, first: str, last: str) -> tuple[Binding, ...]:
+    """A long list's moves: rows, pages, and Home/End to its first and last row."""
+    return (
+        *_steps(screen, row),
+        _b(screen, "page_down", ["page down", " "], "Next page"),
+        _b(screen, "page_up", ["page up", "-"], "Previous page"),
+        _b(screen, "first", ["home"], first),
+        _b(screen, "last", ["end"], last),
+    )
+
+
+def _text_moves(screen: str, whole: str = "") -> tuple[Binding, ...]:
+    """Scrolling a text (the pager, a part, a proposal) as a pager does; with ``whole``, Home/End to its ends."""
+    ends = (_b(screen, "top", ["home"], f"Top of the {whole}"), _b(screen, "bottom", ["end"], f"End of the {whole}"))
+    return (
+        _b(screen, "page_down", [" ", "page down"], "Next page"),
+        _b(screen, "page_up", ["b", "page up", "-"], "Previous page"),
+        _b(screen, "down", ["j", "down", "enter"], "Scroll down a line"),
+        _b(screen, "up", ["k", "up"], "Scroll up a line"),
+        *(ends if whole else ()),
+    )
+
+
+def _replies(screen: str, group_hint: str = "") -> tuple[Binding, ...]:
+    """Answering the message in view (screens/composer.py ReplyActions): the same keys in the list and the pager."""
+    return (
+        _b(screen, "reply", ["r"], "Reply to the sender", "Reply"),
+        _b(screen, "group_reply", ["g"], "Reply to the sender and all recipients", group_hint),
+        _b(screen, "forward", ["f"], "Forward the message inline"),
+        _b(screen, "forward_attachment", ["ctrl f"], "Forward the message as an attachment (message/rfc822)"),
+    )
+
+
 BINDINGS: tuple[Binding, ...] = (
     _b("global", "help", ["?"], "Show this list of keys", "Help"),
     _b("global", "change_folder", ["c"], "Change folder (shows the folder list)", "Folders"),
@@ -52,18 +90,10 @@ BINDINGS: tuple[Binding, ...] = (
     _b("global", "undo_send", ["u"], "Undo send: while a sent message waits (status line), bring it back to edit"),
     _b("global", "approvals", ["A"], "Show agents' proposals waiting for your approval (the status line counts them)"),
     _b("global", "quit", ["ctrl c"], "Leave agentmail, after a y (a message being written is saved to Drafts first)"),
-    _b("index", "down", ["j", "down"], "Next message"),
-    _b("index", "up", ["k", "up"], "Previous message"),
-    _b("index", "page_down", ["page down", " "], "Next page"),
-    _b("index", "page_up", ["page up", "-"], "Previous page"),
-    _b("index", "first", ["home"], "First (newest) message"),
-    _b("index", "last", ["end"], "Last (oldest) message"),
+    *_list_moves("index", "message", "First (newest) message", "Last (oldest) message"),
     _b("index", "open", ["enter"], "Read the message (in Drafts: edit it in the composer)", "Open"),
     _b("index", "back", ["q"], "Leave search results, or quit from a folder", "Quit"),
-    _b("index", "reply", ["r"], "Reply to the sender", "Reply"),
-    _b("index", "group_reply", ["g"], "Reply to the sender and all recipients", "Group"),
-    _b("index", "forward", ["f"], "Forward the message inline"),
-    _b("index", "forward_attachment", ["ctrl f"], "Forward the message as an attachment (message/rfc822)"),
+    *_replies("index", group_hint="Group"),
     _b("index", "delete", ["d"], "Move the message to Trash (in Trash: delete for good, asks first)", "Del"),
     _b("index", "undo", ["u"], "Undo the last delete (moves the message back)", "Undo"),
     _b("index", "move", ["s"], "Move the message to another folder"),
@@ -82,18 +112,10 @@ BINDINGS: tuple[Binding, ...] = (
     _b("index", "tag_prefix", [";"], "Apply the next key to every tagged message: d, s, C, F or N"),
     _b("index", "limit", ["l"], "Show only messages matching a query (empty: all again)"),
     _b("pager", "back", ["q", "i"], "Back to the message list", "Back"),
-    _b("pager", "page_down", [" ", "page down"], "Next page"),
-    _b("pager", "page_up", ["b", "page up", "-"], "Previous page"),
-    _b("pager", "down", ["j", "down", "enter"], "Scroll down a line"),
-    _b("pager", "up", ["k", "up"], "Scroll up a line"),
-    _b("pager", "top", ["home"], "Top of the message"),
-    _b("pager", "bottom", ["end"], "End of the message"),
+    *_text_moves("pager", "message"),
     _b("pager", "next_message", ["n", "J"], "Next message", "Next"),
     _b("pager", "previous_message", ["p", "K"], "Previous message", "Prev"),
-    _b("pager", "reply", ["r"], "Reply to the sender", "Reply"),
-    _b("pager", "group_reply", ["g"], "Reply to the sender and all recipients"),
-    _b("pager", "forward", ["f"], "Forward the message inline"),
-    _b("pager", "forward_attachment", ["ctrl f"], "Forward the message as an attachment (message/rfc822)"),
+    *_replies("pager"),
     _b("pager", "delete", ["d"], "Move the message to Trash and show the next one (in Trash: asks first)", "Del"),
     _b("pager", "headers", ["h"], "Show or hide all headers", "Headers"),
     _b("pager", "raw", ["H"], "Show or hide the raw message source"),
@@ -124,31 +146,19 @@ BINDINGS: tuple[Binding, ...] = (
         ["ctrl t"],
         "Trim the quote: cut the quoted original from the cursor's line down (^Y: back)",
     ),
-    _b("sidebar", "down", ["j", "down"], "Next folder"),
-    _b("sidebar", "up", ["k", "up"], "Previous folder"),
+    *_steps("sidebar", "folder"),
     _b("sidebar", "open", ["enter"], "Open the folder (or choose it as the target)", "Open"),
     _b("sidebar", "back", ["q", "esc"], "Close the folder list", "Back"),
     _b("sidebar", "empty_trash", ["E"], "Empty Trash: delete every message in it for good (asks first)", "Empty Trash"),
     _b("sidebar", "delete_folder", ["D"], "Delete the folder and its messages for good (asks first)"),
     _b("sidebar", "create_folder", ["N"], "Create a new folder (asks for its name)", "New"),
     _b("sidebar", "rename_folder", ["R"], "Rename the folder (asks for the new name)", "Rename"),
-    _b("attachments", "down", ["j", "down"], "Next part"),
-    _b("attachments", "up", ["k", "up"], "Previous part"),
+    *_steps("attachments", "part"),
     _b("attachments", "open", ["enter"], "Show a text or HTML part as text (other parts cannot be saved here)", "View"),
     _b("attachments", "back", ["q", "i", "esc"], "Back to the message", "Back"),
     _b("part", "back", ["q", "i"], "Back to the list of parts", "Back"),
-    _b("part", "page_down", [" ", "page down"], "Next page"),
-    _b("part", "page_up", ["b", "page up", "-"], "Previous page"),
-    _b("part", "down", ["j", "down", "enter"], "Scroll down a line"),
-    _b("part", "up", ["k", "up"], "Scroll up a line"),
-    _b("part", "top", ["home"], "Top of the part"),
-    _b("part", "bottom", ["end"], "End of the part"),
-    _b("approvals", "down", ["j", "down"], "Next proposal"),
-    _b("approvals", "up", ["k", "up"], "Previous proposal"),
-    _b("approvals", "page_down", ["page down", " "], "Next page"),
-    _b("approvals", "page_up", ["page up", "-"], "Previous page"),
-    _b("approvals", "first", ["home"], "Oldest proposal"),
-    _b("approvals", "last", ["end"], "Newest proposal"),
+    *_text_moves("part", "part"),
+    *_list_moves("approvals", "proposal", "Oldest proposal", "Newest proposal"),
     _b("approvals", "open", ["enter"], "Show exactly what would be sent: headers, text, attachments", "Open"),
     _b("approvals", "approve", ["y"], "Approve: send the proposed message exactly (asks first)", "Approve"),
     _b(
@@ -160,10 +170,7 @@ BINDINGS: tuple[Binding, ...] = (
     ),
     _b("approvals", "reject", ["n"], "Reject, with an optional one-line reason for the agent", "Reject"),
     _b("approvals", "back", ["q", "esc"], "Back", "Back"),
-    _b("proposal", "down", ["j", "down", "enter"], "Scroll down a line"),
-    _b("proposal", "up", ["k", "up"], "Scroll up a line"),
-    _b("proposal", "page_down", [" ", "page down"], "Next page"),
-    _b("proposal", "page_up", ["b", "page up", "-"], "Previous page"),
+    *_text_moves("proposal"),
     _b("proposal", "approve", ["y"], "Approve: send exactly this message (asks first)", "Approve"),
     _b(
         "proposal",
@@ -208,14 +215,10 @@ def hint_line(screen: str) -> str:
     return "  ".join(f"{display_key(b.keys[0])}:{b.hint}" for b in chosen)
 
 
-def _roff_escape(text: str) -> str:
-    """Escape text for roff: backslashes, and a leading dot or quote that roff would read as a request."""
-    text = text.replace("\\", "\\e").replace("-", "\\-")
-    return "\\&" + text if text[:1] in (".", "'") else text
-
-
 def render_man_keys() -> str:
     """The body of the man page's KEYS section (roff, between its GENERATED markers), from the table."""
+    from agentmail.mime.roff import roff_escape  # lazily: only the man page is written in roff
+
     lines = [
         "Keys under",
         ".B Everywhere",
@@ -224,6 +227,6 @@ def render_man_keys() -> str:
     for screen in SCREENS:
         lines.append(f".SS {TITLES[screen]}")
         for b in bindings_for(screen):
-            keys = ", ".join(_roff_escape(display_key(k)) for k in b.keys)
-            lines += [".TP", f".B {keys}" if " " not in keys else f'.B "{keys}"', _roff_escape(b.help)]
+            keys = ", ".join(roff_escape(display_key(k)) for k in b.keys)
+            lines += [".TP", f".B {keys}" if " " not in keys else f'.B "{keys}"', roff_escape(b.help)]
     return "\n".join(lines) + "\n"

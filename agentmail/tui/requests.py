@@ -1,7 +1,7 @@
 """Everything a screen can ask of the mailbox, as typed requests (aerc's ``worker/types/messages.go``).
 
 Each request is a frozen dataclass naming its answer type (``Request[T]``); the
-worker maps each one to the service in one place (``tui/worker.py``) and answers
+worker maps each one to the service in one place (``tui/serving.py``) and answers
 it with exactly one reply.  Screens build these and post them through their
 Host; they never see the worker or the service, so this module imports neither.
 """
@@ -37,6 +37,15 @@ class Request(Generic[T]):
     retry_safe: ClassVar[bool] = True
 
 
+class Changes:
+    """Marks a request that changes mail (a send, a move, a folder): never run again blindly after a reconnect.
+
+    Named first among a request's bases, so its ``retry_safe`` is the one that counts.
+    """
+
+    retry_safe: ClassVar[bool] = False
+
+
 # -- folders --------------------------------------------------------------------------------------
 
 
@@ -61,35 +70,31 @@ class ListFolders(Request[list[Folder]]):
 
 
 @dataclass(frozen=True)
-class DeleteFolder(Request[None]):
+class DeleteFolder(Changes, Request[None]):
     """Delete a folder and everything in it."""
 
-    retry_safe = False
     name: str
 
 
 @dataclass(frozen=True)
-class CreateFolder(Request[Folder]):
+class CreateFolder(Changes, Request[Folder]):
     """Create (and subscribe) a folder."""
 
-    retry_safe = False
     name: str
 
 
 @dataclass(frozen=True)
-class RenameFolder(Request[Folder]):
+class RenameFolder(Changes, Request[Folder]):
     """Rename a folder (its messages go with it)."""
 
-    retry_safe = False
     old: str
     new: str
 
 
 @dataclass(frozen=True)
-class EmptyTrash(Request[int]):
+class EmptyTrash(Changes, Request[int]):
     """Expunge every message in the Trash folder; answers how many went."""
 
-    retry_safe = False
     folder: str
 
 
@@ -107,8 +112,17 @@ class OpenView(Request[View]):
 
 
 @dataclass(frozen=True)
-class FetchSummaries(Request[list[Summary]]):
-    """The index rows for exactly these uids (one window of the screen)."""
+class _OneMessage(Request[T]):
+    """A request about one message, named as every reader names it: folder, uid, and the uidvalidity it was seen in."""
+
+    folder: str
+    uid: int
+    uidvalidity: int
+
+
+@dataclass(frozen=True)
+class _SomeMessages(Request[T]):
+    """A request about several messages of one folder, seen in one uidvalidity."""
 
     folder: str
     uids: tuple[int, ...]
@@ -116,22 +130,20 @@ class FetchSummaries(Request[list[Summary]]):
 
 
 @dataclass(frozen=True)
-class Read(Request[Message]):
+class FetchSummaries(_SomeMessages[list[Summary]]):
+    """The index rows for exactly these uids (one window of the screen)."""
+
+
+@dataclass(frozen=True)
+class Read(_OneMessage[Message]):
     """One message, parsed; without peek this marks it read."""
 
-    folder: str
-    uid: int
-    uidvalidity: int
     peek: bool = False
 
 
 @dataclass(frozen=True)
-class FetchRaw(Request[bytes]):
+class FetchRaw(_OneMessage[bytes]):
     """A message's exact source."""
-
-    folder: str
-    uid: int
-    uidvalidity: int
 
 
 @dataclass(frozen=True)
@@ -143,21 +155,23 @@ class Original:
 
 
 @dataclass(frozen=True)
-class FetchOriginal(Request[Original]):
+class FetchOriginal(_OneMessage[Original]):
     """A message and its source, without marking it read."""
-
-    folder: str
-    uid: int
-    uidvalidity: int
 
 
 @dataclass(frozen=True)
-class FetchPart(Request[tuple[Part, bytes]]):
-    """One body part's decoded bytes (capped)."""
+class PartData:
+    """One body part's bytes, decoded from their transfer encoding, and the charset the part declares ("": none)."""
 
-    folder: str
-    uid: int
-    uidvalidity: int
+    part: Part
+    data: bytes
+    charset: str = ""
+
+
+@dataclass(frozen=True)
+class FetchPart(_OneMessage[PartData]):
+    """One body part's decoded bytes (capped), with its declared charset for showing it as text."""
+
     part_id: str
     max_bytes: int
 
@@ -189,21 +203,17 @@ class SaveViewPrefs(Request[bool]):
 
 
 @dataclass(frozen=True)
-class SetFlags(Request[list[int]]):
+class SetFlags(_SomeMessages[list[int]]):
     """Add and remove flags on messages."""
 
-    folder: str
-    uids: tuple[int, ...]
-    uidvalidity: int
     add: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class _Transfer(Request[Transfer]):
+class _Transfer(Changes, Request[Transfer]):
     """Messages from one folder to another: what Move and Copy both carry."""
 
-    retry_safe = False
     folder: str
     uids: tuple[int, ...]
     target: str
@@ -221,23 +231,17 @@ class Copy(_Transfer):
 
 
 @dataclass(frozen=True)
-class Delete(Request[Transfer]):
+class Delete(Changes, _SomeMessages[Transfer]):
     """The service's delete: to Trash, or for good in Trash (or with no Trash)."""
-
-    retry_safe = False
-    folder: str
-    uids: tuple[int, ...]
-    uidvalidity: int
 
 
 # -- writing --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Send(Request[SendResult]):
+class Send(Changes, Request[SendResult]):
     """Send a draft; then mark the original (folder, uid, uidvalidity) with flag and drop the drafts it came from."""
 
-    retry_safe = False
     draft: Draft
     answered: tuple[str, int, int] | None = None
     flag: str = "\\Answered"
@@ -245,10 +249,9 @@ class Send(Request[SendResult]):
 
 
 @dataclass(frozen=True)
-class SaveDraft(Request[tuple[str, int | None]]):
+class SaveDraft(Changes, Request[tuple[str, int | None]]):
     """Postpone: store the draft in Drafts, replacing the stored versions it came from."""
 
-    retry_safe = False
     draft: Draft
     replace_uids: tuple[int, ...] = ()
 
@@ -271,35 +274,32 @@ class ProposalDetail:
 
 
 @dataclass(frozen=True)
-class ShowProposal(Request[ProposalDetail]):
+class _OneProposal(Request[T]):
+    """A request about one agent's proposal, by its id."""
+
+    proposal_id: str
+
+
+@dataclass(frozen=True)
+class ShowProposal(_OneProposal[ProposalDetail]):
     """Exactly what approving would send."""
 
-    proposal_id: str
-
 
 @dataclass(frozen=True)
-class ApproveProposal(Request[SendResult]):
+class ApproveProposal(Changes, _OneProposal[SendResult]):
     """Send the stored bytes exactly (or nothing, if they no longer match the fingerprint)."""
 
-    retry_safe = False
-    proposal_id: str
-
 
 @dataclass(frozen=True)
-class RejectProposal(Request[Proposal]):
+class RejectProposal(Changes, _OneProposal[Proposal]):
     """Remove the proposal; its agent learns the reason."""
 
-    retry_safe = False
-    proposal_id: str
     reason: str = ""
 
 
 @dataclass(frozen=True)
-class WithdrawProposal(Request[Draft]):
+class WithdrawProposal(Changes, _OneProposal[Draft]):
     """Take the proposal over to edit: it leaves Drafts and comes back as the member's own draft."""
-
-    retry_safe = False
-    proposal_id: str
 
 
 # -- what the worker says unasked (reply id 0) ---------------------------------------------------

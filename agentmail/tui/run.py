@@ -60,11 +60,7 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
     """
     app = App(member.address, read_only=read_only, webmail_url=getattr(settings, "webmail_url", ""),
               undo_send_seconds=getattr(settings, "undo_send_seconds", 0))  # fmt: skip
-    screen = urwid.display.raw.Screen(bracketed_paste_mode=True)  # ESC[?2004h at start, ESC[?2004l at every stop
-    screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
-    loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
-                          unhandled_input=app.unhandled, input_filter=app.filter_input)  # fmt: skip
-    app.line.loop = app.loop = loop
+    loop, screen = _main_loop(app)
     from agentmail.tui import worker  # the service behind it; screens never import this
 
     if opening is not None:
@@ -94,15 +90,30 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
         log.info("the terminal is gone: %s", exc)
         app.exit_status = 129
     finally:
-        if app.exit_status == 129:
-            app.save_before_exit()  # a dropped connection never loses a message being written
-        if screen.started:
-            with contextlib.suppress(OSError):  # a hung-up terminal cannot be written to
-                screen.stop()
-        if app.exit_status == 129:
-            _let_go_of_a_dead_terminal()
-        thread.stop()
-        thread.join(timeout=3)
-        with contextlib.suppress(OSError):
-            os.close(wake_fd)
+        _finish(app, screen, thread, wake_fd)
     return app.exit_status
+
+
+def _main_loop(app: App) -> tuple[urwid.MainLoop, Any]:
+    """The terminal (bracketed paste, the colours TERM allows) and the MainLoop drawing the app's frame."""
+    screen = urwid.display.raw.Screen(bracketed_paste_mode=True)  # ESC[?2004h at start, ESC[?2004l at every stop
+    screen.set_terminal_properties(colors=theme.colors_for(os.environ.get("TERM", ""), os.environ.get("COLORTERM", "")))
+    loop = urwid.MainLoop(app.frame, list(theme.PALETTE), screen=screen, handle_mouse=True,
+                          unhandled_input=app.unhandled, input_filter=app.filter_input)  # fmt: skip
+    app.line.loop = app.loop = loop
+    return loop, screen
+
+
+def _finish(app: App, screen: Any, thread: Any, wake_fd: int) -> None:
+    """After the loop: save what a hang-up left behind, give the terminal back, stop the worker."""
+    if app.exit_status == 129:
+        app.save_before_exit()  # a dropped connection never loses a message being written
+    if screen.started:
+        with contextlib.suppress(OSError):  # a hung-up terminal cannot be written to
+            screen.stop()
+    if app.exit_status == 129:
+        _let_go_of_a_dead_terminal()
+    thread.stop()
+    thread.join(timeout=3)
+    with contextlib.suppress(OSError):
+        os.close(wake_fd)

@@ -145,3 +145,34 @@ def addr_list(addresses: Sequence[Address]) -> str:
 def thread_prefix(depth: int) -> str:
     """Tree glyphs before a threaded subject (depth 0 is a thread's root)."""
     return "" if depth <= 0 else "  " * (depth - 1) + "└─>"
+
+
+class ListOrNote(urwid.WidgetPlaceholder):
+    """A list, or in its place one centred sentence: while it loads, when it is empty, or why it failed."""
+
+    def __init__(self, listbox: urwid.ListBox, note: str) -> None:
+        self.listbox = listbox
+        self.note = urwid.Text(("note", note), align="center")
+        self._filler = urwid.Filler(self.note)
+        super().__init__(self._filler)
+
+    @property
+    def shows_list(self) -> bool:
+        return self.original_widget is self.listbox
+
+    def show_list(self, focus: int | None = None) -> None:
+        self.original_widget = self.listbox
+        if focus is not None:
+            self.listbox.set_focus(focus)
+
+    def say(self, text: str, attr: str = "note") -> None:
+        """The sentence instead of the list."""
+        self.note.set_text((attr, text))
+        self.original_widget = self._filler
+
+    def show(self, rows: int, nothing: str, focus: int = 0) -> None:
+        """The list when it has rows (focused on row ``focus``), else ``nothing`` where it would be."""
+        if rows:
+            self.show_list(focus)
+        else:
+            self.say(nothing)

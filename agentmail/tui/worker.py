@@ -1,19 +1,18 @@
-"""The one thread that owns the Mailbox (and so the one IMAP connection), and the one map from requests to it.
+"""The one thread that owns the Mailbox (and so the one IMAP connection), serving the screens' requests on it.
 
-Screens post typed requests (``tui/requests.py``); :func:`serve` turns each into
+Screens post typed requests (``tui/requests.py``); ``tui/serving.py`` maps each to
 service calls, and the worker answers each with exactly one reply, put on a queue
 with one wake-up byte to the urwid ``watch_pipe`` fd.  Between requests the worker
 idles in IMAP IDLE on the same connection (aerc's model; Dovecot allows few
 connections per member) and posts unsolicited replies (id 0) carrying change
 events.  When the server goes away it retries with capped, jittered backoff for
 ``reconnect_window`` seconds, saying so (id 0 replies), and resumes watching from
-the last change token so nothing that arrived meanwhile is missed.  This is the
-only tui module that imports ``agentmail.service``.
+the last change token so nothing that arrived meanwhile is missed.  This and
+``tui/serving.py`` are the only tui modules that import ``agentmail.service``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 import math
@@ -27,11 +26,12 @@ from typing import Any, Protocol
 
 from agentmail.errors import AgentmailError, InternalError, UnavailableError
 from agentmail.imap.backoff import Backoff
-from agentmail.model import Address, Event, SendResult
+from agentmail.model import Event
 from agentmail.service.mailbox import Mailbox
 from agentmail.service.scope import FULL
 from agentmail.tui import requests as rq
 from agentmail.tui.dispatch import EVENTS_ID, Job, Reply, Watch
+from agentmail.tui.serving import serve
 
 log = logging.getLogger(__name__)
 
@@ -39,139 +39,6 @@ IDLE_REFRESH = 20 * 60.0  # re-issue IDLE well inside the 29-minute limit of RFC
 POLL_INTERVAL = 15.0  # without IDLE, look for changes this often
 
 Serve = Callable[[Any, "rq.Request[Any]"], Any]
-
-
-# -- the one map from a request to the service ------------------------------------------------------
-
-
-def serve(mb: Mailbox, request: rq.Request[Any]) -> Any:
-    """Run one request against the Mailbox: every TUI request reaches the service here and nowhere else."""
-    match request:
-        case rq.GetOverview():
-            return _overview(mb)
-        case rq.ListFolders():
-            return mb.folders()
-        case rq.OpenView():
-            return mb.view(request.folder, sort=request.sort, threads=request.threads, criteria=request.criteria)
-        case rq.FetchSummaries():
-            return mb.summaries(request.folder, request.uids, request.uidvalidity)
-        case rq.Read():
-            return mb.read(request.folder, request.uid, peek=request.peek, uidvalidity=request.uidvalidity)
-        case rq.FetchRaw():
-            return mb.raw(request.folder, request.uid, uidvalidity=request.uidvalidity)
-        case rq.FetchOriginal():
-            message = mb.read(request.folder, request.uid, peek=True, uidvalidity=request.uidvalidity)
-            return rq.Original(message, mb.raw(request.folder, request.uid, uidvalidity=request.uidvalidity))
-        case rq.FetchPart():
-            return mb.attachment(request.folder, request.uid, request.part_id, max_bytes=request.max_bytes,
-                                 uidvalidity=request.uidvalidity)  # fmt: skip
-        case rq.SearchAll():
-            return mb.search(request.criteria, folders=mb.searchable_folders(), limit=request.limit)
-        case rq.GetViewPrefs():
-            return mb.view_prefs(request.folder)
-        case rq.SaveViewPrefs():
-            return mb.remember_view(request.folder, request.prefs)
-        case rq.SetFlags():
-            return mb.set_flags(request.folder, request.uids, add=request.add, remove=request.remove,
-                                uidvalidity=request.uidvalidity)  # fmt: skip
-        case rq.Move():
-            return mb.move(request.folder, request.uids, request.target, uidvalidity=request.uidvalidity)
-        case rq.Copy():
-            return mb.copy(request.folder, request.uids, request.target, uidvalidity=request.uidvalidity)
-        case rq.Delete():
-            return mb.delete(request.folder, request.uids, uidvalidity=request.uidvalidity)
-        case rq.EmptyTrash():
-            uids = list(mb.view(request.folder).uids)
-            if uids:
-                mb.delete(request.folder, uids)  # in Trash the service's delete expunges
-            return len(uids)
-        case rq.DeleteFolder():
-            return mb.delete_folder(request.name)
-        case rq.CreateFolder():
-            return mb.create_folder(request.name)
-        case rq.RenameFolder():
-            return mb.rename_folder(request.old, request.new)
-        case rq.Send():
-            return _send(mb, request)
-        case rq.SaveDraft():
-            first, rest = (request.replace_uids[0], request.replace_uids[1:]) if request.replace_uids else (None, ())
-            from agentmail.service import sending
-
-            where = sending.save_draft(mb, request.draft, replace_uid=first)
-            if rest:
-                mb.delete(where[0], rest)
-            return where
-        case rq.ListProposals():
-            return _proposals().pending(mb, every_agent=True)
-        case rq.ShowProposal():
-            return _show_proposal(mb, request.proposal_id)
-        case rq.ApproveProposal():
-            return _proposals().approve(mb, request.proposal_id)
-        case rq.RejectProposal():
-            return _proposals().reject(mb, request.proposal_id, request.reason)
-        case rq.WithdrawProposal():
-            return _withdraw_proposal(mb, request.proposal_id)
-    raise InternalError(f"the worker has no handler for {type(request).__name__}")
-
-
-def _overview(mb: Mailbox) -> rq.Overview:
-    folders = mb.folders()
-    try:
-        quota = mb.quota()
-    except AgentmailError:
-        quota = None
-    return rq.Overview(tuple(folders), mb.roles(), quota, _pending_count(mb))
-
-
-def _pending_count(mb: Mailbox) -> int:
-    """How many proposals wait for the member; a scoped key (which cannot decide) sees none."""
-    if mb.grant.scope != "full" or mb.grant.agent or mb.read_only:
-        return 0
-    return len(_proposals().pending(mb, every_agent=True))
-
-
-def _proposals() -> Any:
-    from agentmail.service import proposals  # lazily: a state-file read, and only the approvals view decides
-
-    return proposals
-
-
-def _show_proposal(mb: Mailbox, proposal_id: str) -> rq.ProposalDetail:
-    """The stored bytes (checked against the fingerprint), decoded like any message for the member to read."""
-    from agentmail.mime.parse import parse_message
-
-    proposals = _proposals()
-    proposal, raw = proposals.stored_message(mb, proposal_id)
-    message = parse_message(raw, uid=proposal.uid or 0, folder=proposal.folder,
-                            uidvalidity=proposal.uidvalidity or 0, size=len(raw))  # fmt: skip
-    return rq.ProposalDetail(proposal, message, proposals.bcc_of(mb, proposal_id))
-
-
-def _withdraw_proposal(mb: Mailbox, proposal_id: str) -> Any:
-    """The proposal becomes the member's own draft (its Bcc from the record; the bytes never carry it)."""
-    from agentmail.mime.drafts import draft_from_bytes
-
-    raw, bcc = _proposals().withdraw(mb, proposal_id)
-    return dataclasses.replace(draft_from_bytes(raw), bcc=tuple(Address("", a) for a in bcc))
-
-
-def _send(mb: Mailbox, request: rq.Send) -> SendResult:
-    """Send; then remove the drafts it was resumed from and flag the original (answered or forwarded)."""
-    from agentmail.service import sending  # lazily: SMTP and composing are not needed to start reading
-
-    result = sending.send(mb, request.draft)
-    if request.drop_drafts:
-        try:
-            mb.delete(mb.folder_for("drafts"), request.drop_drafts)
-        except AgentmailError:
-            log.warning("sent, but could not remove the old draft")
-    if request.answered is not None:
-        folder, uid, uidvalidity = request.answered
-        try:
-            mb.set_flags(folder, [uid], add=[request.flag], uidvalidity=uidvalidity)
-        except AgentmailError:
-            log.warning("sent, but could not flag the original message")
-    return result
 
 
 # -- watching -----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import sys
 import termios
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -75,18 +75,22 @@ class Tui:
                 break
         raise AssertionError(f"{needle!r} never appeared; screen was:\n{self.text()}")
 
+    def wait_until(self, check: Callable[[str], bool], timeout: float = 20.0) -> str:
+        """Poll the screen until check(screen) holds, or the time is up; the screen either way (assert on it)."""
+        deadline = time.monotonic() + timeout
+        while not check(self.text()) and time.monotonic() < deadline and self.proc.poll() is None:
+            self.pump(0.1)
+        return self.text()
+
     def press(self, keys: str | bytes) -> None:
         os.write(self.master, keys.encode() if isinstance(keys, str) else keys)
         self.pump(0.2)
 
     def wait_exit(self, timeout: float = 10.0) -> int:
         deadline = time.monotonic() + timeout
-        while self.proc.poll() is None and time.monotonic() < deadline:
-            if self.master >= 0:
-                self.pump(0.1)
-            else:
-                time.sleep(0.1)  # hung up: nothing to read, only the exit to wait for
-        return self.proc.wait(timeout=1)
+        while self.master >= 0 and self.proc.poll() is None and time.monotonic() < deadline:
+            self.pump(0.1)  # keep reading: a program blocked writing to a full pty never exits
+        return self.proc.wait(timeout=max(1.0, deadline - time.monotonic()))  # hung up: only the exit to wait for
 
     def resize(self, cols: int, rows: int) -> None:
         """Change the window size as a terminal does (the kernel sends SIGWINCH); the emulator follows."""
@@ -228,7 +232,7 @@ def test_mail_delivered_while_open_appears_without_a_key(stack, member, tui) -> 
     stack.deliver(who, _message("Already here"))
     t = tui(who)
     t.wait_for("Already here")
-    time.sleep(1.0)  # let the worker enter IDLE
+    stack.wait_idling(who)  # the worker watches the folder: what arrives now, only IDLE can tell it
     stack.deliver(who, _message("Fresh off the wire"))
     t.wait_for("Fresh off the wire", timeout=30)
 
@@ -256,7 +260,7 @@ def test_survives_a_dropped_connection(stack, member, tui) -> None:
     stack.deliver(who, _message("Before the drop"))
     t = tui(who)
     t.wait_for("Before the drop")
-    time.sleep(1.0)
+    stack.wait_idling(who)  # the worker is on the connection the kick ends
     stack.kick(who)
     stack.deliver(who, _message("After the drop"))
     t.wait_for("After the drop", timeout=40)

@@ -68,6 +68,7 @@ def test_new_mail_shows_up_in_view_when_the_cursor_is_on_the_top_row(stack, memb
     t = run_tui(who)
     t.wait_for("Was on top")
     t.wait_for("| connected")
+    stack.wait_idling(who)  # the reader watches INBOX: what arrives now, only IDLE can tell it
     stack.deliver(who, _message("Just arrived"))
     screen = t.wait_for("Just arrived", timeout=30)
     lines = screen.splitlines()

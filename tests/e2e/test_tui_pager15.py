@@ -62,8 +62,7 @@ def test_unbound_keys_in_the_pager_say_so(stack, member, run_tui) -> None:
         t.press(key)
         assert _message_line(t.wait_for(UNBOUND)) == UNBOUND
         t.press("j")  # the next key clears it
-        t.pump(0.2)
-        assert UNBOUND not in t.text()
+        assert UNBOUND not in t.wait_until(lambda screen: UNBOUND not in screen, timeout=10)
 
 
 def test_folders_are_created_and_renamed_from_the_folder_list(stack, member, run_tui) -> None:
@@ -114,11 +113,7 @@ def test_other_folders_counts_follow_a_move_at_once(stack, member, run_tui) -> N
     t.press("j" * 20)
     t.press("\r")
     t.wait_for(f"Moved to {target}.")
-    for _ in range(50):  # the counts arrive with the reply to the overview the move asked for
-        if _pane_count(t.text(), target) == "1":
-            break
-        t.pump(0.1)
-    screen = t.text()
+    screen = t.wait_until(lambda s: _pane_count(s, target) == "1")  # with the overview the move asked for
     assert _pane_count(screen, target) == "1", screen
 
 
@@ -130,7 +125,8 @@ def test_a_resize_to_60x15_and_back_keeps_the_reading_position(stack, member, ru
     t.wait_for("Long read")
     t.press("\r")
     t.wait_for("L0.0")
-    t.press("   jjj")  # three pages and three lines down
+    t.press("   jjj|")  # three pages and three lines down; the unbound | answers once all of them are handled
+    t.wait_for(UNBOUND)
 
     def top() -> str:
         return t.text().splitlines()[1][24:].split()[0].split(".")[0]  # right of the folder pane
@@ -142,8 +138,8 @@ def test_a_resize_to_60x15_and_back_keeps_the_reading_position(stack, member, ru
     t.wait_for(f"{before_top}.")
     assert t.text().splitlines()[1].split()[0].split(".")[0] == before_top  # no pane under 90 columns
     t.resize(COLS, ROWS)
-    t.pump(0.3)
-    assert top() == before_top and t.text().splitlines()[1:-2] == before.splitlines()[1:-2]
+    after = t.wait_until(lambda screen: screen.splitlines()[1:-2] == before.splitlines()[1:-2], timeout=10)
+    assert top() == before_top and after.splitlines()[1:-2] == before.splitlines()[1:-2]
 
 
 def test_a_hang_up_while_writing_saves_the_message_to_drafts(stack, member, run_tui) -> None:
@@ -174,9 +170,7 @@ def test_other_folders_counts_follow_changes_made_elsewhere(stack, member, run_t
     t.wait_for(other)
     t.wait_for("connected")
     assert _pane_count(t.text(), other) == ""
+    stack.wait_idling(who)  # the reader watches (NOTIFY rides on its IDLE): what changes now, only that tells it
     stack.deliver(who, _message("Filed by a rule"), folder=other)
-    for _ in range(100):  # until the pane shows it (the counts follow NOTIFY's STATUS news, not a timer)
-        if _pane_count(t.text(), other) == "1":
-            break
-        t.pump(0.1)
-    assert _pane_count(t.text(), other) == "1", t.text()
+    screen = t.wait_until(lambda s: _pane_count(s, other) == "1")  # NOTIFY's STATUS news, not the minute tick
+    assert _pane_count(screen, other) == "1", screen

@@ -79,6 +79,35 @@ def test_listing_paging_and_filters(run_agentmail, fresh) -> None:
     assert len(unread["items"]) == 3
 
 
+def _altered(token: str, **fields: object) -> str:
+    """A token an agent edited: decoded, fields changed, encoded again the way agentmail encodes."""
+    data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    raw = json.dumps({**data, **fields}, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_tampered_and_foreign_tokens_are_usage_errors(run_agentmail, fresh) -> None:
+    name, _ = fresh
+    page, _ = ssh(run_agentmail, name, "list INBOX --limit 1")
+    feed, _ = ssh(run_agentmail, name, "changes INBOX")
+    everywhere, _ = ssh(run_agentmail, name, "changes --all-folders")
+    for command in [
+        f"list INBOX --limit 1 --cursor {_altered(page['next_cursor'], k='x')}",  # once an internal error
+        f"list INBOX --limit 1 --cursor {_altered(page['next_cursor'], uv=-1)}",
+        f"list INBOX --limit 1 --cursor {feed['token']}",
+        f"changes INBOX --since {page['next_cursor']}",
+        f"changes INBOX --since {_altered(feed['token'], un='1')}",
+        f"changes INBOX --since {everywhere['token']}",
+        f"changes --all-folders --since {feed['token']}",
+        f"changes --all-folders --since {everywhere['token'][:-6]}",
+    ]:
+        answer, rc = ssh(run_agentmail, name, command)
+        assert rc == 64 and answer["error"]["code"] == "usage", command
+        assert "gave out" in answer["error"]["message"], command
+    later, rc = ssh(run_agentmail, name, f"changes --all-folders --since {everywhere['token']}")
+    assert rc == 0 and later["events"] == []
+
+
 def test_read_attachment_and_flags(run_agentmail, fresh) -> None:
     name, uids = fresh
     answer, rc = ssh(run_agentmail, name, f"read INBOX {uids[1]} --peek")

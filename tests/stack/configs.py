@@ -117,6 +117,8 @@ auth_mechanisms = plain login
 # Production delays failed logins by 2s; the tests only care about the answer, not the delay.
 auth_failure_delay = 0
 log_path = {lay.dovecot_log}
+# Process titles name each session's user and command (IDLE): tests wait on them instead of sleeping.
+verbose_proctitle = yes
 mail_uid = {MAIL_USER}
 mail_gid = {MAIL_USER}
 first_valid_uid = 8

@@ -363,6 +363,20 @@ class Stack:
         """End the member's IMAP sessions (doveadm kick), as an operator would."""
         self.doveadm("kick", self.address(member), check=False)
 
+    def wait_idling(self, member: str, timeout: float = 20.0) -> None:
+        """Wait until one of the member's IMAP sessions is in IDLE, as this Dovecot's process titles say.
+
+        What a test waits on before it changes a mailbox whose change a client must notice by itself
+        (the config's verbose_proctitle makes each imap process title "[user ip command]").
+        """
+        title = f"dovecot-agentmail-test-{self.layout.imap_port}/imap [{self.address(member)} ".encode()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(t.startswith(title) and t.endswith(b" IDLE]") for t in _process_titles()):
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"no IMAP session of {member} entered IDLE within {timeout}s")
+
     # -- mail --------------------------------------------------------------------------------------------------------
 
     def _ensure_folder(self, addr: str, folder: str) -> Path:
@@ -496,3 +510,13 @@ class Stack:
         """Empty the sink (tests normally filter by a unique subject instead)."""
         for f in self.layout.sink_dir.glob("*.eml"):
             f.unlink()
+
+
+def _process_titles() -> list[bytes]:
+    """Every process's title (its command line as it set it), without the trailing NULs."""
+    titles = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                titles.append(Path(entry.path, "cmdline").read_bytes().rstrip(b"\0").replace(b"\0", b" "))
+    return titles

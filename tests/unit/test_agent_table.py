@@ -1,11 +1,12 @@
 """The command table drives parsing, help, schema and the man page; they cannot drift apart."""
 
+import typing
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from agentmail.agent import commands, schema
+from agentmail.agent import answers, commands, schema, typeschema
 from agentmail.agent.args import parse_words
 from agentmail.agent.shape import fence_text, window
 from agentmail.errors import UsageError
@@ -27,10 +28,20 @@ def test_every_command_has_a_result_schema_and_safety_marks() -> None:
     jsonschema.Draft202012Validator.check_schema(full["error"])
     for cmd in commands.COMMANDS:
         assert cmd.name in full["commands"]
-        if cmd.name != "mcp":
-            assert cmd.result in schema.RESULTS, cmd.name
+        if cmd.runner not in ("batch", "mcp"):  # their lines are other commands' answers, or JSON-RPC
+            assert isinstance(typeschema.answer_type(cmd), type), cmd.name
         assert not (cmd.read_only and cmd.destructive), cmd.name
         jsonschema.Draft202012Validator.check_schema({**full["commands"][cmd.name]["answer"], "$defs": full["$defs"]})
+
+
+def test_each_handler_returns_the_answer_type_its_command_names() -> None:
+    """The schema is generated from the type the table names; mypy holds the handler to its return annotation."""
+    for cmd in commands.COMMANDS:
+        if cmd.handler is None:
+            assert cmd.runner, cmd.name  # a session of its own
+            continue
+        returns = typing.get_type_hints(cmd.handler, localns=vars(answers))["return"]
+        assert returns is typeschema.answer_type(cmd), cmd.name
 
 
 def test_no_command_accepts_identity_servers_or_paths() -> None:

@@ -92,3 +92,22 @@ def test_utf8_label_reads_stray_bytes_as_windows_1252() -> None:
     text, note = decode_bytes(b"Det h\xe4r \xc3\xa4r \x93bra\x94", "UTF-8")
     assert text == "Det här är “bra”" and note and "windows-1252" in note
     assert decode_bytes("Det här".encode(), "utf-8") == ("Det här", None)
+
+
+def test_markup_that_breaks_html2text_still_renders() -> None:
+    """html2text's table padding raises IndexError on ``</table><table>``: the text must still come through."""
+    from agentmail.mime.render import render_html
+
+    out = render_html(
+        '<table><tr><td>Cell</td></tr></table></table><table><tr><td>Next <a href="https://x.example/">x</a>'
+    )
+    assert "Cell" in out.text and "Next x [1]" in out.text and out.links == ("https://x.example/",)
+    assert render_html("</table><table>").text == ""
+    text, links = html_to_text("<td>a</td></table><table><p>b")
+    assert "a" in text and "b" in text and links == ()
+
+
+def test_bare_text_is_the_last_resort() -> None:
+    from agentmail.mime.render import _bare_text
+
+    assert _bare_text("<style>p{}</style><p>one<br>two<script>x()</script> three") == "\none\ntwo three"

@@ -27,6 +27,9 @@ from agentmail.tui.requests import (
     WithdrawProposal,
 )
 from agentmail.tui.screens.base import Host, ListMoves, Screen
+from agentmail.tui.widgets import ListOrNote
+
+NOTHING_PENDING = "Nothing waits for your approval: when an agent proposes a message, it shows here (q goes back)."
 
 if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
     from urwid.widget import AbstractFlowWidget
@@ -153,9 +156,8 @@ class ApprovalsScreen(Decisions, ListMoves, Screen):
         self.proposals: list[Proposal] = []
         self.walker: urwid.SimpleFocusListWalker[AbstractFlowWidget] = urwid.SimpleFocusListWalker([])
         self.listbox = urwid.ListBox(self.walker)
-        self.empty = urwid.Filler(urwid.Text(("note", "Loading proposals…"), align="center"))
-        self._holder: urwid.WidgetPlaceholder[urwid.Widget] = urwid.WidgetPlaceholder(self.empty)
-        super().__init__(host, self._holder)
+        self.shown = ListOrNote(self.listbox, "Loading proposals…")
+        super().__init__(host, self.shown)
 
     def title(self) -> str:
         return f"Approvals ({len(self.proposals)} pending)"
@@ -166,12 +168,7 @@ class ApprovalsScreen(Decisions, ListMoves, Screen):
     def show(self, proposals: list[Proposal]) -> None:
         self.proposals = list(proposals)
         self.walker[:] = [urwid.AttrMap(urwid.Text(row_text(p), wrap="clip"), None, "focus") for p in self.proposals]
-        if self.proposals:
-            self.walker.set_focus(0)
-            self._holder.original_widget = self.listbox
-        else:
-            self.empty.original_widget.set_text(("note", "No proposals wait for your approval."))
-            self._holder.original_widget = self.empty
+        self.shown.show(len(self.proposals), NOTHING_PENDING)
         self.host.refresh_overview()
 
     def row_count(self) -> int:
@@ -215,9 +212,6 @@ class ProposalScreen(Decisions, ListMoves, Screen):
 
     def title(self) -> str:
         return f"Proposal from {clean_line(self.detail.proposal.agent) or 'an agent'}"
-
-    def row_count(self) -> int:
-        return len(self.lines)
 
     def current(self) -> Proposal | None:
         return self.detail.proposal

@@ -16,7 +16,7 @@ from agentmail.mime.charset import decode_bytes
 from agentmail.mime.render import html_to_text
 from agentmail.mime.sanitize import clean_filename, clean_line, clean_text
 from agentmail.model import Part
-from agentmail.tui.requests import FetchPart
+from agentmail.tui.requests import FetchPart, PartData
 from agentmail.tui.screens.base import Host, ListMoves, Screen, TextScroll
 from agentmail.tui.theme import FOCUS_MAP
 from agentmail.tui.widgets import SelectableText, fmt_size
@@ -39,9 +39,10 @@ def shows_as_text(part: Part) -> bool:
     return part.content_type.startswith("text/")
 
 
-def part_text(part: Part, data: bytes) -> str:
-    """A text part's bytes as text a terminal may show: decoded, HTML rendered, sanitised."""
-    text, _note = decode_bytes(data, None)
+def part_text(part: Part, data: bytes, charset: str = "") -> str:
+    """A text part's bytes as text a terminal may show: decoded (its declared charset, else UTF-8, else
+    windows-1252), HTML rendered, sanitised."""
+    text, _note = decode_bytes(data, charset or None)
     if part.content_type == "text/html":
         text, links = html_to_text(text)
         if links:
@@ -87,9 +88,8 @@ class AttachmentsScreen(ListMoves, Screen):
         request = FetchPart(self.folder, self.uid, self.uidvalidity, part.part_id, MAX_PART_BYTES)
         self.host.post(request, self._arrived, slot="attachment-part")
 
-    def _arrived(self, pair: tuple[Part, bytes]) -> None:
-        part, data = pair
-        self.host.push(PartScreen(self.host, part, part_text(part, data)))
+    def _arrived(self, got: PartData) -> None:
+        self.host.push(PartScreen(self.host, got.part, part_text(got.part, got.data, got.charset)))
 
 
 class PartScreen(TextScroll, Screen):
@@ -107,7 +107,3 @@ class PartScreen(TextScroll, Screen):
 
     def title(self) -> str:
         return f"Part {clean_line(self.part.part_id)}"
-
-    def on_wheel(self, step: int) -> None:
-        for _ in range(3):
-            self._scroll("down" if step > 0 else "up")

@@ -7,8 +7,8 @@ each request's one reply back on the main thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar, Protocol, TypeVar
+from collections.abc import Callable, Sequence, Sized
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 import urwid
 
@@ -107,73 +107,71 @@ class Screen(urwid.WidgetWrap):
         """Change events from the server (new mail, flags, expunges) while this screen is shown."""
 
 
-class TextScroll:
-    """Scrolling a screen of text lines (the pager, a text attachment): pages, lines, top and bottom."""
+#: The movements through a list: urwid's own key names for the steps it scrolls (a tall row scrolls within),
+#: and "home"/"end" for the ends.
+MOVES = ("up", "down", "page up", "page down", "home", "end")
 
-    listbox: urwid.ListBox
-    walker: Any
-    size: tuple[int, int]
-    host: Host
 
-    def _scroll(self, key: str) -> None:
-        self.listbox.keypress(self.size, key)
+def move_focus(listbox: urwid.ListBox, size: tuple[int, int], how: str, count: int | None = None) -> None:
+    """Move a list's focus one step of ``how`` (one of MOVES), clamped to its ends.
 
-    def action_back(self) -> None:
-        self.host.pop(self)  # type: ignore[arg-type]
+    ``count`` is how many real rows the list has (a "Loading…" or "No folders." note is not one);
+    with none, nothing moves.  Every list screen, the pager and a text attachment move through this.
+    """
+    body = cast(Sequence[Any], listbox.body)  # every walker here is a list (urwid's stubs do not say so)
+    rows = len(body) if count is None else min(count, len(body))
+    if rows <= 0:
+        return
+    if how == "home":  # the top of the first row, even from inside it when it is taller than the screen
+        listbox.change_focus(size, 0, offset_inset=0, coming_from="below")
+    elif how == "end":  # the bottom of the last row at the bottom of the screen
+        height = body[rows - 1].rows((size[0],), True)
+        listbox.change_focus(size, rows - 1, offset_inset=size[1] - height, coming_from="above")
+    elif how in MOVES:
+        listbox.keypress(size, how)  # urwid clamps at the ends and scrolls within rows taller than the screen
+    else:
+        raise ValueError(f"not a list movement: {how!r}")
 
-    def action_page_down(self) -> None:
-        self._scroll("page down")
 
-    def action_page_up(self) -> None:
-        self._scroll("page up")
+def _moving(how: str) -> Callable[[ListMoves], None]:
+    """The action for one of MOVES: the key table names the action, this says which move it is."""
 
-    def action_down(self) -> None:
-        self._scroll("down")
+    def action(self: ListMoves) -> None:
+        self.move(how)
 
-    def action_up(self) -> None:
-        self._scroll("up")
-
-    def action_top(self) -> None:
-        self.listbox.set_focus(0)
-
-    def action_bottom(self) -> None:
-        self.listbox.set_focus(len(self.walker) - 1)
+    action.__doc__ = f"Move the focus: {how}."
+    return action
 
 
 class ListMoves:
-    """Moving through a list screen's rows (j/k, pages, first/last, the wheel), shared by every list."""
+    """Moving through a screen's list (j/k, pages, first/last, the wheel): one helper for every list and text."""
 
     listbox: urwid.ListBox
     size: tuple[int, int]
 
     def row_count(self) -> int:
-        """How many rows the list has now."""
-        raise NotImplementedError
+        """How many real rows the list has now (a note shown in an empty list is not one)."""
+        body = cast(Sized, self.listbox.body)
+        return len(body)
 
-    def _key(self, key: str) -> None:
-        if self.row_count():
-            self.listbox.keypress(self.size, key)
+    def move(self, how: str) -> None:
+        move_focus(self.listbox, self.size, how, self.row_count())
 
-    def action_down(self) -> None:
-        self._key("down")
-
-    def action_up(self) -> None:
-        self._key("up")
-
-    def action_page_down(self) -> None:
-        self._key("page down")
-
-    def action_page_up(self) -> None:
-        self._key("page up")
-
-    def action_first(self) -> None:
-        if self.row_count():
-            self.listbox.set_focus(0)
-
-    def action_last(self) -> None:
-        if count := self.row_count():
-            self.listbox.set_focus(count - 1, coming_from="above")
+    action_down, action_up = _moving("down"), _moving("up")
+    action_page_down, action_page_up = _moving("page down"), _moving("page up")
+    action_first = action_top = _moving("home")  # first/last in a list's keys, top/bottom in a text's
+    action_last = action_bottom = _moving("end")
 
     def on_wheel(self, step: int) -> None:
         for _ in range(3):
-            self._key("down" if step > 0 else "up")
+            self.move("down" if step > 0 else "up")
+
+
+class TextScroll(ListMoves):
+    """Scrolling a screen of text lines (the pager, a text attachment); q goes back."""
+
+    walker: Any  # its lines (urwid's stubs type walkers narrower than the widgets they hold)
+    host: Host
+
+    def action_back(self) -> None:
+        self.host.pop(self)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ import urwid
 from agentmail.mime import query
 from agentmail.mime.sanitize import clean_line
 from agentmail.tui import keys
-from agentmail.tui.screens.base import Host, Screen
+from agentmail.tui.screens.base import Host, ListMoves, Screen
 
 if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
     from urwid.widget import AbstractFlowWidget
@@ -36,7 +36,7 @@ def help_rows(webmail_url: str = "") -> list[AbstractFlowWidget]:
 QUERY_TITLE = "Search queries (/ and S here, the search command for agents)"
 
 
-class HelpScreen(Screen):
+class HelpScreen(ListMoves, Screen):
     """Scrollable list of keys; q or ? closes it."""
 
     name = "help"
@@ -54,7 +54,3 @@ class HelpScreen(Screen):
             return None
         aliases = {"j": "down", "k": "up", " ": "page down", "b": "page up", "-": "page up"}
         return self.listbox.keypress(size, aliases.get(key, key))
-
-    def on_wheel(self, step: int) -> None:
-        for _ in range(3):
-            self.listbox.keypress(self.size, "down" if step > 0 else "up")

@@ -17,6 +17,7 @@ from agentmail.tui.screens.composer import ReplyActions, start_resume
 from agentmail.tui.screens.folding import SORTS, ThreadActions
 from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import LazyRows
+from agentmail.tui.widgets import ListOrNote
 
 __all__ = ["SORTS", "IndexScreen"]
 WIDE = 72  # index columns from which rows show sizes
@@ -43,9 +44,8 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         self.items = LazyRows(self._need)
         self.items.me = host.member_address
         self.listbox = urwid.ListBox(self.items)
-        self.empty = urwid.Filler(urwid.Text(("note", "Loading…"), align="center"))
-        self._holder: urwid.WidgetPlaceholder[urwid.Widget] = urwid.WidgetPlaceholder(self.empty)
-        super().__init__(host, self._holder)
+        self.shown = ListOrNote(self.listbox, "Loading…")
+        super().__init__(host, self.shown)
 
     @property
     def is_search(self) -> bool:
@@ -121,7 +121,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         self.host.fail(exc)
         if not len(self.items):
             problem = f"Could not open {clean_line(self.folder)}: {clean_line(str(exc))}\n$ retries."
-            self.empty.original_widget.set_text(("error", problem))
+            self.shown.say(problem, "error")
 
     def show_view(self, view: View, keep_uid: int | None = None, summaries: list[Summary] | None = None) -> None:
         """A uid list arrived: show it (rows stay placeholders until their window arrives, unless
@@ -132,13 +132,8 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         self.items.set_view(self.folded(view), keep_uid)
         if summaries:
             self.show_summaries(view.uidvalidity, summaries)
-        if view.uids:
-            self._holder.original_widget = self.listbox
-            self.listbox.set_focus(self.items.focus)
-        else:
-            nothing = "No matches." if self.is_search or self.limit is not None else "No messages."
-            self.empty.original_widget.set_text(("note", nothing))
-            self._holder.original_widget = self.empty
+        nothing = "No matches." if self.is_search or self.limit is not None else "No messages."
+        self.shown.show(len(view.uids), nothing, self.items.focus)
 
     def _need(self, start: int, uids: list[int]) -> None:
         """The walker wants a window: fetch its summaries (a reply for an older view is ignored)."""
@@ -181,7 +176,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         row = self._focus_row(self.size)
         top_in_view = row is not None and row == self.items.focus
         self.items.insert_newest(summary)
-        self._holder.original_widget = self.listbox
+        self.shown.show_list()
         if top_in_view and row is not None and row + 1 < self.size[1]:
             self.listbox.change_focus(self.size, self.items.focus, offset_inset=row + 1)
 
@@ -226,7 +221,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         return handled
 
     def _focus_row(self, size: tuple[int, int]) -> int | None:
-        if self._holder.original_widget is not self.listbox:
+        if not self.shown.shows_list:
             return None
         offset, _inset = self.listbox.get_focus_offset_inset(size)
         return offset
@@ -352,8 +347,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
             # A message moved back gets a new, higher uid: in arrival order it goes back to the row it left.
             for row, uid in placed:
                 self.items.insert_at(row, uid)
-            self._holder.original_widget = self.listbox
-            self.listbox.set_focus(self.items.focus)
+            self.shown.show_list(self.items.focus)
 
         self.host.post(request, restored, slot="undo")
 

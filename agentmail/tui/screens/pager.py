@@ -208,8 +208,7 @@ class PagerScreen(ReplyActions, TextScroll, Screen):
 
     def on_wheel(self, step: int) -> None:
         self._anchor = None
-        for _ in range(3):
-            self._scroll("down" if step > 0 else "up")
+        super().on_wheel(step)
 
     def action_delete(self) -> None:
         if self.host.expunges(self.folder):

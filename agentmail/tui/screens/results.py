@@ -15,6 +15,7 @@ from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import row_widget
+from agentmail.tui.widgets import ListOrNote
 
 if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
     from urwid.widget import AbstractFlowWidget
@@ -33,9 +34,8 @@ class ResultsScreen(ReplyActions, ListMoves, Screen):
         self.cut = False
         self.walker: urwid.SimpleFocusListWalker[AbstractFlowWidget] = urwid.SimpleFocusListWalker([])
         self.listbox = urwid.ListBox(self.walker)
-        self.empty = urwid.Filler(urwid.Text(("note", "Searching every folder…"), align="center"))
-        self._holder: urwid.WidgetPlaceholder[urwid.Widget] = urwid.WidgetPlaceholder(self.empty)
-        super().__init__(host, self._holder)
+        self.shown = ListOrNote(self.listbox, "Searching every folder…")
+        super().__init__(host, self.shown)
 
     @property
     def folder(self) -> str:
@@ -53,7 +53,7 @@ class ResultsScreen(ReplyActions, ListMoves, Screen):
 
     def _failed(self, exc: AgentmailError) -> None:
         self.host.fail(exc)
-        self.empty.original_widget.set_text(("error", f"The search failed: {clean_line(str(exc))}"))
+        self.shown.say(f"The search failed: {clean_line(str(exc))}", "error")
 
     def show_pages(self, pages: list[Page]) -> None:
         """Matches arrived (from the worker, or from a test): merge them newest first."""
@@ -66,12 +66,7 @@ class ResultsScreen(ReplyActions, ListMoves, Screen):
         self.hits = sorted(((p.folder, p.uidvalidity, s) for p in pages for s in p.items), key=when, reverse=True)
         self.cut = any(p.total > len(p.items) for p in pages)
         self.walker[:] = [row_widget(s, folder=f) for f, _uv, s in self.hits]
-        if self.hits:
-            self.walker.set_focus(0)
-            self._holder.original_widget = self.listbox
-        else:
-            self.empty.original_widget.set_text(("note", "No matches in any folder."))
-            self._holder.original_widget = self.empty
+        self.shown.show(len(self.hits), "No matches in any folder.")
         self.host.remember([a for _f, _uv, s in self.hits for a in (s.sender, *s.to, *s.cc) if a is not None])
 
     def row_count(self) -> int:

@@ -7,6 +7,7 @@ always shown beside the other screens on a wide enough terminal (click to open).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ import urwid
 from agentmail.mime.sanitize import clean_line
 from agentmail.model import Folder
 from agentmail.tui.requests import CreateFolder, DeleteFolder, EmptyTrash, ListFolders, RenameFolder
-from agentmail.tui.screens.base import Host, Screen
+from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.theme import FOCUS_MAP
 from agentmail.tui.widgets import SelectableText
 
@@ -48,7 +49,7 @@ def folder_row(folder: Folder) -> urwid.AttrMap[urwid.Columns]:
     return urwid.AttrMap(columns, attr, FOCUS_MAP[attr])
 
 
-class SidebarScreen(Screen):
+class SidebarScreen(ListMoves, Screen):
     """Choose a folder; ``on_pick`` gets its name (open it, or move/copy there)."""
 
     name = "sidebar"
@@ -77,11 +78,8 @@ class SidebarScreen(Screen):
         if current in names:
             self.listbox.set_focus(names.index(current))
 
-    def action_down(self) -> None:
-        self.listbox.keypress(self.size, "down")
-
-    def action_up(self) -> None:
-        self.listbox.keypress(self.size, "up")
+    def row_count(self) -> int:
+        return len(self.folders)
 
     def action_open(self) -> None:
         if not self.folders:
@@ -97,6 +95,14 @@ class SidebarScreen(Screen):
         if not self.folders:
             return None
         return self.folders[self.listbox.focus_position]
+
+    def _ordinary(self, verb: str) -> Folder | None:
+        """The focused folder, unless it is a special one (INBOX, Drafts, Trash…), which is never deleted or renamed."""
+        folder = self._focused()
+        if folder is not None and (folder.role or folder.name.upper() == "INBOX"):
+            self.host.notify(f"{clean_line(folder.name)} is a special folder and cannot be {verb}.", error=True)
+            return None
+        return folder
 
     def action_empty_trash(self) -> None:
         """Delete every message in Trash for good, after a y."""
@@ -125,11 +131,7 @@ class SidebarScreen(Screen):
 
     def action_delete_folder(self) -> None:
         """Delete the focused folder with everything in it, after a y (the server refuses special folders)."""
-        folder = self._focused()
-        if folder is None:
-            return
-        if folder.role or folder.name.upper() == "INBOX":
-            self.host.notify(f"{clean_line(folder.name)} is a special folder and cannot be deleted.", error=True)
+        if (folder := self._ordinary("deleted")) is None:
             return
         name = folder.name
 
@@ -162,11 +164,7 @@ class SidebarScreen(Screen):
 
     def action_rename_folder(self) -> None:
         """Ask for the focused folder's new name (the old one to edit) and rename it."""
-        folder = self._focused()
-        if folder is None:
-            return
-        if folder.role or folder.name.upper() == "INBOX":
-            self.host.notify(f"{clean_line(folder.name)} is a special folder and cannot be renamed.", error=True)
+        if (folder := self._ordinary("renamed")) is None:
             return
         old = folder.name
         self.host.prompt(f"Rename {clean_line(old)} to: ", lambda new: self._rename(old, new.strip()), text=old)
@@ -225,3 +223,60 @@ class FolderPane(urwid.WidgetWrap):
         if button in (4, 5) and urwid.util.is_mouse_press(event):
             return True  # the pane is short; ignore the wheel rather than move the screen beside it
         return bool(self._w.mouse_event(size, event, button, col, row, focus))
+
+
+class Workspace(urwid.Widget):
+    """The folder pane beside the top screen; the pane hides when toggled off or under PANE_MIN_COLS columns."""
+
+    _sizing = frozenset([urwid.Sizing.BOX])
+    _selectable = True
+
+    def __init__(self, pane: FolderPane) -> None:
+        super().__init__()
+        self.pane = pane
+        self.visible = True
+        self.screen: urwid.Widget = urwid.SolidFill(" ")
+        rule = urwid.AttrMap(urwid.SolidFill("│"), "note")
+        self.columns = urwid.Columns([(PANE_WIDTH, pane), (1, rule), self.screen], dividechars=1, focus_column=2)
+
+    def set_screen(self, screen: urwid.Widget) -> None:
+        self.screen = screen
+        self.columns.contents[2] = (screen, self.columns.options())
+        self.columns.focus_position = 2
+        self._invalidate()
+
+    def toggle(self) -> None:
+        self.visible = not self.visible
+        self._invalidate()
+
+    def shows_pane(self, cols: int) -> bool:
+        return self.visible and cols >= PANE_MIN_COLS
+
+    def _current(self, size: tuple[int, int]) -> urwid.Widget:
+        return self.columns if self.shows_pane(size[0]) else self.screen
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
+        return self._current(size).render(size, focus)
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
+        return self._current(size).keypress(size, key)
+
+    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
+        return bool(self._current(size).mouse_event(size, event, button, col, row, focus))
+
+
+def with_counts(folders: Sequence[Folder], counts: Sequence[tuple[str, int | None, int | None]]) -> list[Folder]:
+    """The folders with (name, total, unseen) counts applied as the server gave them (None: not given).
+
+    A folder the list does not know yet is added with the counts it came with.
+    """
+    given = {name: (total, unseen) for name, total, unseen in counts}
+    updated = []
+    for folder in folders:
+        total, unseen = given.get(folder.name, (None, None))
+        updated.append(dataclasses.replace(folder, total=folder.total if total is None else total,
+                                           unseen=folder.unseen if unseen is None else unseen))  # fmt: skip
+    known = {f.name for f in folders}
+    updated += [Folder(name, None, total or 0, unseen or 0) for name, (total, unseen) in given.items()
+                if name not in known]  # fmt: skip
+    return updated

@@ -70,3 +70,19 @@ def test_the_detail_shows_exactly_what_is_sent_sanitised(host: RecordingHost) ->
 def test_age_reads_in_whole_units() -> None:
     now = datetime(2026, 1, 2, tzinfo=UTC)
     assert [age(now - timedelta(seconds=s), now) for s in (5, 600, 7200, 200000)] == ["5s", "10m", "2h", "2d"]
+
+
+def test_nothing_pending_says_so_in_a_sentence_and_keys_post_nothing(host: RecordingHost) -> None:
+    screen = ApprovalsScreen(host)
+    screen.load()
+    assert "Loading proposals" in screen_text(screen, (100, 5))
+    host.posted[-1].reply([_proposal()])
+    host.posted[-1].reply([])  # the last one was decided elsewhere: the list is empty now
+    text = " ".join(screen_text(screen, (100, 5)).split())
+    assert "Nothing waits for your approval" in text and "triage-bot" not in text
+    assert screen.title() == "Approvals (0 pending)"
+    before = len(host.posted)
+    for key in ("j", "end", "enter", "y", "e", "n"):
+        screen.keypress((100, 5), key)
+    assert len(host.posted) == before and not host.confirms and not host.prompts
+    assert ("No proposal here.", False) in host.notes

@@ -10,7 +10,7 @@ from pathlib import Path
 import agentmail
 
 SCREENS = sorted(p.stem for p in (Path(agentmail.__file__).parent / "tui" / "screens").glob("*.py"))
-FORBIDDEN = ("agentmail.service", "imapclient", "smtplib", "agentmail.tui.worker")
+FORBIDDEN = ("agentmail.service", "imapclient", "smtplib", "agentmail.tui.worker", "agentmail.tui.serving")
 
 
 def test_importing_every_screen_loads_no_service_imap_or_smtp_code() -> None:

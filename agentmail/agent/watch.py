@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import IO, Any
 
+from agentmail.agent.answers import EventLine
 from agentmail.agent.args import parse_words
-from agentmail.agent.handlers import Context
 from agentmail.agent.run import dumps, failure, ok
+from agentmail.agent.table import Context
 from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.model import Event, to_json
 from agentmail.service.feed import Watcher, decided_since, decode_token
@@ -36,7 +37,7 @@ class _Stop(Exception):
 def event_line(event: Event) -> dict[str, Any]:
     if event.uidvalidity is None and event.token:  # ready and heartbeat: the folder's, from the token
         event = dataclasses.replace(event, uidvalidity=decode_token(event.token).uidvalidity)
-    return ok("watch", {"event": to_json(event), "token": event.token})
+    return ok("watch", to_json(EventLine.of(event)))
 
 
 def run_watch(ctx: Context, words: Sequence[str], out: IO[str]) -> int:
@@ -70,7 +71,7 @@ def _watch_loop(ctx: Context, args: dict[str, Any], out: IO[str]) -> int:
         # The server is gone (a restart): say so; the token in the line is where watch resumes from.
         _emit(out, [Event("reconnecting", folder=args["folder"], token=watcher.token)])
 
-    ctx.mailbox.session.on_reconnecting = reconnecting
+    ctx.mailbox.report_reconnects(reconnecting)
     events, token = watcher.start(args["since"])
     _emit(out, [*events, Event("ready", folder=args["folder"], token=token)])
     heartbeat = float(args["heartbeat"])
