@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := dovecot-imapd dovecot-lmtpd postfix openssh-server openssh-client tmux neomutt groff-base man-db python3-venv
 RUFF := $(VENV)/bin/ruff --config .ci/ruff.toml
+MYPY := $(VENV)/bin/mypy
 LINT_PATHS := agentmail tests $(wildcard bench)
 
 .PHONY: all deps system-deps venv test test-fast test-deployed-host lint format check-docs demo demo-stop bench clean
@@ -44,9 +45,11 @@ test-deployed-host: deps
 test-fast: venv
 	$(VENV)/bin/pytest -q tests/unit
 
+# mypy takes its settings from setup.cfg's [mypy] section (typed definitions throughout agentmail/).
 lint: venv
 	$(RUFF) check $(LINT_PATHS)
 	$(RUFF) format --check $(LINT_PATHS)
+	$(MYPY) agentmail
 
 format: venv
 	$(RUFF) format $(LINT_PATHS)
@@ -68,4 +71,4 @@ bench: deps
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache

@@ -14,10 +14,15 @@ import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from agentmail import __version__, options
 from agentmail.errors import AgentmailError, ForbiddenError, InternalError, UsageError
+
+if TYPE_CHECKING:  # imported where used: the agent path must start fast
+    from agentmail.config import Settings
+    from agentmail.identity import Member
+    from agentmail.service.scope import Grant
 
 #: Options only an operator on the host may give (never over SSH: they change identity or settings).
 OPERATOR_OPTIONS = frozenset(o.option for o in options.GLOBAL if o.operator)
@@ -214,7 +219,7 @@ def _doctor(inv: Invocation) -> int:
     return run_doctor(inv)
 
 
-def _run_tui(inv: Invocation, settings: Any, member: Any, *, grant: Any) -> int:
+def _run_tui(inv: Invocation, settings: Settings, member: Member, *, grant: Grant) -> int:
     from agentmail.tui.start import run as run_tui  # logs in while it imports urwid
 
     return run_tui(settings, member, read_only=inv.read_only or grant.read_only, grant=grant)
@@ -227,7 +232,7 @@ def _settings_env(inv: Invocation) -> dict[str, str]:
     return env
 
 
-def _run_agent(inv: Invocation, settings: Any, member: Any, *, grant: Any) -> int:
+def _run_agent(inv: Invocation, settings: Settings | None, member: Member | None, *, grant: Grant) -> int:
     """An agent command from the table: one answer on stdout, or the session the command names as its runner."""
     from agentmail.agent import run as agent_run
     from agentmail.agent.commands import find
@@ -261,5 +266,13 @@ def _run_agent(inv: Invocation, settings: Any, member: Any, *, grant: Any) -> in
 
 #: Commands outside the agent table that an operator runs on the host, before any member is known.
 OPERATOR_COMMANDS: dict[str, Callable[[Invocation], int]] = {"doctor": _doctor}
+
+
+class Runner(Protocol):
+    """What runs a command once settings and member are known: the reader or an agent command."""
+
+    def __call__(self, inv: Invocation, settings: Settings, member: Member, *, grant: Grant) -> int: ...
+
+
 #: The mail reader: no command at all (on a terminal), or tui.
-READER_COMMANDS: dict[str | None, Callable[..., int]] = {None: _run_tui, "tui": _run_tui}
+READER_COMMANDS: dict[str | None, Runner] = {None: _run_tui, "tui": _run_tui}

@@ -128,9 +128,13 @@ def regenerate(text: str) -> str:
         )
         if not pattern.search(text):
             raise SystemExit(f"man page lacks the markers for the generated {name} section")
-        body = make()
-        text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(3), text)
+        text = pattern.sub(_between_markers(make()), text)
     return text
+
+
+def _between_markers(body: str) -> Callable[[re.Match[str]], str]:
+    """The replacement that keeps a section's two markers and puts body between them."""
+    return lambda m: m.group(1) + body + "\n" + m.group(3)
 
 
 def main(argv: list[str]) -> int:

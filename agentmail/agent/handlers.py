@@ -41,7 +41,7 @@ def whoami(ctx: Context, commands: tuple[str, ...]) -> Whoami:
     from agentmail.agent.answers import KeyScope, Whoami
     from agentmail.agent.shape import extend
 
-    s, grant = ctx.settings, ctx.grant
+    s, grant = ctx.config, ctx.grant
     limits = {
         "max_recipients": s.max_recipients,
         "max_message_bytes": s.max_message_bytes,
@@ -111,7 +111,7 @@ def list_cmd(ctx: Context, args: dict[str, Any]) -> PageAnswer:
 
 def answer_budget(ctx: Context, args: dict[str, Any]) -> int:
     """The byte cap on a whole answer: --max-bytes, else the configured default."""
-    return args.get("max_bytes") or ctx.settings.max_answer_bytes
+    return args.get("max_bytes") or ctx.config.max_answer_bytes
 
 
 def read(ctx: Context, args: dict[str, Any]) -> ReadAnswer:
@@ -119,7 +119,7 @@ def read(ctx: Context, args: dict[str, Any]) -> ReadAnswer:
 
     mb = ctx.mailbox
     message = mb.read(args["folder"], args["uid"], peek=args["peek"], uidvalidity=args["uidvalidity"])
-    max_bytes = args["max_bytes"] or ctx.settings.max_answer_bytes
+    max_bytes = args["max_bytes"] or ctx.config.max_answer_bytes
 
     def load_raw() -> bytes:
         return mb.raw(message.folder, message.uid, uidvalidity=message.uidvalidity)

@@ -251,7 +251,7 @@ def serve(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
 
     An idle session ends with one last error answer (id null, data.code ``idle_timeout``) and its exit status.
     """
-    settings = ctx.settings
+    settings = ctx.config
     with redirect_stdout(sys.stderr):  # a stray print() anywhere below must not corrupt the protocol
         try:
             return _answer_lines(Server(ctx), read_lines(stream, settings.max_line_bytes, settings.idle_timeout), out)

@@ -104,7 +104,7 @@ def run_batch(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
     longer than the idle timeout ends with one last ``idle_timeout`` line.
     """
     failures = 0
-    settings = ctx.settings
+    settings = ctx.config
     lines = read_lines(stream, settings.max_line_bytes, settings.idle_timeout)
     lineno = 0
     try:

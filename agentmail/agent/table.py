@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentmail.agent.args import Arg
 from agentmail.agent.shape import Sizer
+from agentmail.errors import InternalError
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
 class Context:
     """What a handler may use: the session's mailbox (opened on first use) and the request's stdin."""
 
-    settings: Settings
-    member: Member
+    settings: Settings | None  # None for help and schema: they run before any configuration is read
+    member: Member | None
     read_only: bool = False
     read_stdin: Callable[[], Any] | None = None  # returns the parsed JSON object from stdin
     mailbox_factory: Callable[[], Mailbox] | None = None
@@ -33,6 +34,13 @@ class Context:
     long_lived: bool = False  # batch, mcp, watch: ride out a server restart instead of failing fast
     sizer: Sizer = field(default_factory=Sizer, repr=False)  # measures answers; each is sent as measured
     _mailbox: Mailbox | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Settings:
+        """The settings, which every command but help and schema runs with."""
+        if self.settings is None:
+            raise InternalError("this command ran without the configuration")
+        return self.settings
 
     @property
     def mailbox(self) -> Mailbox:
@@ -44,8 +52,10 @@ class Context:
     def _open_mailbox(self) -> Mailbox:
         from agentmail.service.mailbox import Mailbox  # lazily: help and schema never open a mailbox
 
-        window = self.settings.reconnect_window if self.long_lived else 0.0
-        return Mailbox(self.settings, self.member, read_only=self.read_only, reconnect_window=window, grant=self.grant)
+        if self.member is None:
+            raise InternalError("a mailbox was asked for without a member")
+        window = self.config.reconnect_window if self.long_lived else 0.0
+        return Mailbox(self.config, self.member, read_only=self.read_only, reconnect_window=window, grant=self.grant)
 
     def close(self) -> None:
         if self._mailbox is not None:

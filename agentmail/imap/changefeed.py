@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from imapclient import IMAPClient
 from imapclient.response_parser import parse_fetch_response
 
 from agentmail.imap.listing import parse_sequence_set
@@ -34,8 +35,8 @@ def changed_since(session: ImapSession, uidnext: int, modseq: int, snapshot_uidn
     if uidnext > 1 and modseq and session.has("CONDSTORE"):
         modifiers = f"(CHANGEDSINCE {modseq}{' VANISHED' if session.has('QRESYNC') else ''})"
 
-        def op(c):  # type: ignore[no-untyped-def]
-            imap = c._imap
+        def op(c: IMAPClient) -> tuple[str, list[object], list[object]]:
+            imap = c._imap  # imapclient wraps no FETCH ... VANISHED (private: see imap/session.py's docstring)
             imap.untagged_responses.pop("VANISHED", None)
             typ, data = imap.uid("FETCH", f"1:{uidnext - 1}", "(UID FLAGS MODSEQ)", modifiers)
             return typ, data, imap.untagged_responses.pop("VANISHED", [])

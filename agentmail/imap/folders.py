@@ -38,6 +38,8 @@ def list_folders(session: ImapSession) -> list[Folder]:
 
 
 def _list_status(client: imapclient.IMAPClient) -> list[Folder]:
+    """LIST-STATUS (RFC 5819) in one round trip; imapclient wraps no LIST RETURN, so this drives its imaplib
+    connection and folder-list parser directly (private: see imap/session.py's docstring)."""
     imap = client._imap
     imap.untagged_responses.pop("STATUS", None)
     typ, dat = imap._simple_command("LIST", '""', '"*"', "RETURN", "(SPECIAL-USE STATUS (MESSAGES UNSEEN))")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from typing import Any, TypeGuard
 
 from agentmail.errors import AgentmailError, UnavailableError
 from agentmail.imap.session import ImapSession, decode_folder
@@ -47,6 +48,7 @@ class Idle:
         if client is self._notified or not self._session.has("NOTIFY"):
             return
         try:
+            # imapclient wraps no NOTIFY: its private _raw_command (see imap/session.py's docstring)
             self._session.call(lambda c: c._raw_command(b"NOTIFY", [NOTIFY_SET], uid=False))
         except UnavailableError:
             raise
@@ -101,16 +103,16 @@ def _is_keepalive(response: object) -> bool:
     return isinstance(response, tuple) and len(response) >= 1 and response[0] == b"OK"
 
 
-def is_status(response: object) -> bool:
+def is_status(response: object) -> TypeGuard[tuple[Any, ...]]:
     """A NOTIFY STATUS response: another folder changed (RFC 5465)."""
     return isinstance(response, tuple) and len(response) >= 2 and response[0] == b"STATUS"
 
 
 def status_counts(response: object) -> tuple[str, dict[str, int]] | None:
     """(folder, {"MESSAGES": n, "UNSEEN": n} as far as given) from a STATUS response; None when unreadable."""
-    if not is_status(response) or len(response) < 3:  # type: ignore[arg-type]
+    if not is_status(response) or len(response) < 3:
         return None
-    _kind, raw_name, items = response[:3]  # type: ignore[index]
+    _kind, raw_name, items = response[:3]
     if not isinstance(raw_name, bytes | str) or not isinstance(items, tuple | list):
         return None
     pairs = dict(zip(items[::2], items[1::2], strict=False))

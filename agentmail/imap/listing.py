@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from operator import methodcaller
 from typing import Any
 
 from imapclient.response_parser import parse_message_list, parse_response
@@ -171,7 +172,7 @@ def fetch_previews(
     for section, sizes in wanted.items():
         length = max(sizes.values())
         key = f"BODY.PEEK[{section}]<0.{length}>"
-        response = session.call(lambda c, key=key, uids=list(sizes): c.fetch(uids, [key]))
+        response = session.call(methodcaller("fetch", list(sizes), [key]))
         for uid in sizes:
             data = section_bytes(response.get(uid, {}), section)
             out[uid] = preview_text(structures.get(uid), section, data, chars)

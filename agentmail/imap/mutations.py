@@ -73,7 +73,8 @@ def move_messages(session: ImapSession, uids: Sequence[int], target: str) -> Cop
 def _with_copyuid(session: ImapSession, operation: Callable[[IMAPClient], object]) -> Copied:
     """Run COPY/MOVE and read the COPYUID response code (RFC 4315), tagged or untagged.
 
-    imaplib files every bracketed response code under its name, so it is read from there.
+    imaplib files every bracketed response code under its name, so it is read from there (imapclient's
+    private ``_imap``: a MOVE's COPYUID comes untagged, which imapclient's move() does not return).
     """
 
     def op(c: IMAPClient) -> list[object]:

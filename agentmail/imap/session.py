@@ -2,6 +2,12 @@
 
 imapclient is not thread-safe (its docs say so), so exactly one owner drives a
 session: the agent process, or the TUI's worker thread.
+
+The IMAP adapter reaches into imapclient where it wraps nothing we need: the imaplib
+connection (``_imap``: bracketed response codes and untagged responses such as COPYUID,
+VANISHED, STATUS), ``_raw_command``/``_raw_command_untagged`` (commands it does not wrap:
+ESEARCH, SORT, THREAD, NOTIFY), ``_proc_folder_list`` and the ``response_parser``
+module.  Those are private, so setup.cfg bounds imapclient to the versions tested.
 """
 
 from __future__ import annotations
@@ -301,7 +307,7 @@ class ImapSession:
     def raw_untagged(self, command: bytes, args: list[bytes], response: str, *, uid: bool = True) -> list[Any]:
         """Send a command imapclient does not wrap and return its untagged responses of one kind."""
 
-        def op(c: imapclient.IMAPClient) -> list[Any]:
+        def op(c: imapclient.IMAPClient) -> list[Any]:  # private imapclient: see the module docstring
             c._imap.untagged_responses.pop(response, None)
             return list(c._raw_command_untagged(command, args, response_name=response, uid=uid))
 

@@ -98,11 +98,11 @@ def _collapse_2231(raw: dict[str, str]) -> dict[str, str]:
         pieces.sort(key=lambda p: p[0])
         charset = ""
         data = b""
-        for position, (_, val, encoded) in enumerate(pieces):
-            if encoded and position == 0 and val.count("'") >= 2:
+        for position, (_, val, pct_encoded) in enumerate(pieces):
+            if pct_encoded and position == 0 and val.count("'") >= 2:
                 charset, _, val = val.split("'", 2)
                 charset = charset or "utf-8"
-            data += urllib.parse.unquote_to_bytes(val) if encoded else val.encode("utf-8", "surrogateescape")
+            data += urllib.parse.unquote_to_bytes(val) if pct_encoded else val.encode("utf-8", "surrogateescape")
         result[base] = decode_bytes(data, charset or None)[0]
     return result
 

@@ -9,6 +9,7 @@ The file is created through ``state.StateDir``, so a root run leaves it usable.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from agentmail.config import Settings
@@ -22,7 +23,7 @@ HOUR = 3600.0
 class SendLimiter:
     """Reserve a send slot under the hourly and daily limits, or refuse with rate_limited."""
 
-    def __init__(self, settings: Settings, member: str, *, clock: callable = time.time) -> None:  # type: ignore[valid-type]
+    def __init__(self, settings: Settings, member: str, *, clock: Callable[[], float] = time.time) -> None:
         self._settings = settings
         self._state = StateDir(settings)
         self._member = member

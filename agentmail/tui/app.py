@@ -59,7 +59,9 @@ class App(UndoSend):
         self.status = urwid.Text("", wrap="clip")
         self.line = MessageLine()
         self.message = self.line.text
-        self._line = urwid.WidgetPlaceholder(urwid.AttrMap(self.message, "message"))
+        self._line: urwid.WidgetPlaceholder[urwid.Widget] = urwid.WidgetPlaceholder(
+            urwid.AttrMap(self.message, "message")
+        )
         self.footer = urwid.Pile([urwid.AttrMap(self.status, "status"), self._line])
         self.pane = FolderPane(self.pane_clicked)
         self.body = Workspace(self.pane)

@@ -58,7 +58,7 @@ class TextEditor(urwid.Edit):
         self._size: tuple[int] = (80,)
 
     # -- keys ------------------------------------------------------------------------------
-    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]  # a flow widget narrows size, as urwid's own do
         self._size = size
         if key == "begin paste" or self.pasting:
             self._paste_key(key)
@@ -115,7 +115,8 @@ class TextEditor(urwid.Edit):
         self.set_edit_text(text[:start] + new + text[end:])
         self.set_edit_pos(start + len(new))
 
-    def _kill(self, start: int, end: int, *, forward: bool) -> bool:
+    # _cut and _this_line are named apart from urwid.Edit's private _kill and _line_bounds, which its keypress calls.
+    def _cut(self, start: int, end: int, *, forward: bool) -> bool:
         """Cut text[start:end] into the kill ring; cuts in a row join into one, as in emacs."""
         if start >= end:
             return True  # nothing to cut, but the key is still ours
@@ -129,7 +130,7 @@ class TextEditor(urwid.Edit):
         self._last_kind = "kill"
         return True
 
-    def _line_bounds(self) -> tuple[int, int]:
+    def _this_line(self) -> tuple[int, int]:
         """Start and end of the (newline-separated) line the cursor is on."""
         text, pos = self.edit_text, self.edit_pos
         start = text.rfind("\n", 0, pos) + 1
@@ -138,21 +139,21 @@ class TextEditor(urwid.Edit):
 
     # -- actions (the "editor" bindings of the key table) -------------------------------------
     def action_line_start(self) -> bool:
-        self.set_edit_pos(self._line_bounds()[0])
+        self.set_edit_pos(self._this_line()[0])
         return True
 
     def action_line_end(self) -> bool:
-        self.set_edit_pos(self._line_bounds()[1])
+        self.set_edit_pos(self._this_line()[1])
         return True
 
     def action_kill_line_end(self) -> bool:
-        end = self._line_bounds()[1]
+        end = self._this_line()[1]
         if end == self.edit_pos and end < len(self.edit_text):
             end += 1  # at the end of a line: cut the line break, joining the next line
-        return self._kill(self.edit_pos, end, forward=True)
+        return self._cut(self.edit_pos, end, forward=True)
 
     def action_kill_line_start(self) -> bool:
-        return self._kill(self._line_bounds()[0], self.edit_pos, forward=False)
+        return self._cut(self._this_line()[0], self.edit_pos, forward=False)
 
     def action_kill_word(self) -> bool:
         """Cut back to the start of the word before the cursor (whitespace-separated, as bash's ^W)."""
@@ -162,7 +163,7 @@ class TextEditor(urwid.Edit):
             start -= 1
         while start > 0 and not text[start - 1].isspace():
             start -= 1
-        return self._kill(start, pos, forward=False)
+        return self._cut(start, pos, forward=False)
 
     def action_delete_char(self) -> bool:
         pos = self.edit_pos
@@ -201,7 +202,10 @@ class TextEditor(urwid.Edit):
         """Move the cursor a page of display rows, to the text's start or end when the page runs out."""
         if not self.multiline:
             return False
-        x, y = self.get_cursor_coords(self._size)
+        coords = self.get_cursor_coords(self._size)
+        if coords is None:  # urwid has no cursor position to start from
+            return False
+        x, y = coords
         target = y + step
         last = self.rows(self._size) - 1
         if target < 0:
@@ -218,7 +222,7 @@ class TextEditor(urwid.Edit):
         if span is None:
             return True
         self._last_kind = ""  # its own cut, never joined to an earlier one
-        return self._kill(*span, forward=True)
+        return self._cut(*span, forward=True)
 
 
 class PasteFilter:

@@ -7,6 +7,7 @@ the attribute names are the only thing screens know.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 # name, 16-colour fg, 16-colour bg, mono, 256-colour fg, 256-colour bg
 PALETTE: tuple[tuple[str, str, str, str, str, str], ...] = (
@@ -61,7 +62,7 @@ FOCUS_MAP: Mapping[str | None, str] = {
 _MONO_TERMS = ("vt100", "vt102", "vt220", "dumb", "ansi-mono", "xterm-mono")
 
 
-def colors_for(term: str, colorterm: str = "") -> int:
+def colors_for(term: str, colorterm: str = "") -> Literal[1, 16, 256]:
     """How many colours to use: 256 for *-256color or truecolor terminals, 1 for vt100-likes, else 16."""
     term = (term or "").lower()
     if not term or term in _MONO_TERMS or term.endswith("-m") or "mono" in term:

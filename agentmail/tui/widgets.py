@@ -18,7 +18,7 @@ class SelectableText(urwid.Text):
 
     _selectable = True
 
-    def keypress(self, size: tuple[int], key: str) -> str | None:
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]  # a flow widget narrows size, as urwid's own do
         return key
 
 
@@ -62,7 +62,7 @@ class LineInput(TextEditor):
         super().__init__(caption, text)
         self._on_done, self._on_cancel, self._complete = on_done, on_cancel, complete
 
-    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]  # a flow widget narrows size, as urwid's own do
         if key == "begin paste" or self.pasting:
             super().keypress(size, key)  # a paste is text, even its newlines: it never answers the prompt
             return None
@@ -87,7 +87,7 @@ class ConfirmBar(SelectableText):
         super().__init__(f"{question} (y/n)")
         self._on_yes, self._on_no = on_yes, on_no
 
-    def keypress(self, size: tuple[int], key: str) -> str | None:
+    def keypress(self, size: tuple[int], key: str) -> str | None:  # type: ignore[override]  # a flow widget narrows size, as urwid's own do
         if key in ("y", "Y"):
             self._on_yes()
         else:

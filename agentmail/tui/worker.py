@@ -49,6 +49,8 @@ class WatcherLike(Protocol):
 
     folder: str
     token: str
+    elsewhere: bool  # another folder changed (NOTIFY STATUS while idling); the worker clears it
+    statuses: dict[str, dict[str, int]]  # the counts NOTIFY gave for those folders
 
     def start(self, since: str | None = None) -> tuple[list[Event], str]: ...
     def fileno(self) -> int: ...
@@ -267,7 +269,7 @@ class Worker(threading.Thread):
         if getattr(self._watcher, "elsewhere", False):  # another folder changed (NOTIFY STATUS while idling)
             statuses: dict[str, dict[str, int]] = getattr(self._watcher, "statuses", {})
             counts = tuple((name, c.get("MESSAGES"), c.get("UNSEEN")) for name, c in sorted(statuses.items()))
-            self._watcher.elsewhere = False  # type: ignore[union-attr]
+            self._watcher.elsewhere = False
             statuses.clear()
             self._post(Reply(EVENTS_ID, value=rq.FoldersChanged(counts)))
 

@@ -6,9 +6,10 @@ import copy
 from functools import cache
 from typing import Any
 
-import jsonschema
+from jsonschema.protocols import Validator
 
 from agentmail.agent.schema import full_schema
+from tests.integration.contract import check, compile_schema
 
 
 def _tighten(node: Any) -> Any:
@@ -27,9 +28,14 @@ def strict_schema() -> dict[str, Any]:
     return _tighten(copy.deepcopy(full_schema()))
 
 
+@cache
+def _strict_validator(command: str | None) -> Validator:
+    schema = strict_schema()
+    target = schema["commands"][command]["answer"] if command is not None else schema["error"]
+    target = {**target, "additionalProperties": False} if command is not None else target
+    return compile_schema({**target, "$defs": schema["$defs"]})
+
+
 def validate_strict(answer: dict[str, Any]) -> None:
     """Raise when an answer carries a field the schema does not declare, anywhere in it."""
-    schema = strict_schema()
-    target = schema["commands"][answer["command"]]["answer"] if answer.get("ok") else schema["error"]
-    target = {**target, "additionalProperties": False} if answer.get("ok") else target
-    jsonschema.validate(answer, {**target, "$defs": schema["$defs"]})
+    check(_strict_validator(answer["command"] if answer.get("ok") else None), answer)

@@ -72,12 +72,17 @@ def test_all_folders_skips_folders_that_cannot_be_selected(stack, run_agentmail,
     assert rc == 0 and [e["folder"] for e in later["events"] if e["kind"] == "new"] == ["Parent.Child"]
 
 
-def test_help_for_every_command_and_group(run_agentmail, alice) -> None:
+def test_help_for_every_command_and_group(run_agentmail, alice, capsys) -> None:
+    from agentmail import cli
     from agentmail.agent.commands import COMMANDS
 
-    for cmd in COMMANDS:
-        helped, rc = run(run_agentmail, alice, f"help {cmd.words}")
+    ssh = {"SSH_CONNECTION": "127.0.0.1 5555 127.0.0.1 22"}
+    for cmd in COMMANDS:  # the forced command's own parse and dispatch, in this process (help needs no mailbox)
+        rc = cli.main([], {**ssh, "SSH_ORIGINAL_COMMAND": f"help {cmd.words}"})
+        helped = json.loads(capsys.readouterr().out)
+        validate_strict(helped)
         assert rc == 0 and [c["name"] for c in helped["commands"]] == [cmd.name], cmd.name
+    # The rest through the real program, as sshd runs it:
     group, rc = run(run_agentmail, alice, "help draft")
     assert rc == 0 and {c["name"] for c in group["commands"]} == {
         "draft_save",

@@ -180,7 +180,7 @@ def test_idempotent_send_happens_once(stack, run_agentmail, alice, member) -> No
     assert first["ok"] and not first["duplicate"]
     assert second["duplicate"] and second["message_id"] == first["message_id"]
     stack.wait_for_message(to, "INBOX", subject, timeout=20)
-    time.sleep(2)
+    stack.wait_queue_empty()  # a second copy, had one been sent, is delivered by now
     inbox = run_agentmail(to, ssh_command=f"search subject:{subject.split()[1]}").json
     assert inbox["total"] == 1
     sent = run_agentmail(alice, ssh_command=f"search subject:{subject.split()[1]} --folder Sent").json

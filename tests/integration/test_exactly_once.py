@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -27,7 +26,6 @@ from tests.stack.servers import Stack
 
 REPO = Path(__file__).resolve().parents[2]
 RACERS = 10
-QUEUE_DIRS = ("maildrop", "incoming", "active", "deferred", "hold")
 
 
 def _env(stack: Stack, member: str, command: str) -> dict[str, str]:
@@ -81,18 +79,6 @@ def _finish(proc: subprocess.Popen[bytes]) -> bytes:
     return out
 
 
-def _queue_drained(stack: Stack, timeout: float = 30.0) -> None:
-    """Wait until Postfix has delivered everything it accepted (no file left in its queues)."""
-    deadline = time.monotonic() + timeout
-    queue = stack.layout.postfix_queue
-    while True:
-        left = [f for d in QUEUE_DIRS for _, _, files in os.walk(queue / d) for f in files]
-        if not left:
-            return
-        assert time.monotonic() < deadline, f"Postfix still holds {len(left)} messages"
-        time.sleep(0.05)
-
-
 def _count(stack: Stack, member: str, folder: str, message_id: str) -> int:
     with stack.imap(member) as client:
         client.select_folder(folder, readonly=True)
@@ -106,7 +92,7 @@ def _assert_once(stack: Stack, sender: str, to: str, answers: list[dict]) -> Non
     assert sorted(a["duplicate"] for a in answers) == [False] + [True] * (RACERS - 1)
     assert len({a["message_id"] for a in answers}) == 1
     message_id = answers[0]["message_id"]
-    _queue_drained(stack)
+    stack.wait_queue_empty()
     assert _count(stack, to, "INBOX", message_id) == 1
     assert _count(stack, sender, "Sent", message_id) == 1
 
@@ -176,7 +162,7 @@ def test_same_key_with_another_draft_is_a_conflict_and_sends_nothing(stack, run_
     validate_answer(second.json)
     assert second.returncode == 65
     assert second.json["error"]["code"] == "idempotency_conflict"
-    _queue_drained(stack)
+    stack.wait_queue_empty()
     with stack.imap(to) as client:
         client.select_folder("INBOX", readonly=True)
         assert len(client.search(["ALL"])) == 1
@@ -209,5 +195,5 @@ def test_a_failed_duplicate_check_fails_the_send(stack, member, monkeypatch) -> 
         monkeypatch.setattr(mb, "folder_for", folder_for)
         with pytest.raises(UnavailableError):
             sending.send(mb, draft, idempotency_key=key)
-    _queue_drained(stack)
+    stack.wait_queue_empty()
     assert _count(stack, to, "INBOX", first.message_id) == 1

@@ -44,6 +44,9 @@ from tests.stack.procs import (
     wait_banner,
 )
 
+#: The queues a message sits in until Postfix has delivered it.
+POSTFIX_QUEUES = ("maildrop", "incoming", "active", "deferred", "hold")
+
 START_TIMEOUT = 15.0
 
 
@@ -489,6 +492,18 @@ class Stack:
             found = [raw for raw in (f.read_bytes() for f in files) if ok(raw)]
             if len(found) >= min_count or time.monotonic() > deadline:
                 return found
+            time.sleep(0.05)
+
+    def wait_queue_empty(self, timeout: float = 30.0) -> None:
+        """Wait until Postfix holds no message: everything it accepted so far was delivered (or sunk)."""
+        deadline = time.monotonic() + timeout
+        queue = self.layout.postfix_queue
+        while True:
+            left = [f for d in POSTFIX_QUEUES for _, _, files in os.walk(queue / d) for f in files]
+            if not left:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Postfix still holds {len(left)} messages after {timeout}s")
             time.sleep(0.05)
 
     def clear_captured(self) -> None:

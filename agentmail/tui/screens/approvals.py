@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
 
 import urwid
 
@@ -21,6 +22,7 @@ from agentmail.tui.requests import (
     ListProposals,
     ProposalDetail,
     RejectProposal,
+    Request,
     ShowProposal,
     WithdrawProposal,
 )
@@ -28,6 +30,11 @@ from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.widgets import ListOrNote
 
 NOTHING_PENDING = "Nothing waits for your approval: when an agent proposes a message, it shows here (q goes back)."
+
+if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
+    from urwid.widget import AbstractFlowWidget
+
+T = TypeVar("T")
 
 
 def age(created: datetime, now: datetime | None = None) -> str:
@@ -132,7 +139,7 @@ class Decisions:
         self.host.compose(draft)
         self.host.notify("The proposal is withdrawn: this is now your own message.")
 
-    def _post(self, request: ApproveProposal | RejectProposal | WithdrawProposal, done: Callable) -> None:
+    def _post(self, request: Request[T], done: Callable[[T], None]) -> None:
         self.host.post(request, done, slot=f"proposal-{id(self)}", on_error=self._failed)
 
     def _failed(self, exc: object) -> None:
@@ -147,7 +154,7 @@ class ApprovalsScreen(Decisions, ListMoves, Screen):
 
     def __init__(self, host: Host) -> None:
         self.proposals: list[Proposal] = []
-        self.walker = urwid.SimpleFocusListWalker([])
+        self.walker: urwid.SimpleFocusListWalker[AbstractFlowWidget] = urwid.SimpleFocusListWalker([])
         self.listbox = urwid.ListBox(self.walker)
         self.shown = ListOrNote(self.listbox, "Loading proposals…")
         super().__init__(host, self.shown)

@@ -8,6 +8,7 @@ rendered to text (never shown as markup), and everything goes through the saniti
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import urwid
 
@@ -19,6 +20,9 @@ from agentmail.tui.requests import FetchPart, PartData
 from agentmail.tui.screens.base import Host, ListMoves, Screen, TextScroll
 from agentmail.tui.theme import FOCUS_MAP
 from agentmail.tui.widgets import SelectableText, fmt_size
+
+if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
+    from urwid.widget import AbstractFlowWidget
 
 MAX_PART_BYTES = 1024 * 1024  # the most a text part shown on screen may be
 SAVING_DISABLED = "Saving attachments is disabled for members on this host; only text parts can be shown."
@@ -54,7 +58,7 @@ class AttachmentsScreen(ListMoves, Screen):
     def __init__(self, host: Host, folder: str, uid: int, uidvalidity: int, parts: Sequence[Part]) -> None:
         self.folder, self.uid, self.uidvalidity = folder, uid, uidvalidity
         self.parts = list(parts)
-        rows: list[urwid.Widget] = [
+        rows: list[AbstractFlowWidget] = [
             urwid.AttrMap(SelectableText(part_label(p), wrap="ellipsis"), "attachment", FOCUS_MAP["row"])
             for p in self.parts
         ]

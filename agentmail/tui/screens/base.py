@@ -73,7 +73,7 @@ class Screen(urwid.WidgetWrap):
         """What the status line shows for this screen."""
         return self.name
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         self.size = size
         action = keys.action_for(self.name, key)
         if action is not None and self.bindings_first:
@@ -85,7 +85,7 @@ class Screen(urwid.WidgetWrap):
             return None
         return unhandled
 
-    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         """The wheel scrolls (``on_wheel``); other mouse events go to the widgets (a click focuses a row)."""
         self.size = size
         if urwid.util.is_mouse_press(event) and button in (4, 5):
@@ -96,7 +96,7 @@ class Screen(urwid.WidgetWrap):
     def on_wheel(self, step: int) -> None:
         """One notch of the mouse wheel: -1 up, +1 down."""
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         self.size = size
         return super().render(size, focus)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urwid
 
@@ -17,6 +17,9 @@ from agentmail.tui.editor import TextEditor
 from agentmail.tui.requests import FetchOriginal, FetchRaw, Original, Read, SaveDraft, Send
 from agentmail.tui.screens.base import Host, Screen
 from agentmail.tui.widgets import addr_list, fmt_size
+
+if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
+    from urwid.widget import AbstractFlowWidget
 
 ADDRESS_FIELDS = ("to", "cc", "bcc")
 FIELDS = (*ADDRESS_FIELDS, "subject")
@@ -55,12 +58,11 @@ class ComposerScreen(Screen):
         # Stored versions of this message in Drafts (the one resumed, one kept after a failed send):
         # removed once it is sent or postponed again, so a message never leaves two drafts behind.
         self.draft_uids: list[int] = [draft_uid] if draft_uid is not None else []
-        top = [("pack", w) for w in self.fields.values()]
-        top += [("pack", urwid.AttrMap(self.error, "field error"))]
-        top += [("pack", urwid.Text(("note", line))) for line in attachment_lines(draft)]
-        top += [("pack", urwid.Divider("─"))]
-        self._body_position = len(top)
-        self._pile = urwid.Pile([*top, urwid.Filler(self.body, valign="top")])
+        self._header: list[AbstractFlowWidget] = [*self.fields.values(), urwid.AttrMap(self.error, "field error")]
+        self._header += [urwid.Text(("note", line)) for line in attachment_lines(draft)]
+        self._header += [urwid.Divider("─")]
+        self._body_position = len(self._header)
+        self._pile = urwid.Pile([*(("pack", w) for w in self._header), urwid.Filler(self.body, valign="top")])
         super().__init__(host, self._pile)
         self._pile.focus_position = 0 if not draft.to else self._body_position
 
@@ -104,14 +106,14 @@ class ComposerScreen(Screen):
         self.error.set_text(text)
 
     # -- actions ------------------------------------------------------------------------
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         if self.sending:
             return None
         editor = self._focused_editor()
         if editor is not None and (editor.pasting or key == "begin paste"):
             return self._w.keypress(size, key)  # a paste is text: no key in it is a command
         cols = size[0]
-        header_rows = sum(w.rows((cols,)) for w, _ in self._pile.contents[: self._body_position])
+        header_rows = sum(w.rows((cols,)) for w in self._header)
         self.body.page_rows = max(1, size[1] - header_rows - 1)
         return super().keypress(size, key)
 
@@ -159,8 +161,8 @@ class ComposerScreen(Screen):
 
     def _send_failed(self, exc: AgentmailError) -> None:
         """The composer stays open with its text; the error says where the draft was kept."""
-        if getattr(self.host, "held_back", None) is not None:
-            self.host.held_back(self)  # a held send failed: the composer comes back on screen
+        if (held_back := getattr(self.host, "held_back", None)) is not None:
+            held_back(self)  # a held send failed: the composer comes back on screen
         self.sending = False
         kept = exc.details.get("draft_uid")
         if isinstance(kept, int):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import urwid
 
 from agentmail.mime import query
@@ -9,10 +11,13 @@ from agentmail.mime.sanitize import clean_line
 from agentmail.tui import keys
 from agentmail.tui.screens.base import Host, ListMoves, Screen
 
+if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
+    from urwid.widget import AbstractFlowWidget
 
-def help_rows(webmail_url: str = "") -> list[urwid.Widget]:
+
+def help_rows(webmail_url: str = "") -> list[AbstractFlowWidget]:
     """The webmail address, then one heading per screen and one line per binding."""
-    rows: list[urwid.Widget] = []
+    rows: list[AbstractFlowWidget] = []
     if webmail_url:
         rows.append(
             urwid.Text([("help title", "Webmail"), f": the same mailbox in a browser at {clean_line(webmail_url)}"])
@@ -43,7 +48,7 @@ class HelpScreen(ListMoves, Screen):
     def title(self) -> str:
         return "Help: keys"
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         if key in ("q", "?", "esc", "enter"):
             self.host.pop(self)
             return None

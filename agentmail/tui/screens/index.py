@@ -60,13 +60,13 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
             extra += f" [limit: {clean_line(self.limit_label)}]"
         return f"{where} ({len(self.items)}){extra}"
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         if self.tag_prefix:  # the key after ; acts on the tagged messages
             self.bulk_key(key)
             return None
         return super().keypress(size, key)
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         wide, recipient = size[0] >= WIDE, self.host.role_of(self.folder) in ("sent", "drafts")
         if (wide, recipient) != (self.items.wide, self.items.recipient):  # resized, or the folder roles arrived
             self.items.wide, self.items.recipient = wide, recipient
@@ -210,7 +210,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         return self.folder, uid, self.items.view.uidvalidity
 
     # -- the mouse --------------------------------------------------------------------------
-    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         """A click selects a row; a click on the row already selected opens it; the wheel scrolls."""
         before = self.items.focus
         was_on_focus = len(self.items) > 0 and self._focus_row(size) == row

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urwid
 
@@ -16,6 +16,9 @@ from agentmail.tui.screens.base import Host, Screen, TextScroll
 from agentmail.tui.screens.composer import ReplyActions
 from agentmail.tui.theme import quote_attr
 from agentmail.tui.widgets import addr_list
+
+if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
+    from urwid.widget import AbstractFlowWidget
 
 # (uid, step) -> the uid step rows away in the index (or, from an all-folder search, its (folder, uid, uidvalidity)).
 Neighbour = Callable[[int, int], int | tuple[str, int, int] | None]
@@ -66,11 +69,11 @@ def _highlight(line: str, needle: str, attr: str) -> Any:
     return [piece for piece in out if piece[1]] or (attr, "")
 
 
-def _row_starts(widget: urwid.Widget, cols: int) -> list[int]:
+def _row_starts(widget: AbstractFlowWidget, cols: int) -> list[int]:
     """The character offset each screen row of a text line starts at, at this width."""
     if not isinstance(widget, urwid.Text):
         return [0]
-    starts = []
+    starts: list[int] = []
     for row in widget.get_line_translation(cols):
         offsets = [seg[1] for seg in row if len(seg) >= 2 and seg[1] is not None]
         starts.append(int(offsets[0]) if offsets else (starts[-1] if starts else 0))
@@ -91,9 +94,10 @@ def top_anchor(listbox: urwid.ListBox, size: tuple[int, int]) -> tuple[int, int]
 
 def put_at_top(listbox: urwid.ListBox, size: tuple[int, int], pos: int, char: int) -> None:
     """Scroll so the screen row holding character char of line pos is the top row."""
-    if pos >= len(listbox.body):
+    body = listbox.body
+    if not isinstance(body, urwid.SimpleFocusListWalker) or pos >= len(body):  # the pager's body is such a list
         return
-    starts = _row_starts(listbox.body[pos], size[0])
+    starts = _row_starts(body[pos], size[0])
     row = max(i for i, start in enumerate(starts) if start <= char or i == 0)
     listbox.change_focus(size, pos, offset_inset=-row)
 
@@ -146,7 +150,7 @@ class PagerScreen(ReplyActions, TextScroll, Screen):
         self.listbox.set_focus(min(focus, len(rows) - 1))
 
     # -- keeping the reading position across resizes --------------------------------------
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         """A new size keeps the same line of text at the top (and a round trip of resizes returns exactly)."""
         if self._drawn is not None and size != self._drawn and len(self.walker):
             if self._anchor is None:  # remembered until the reader scrolls, so 80 -> 60 -> 80 comes back exactly
@@ -156,7 +160,7 @@ class PagerScreen(ReplyActions, TextScroll, Screen):
         self._drawn = size
         return super().render(size, focus)
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         self._anchor = None  # the reader moves: the next resize keeps the new position
         return super().keypress(size, key)
 

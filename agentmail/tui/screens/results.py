@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import urwid
 
@@ -17,6 +18,9 @@ from agentmail.tui.screens.pager import PagerScreen
 from agentmail.tui.screens.rows import row_widget
 from agentmail.tui.widgets import ListOrNote
 
+if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
+    from urwid.widget import AbstractFlowWidget
+
 PER_FOLDER = 200  # newest matches fetched per folder
 
 
@@ -29,7 +33,7 @@ class ResultsScreen(ReplyActions, ListMoves, Screen):
         self.query, self.label = query, label
         self.hits: list[tuple[str, int, Summary]] = []  # (folder, uidvalidity, summary)
         self.cut = False
-        self.walker = urwid.SimpleFocusListWalker([])
+        self.walker: urwid.SimpleFocusListWalker[AbstractFlowWidget] = urwid.SimpleFocusListWalker([])
         self.listbox = urwid.ListBox(self.walker)
         self.shown = ListOrNote(self.listbox, "Searching every folder…")
         super().__init__(host, self.shown)

@@ -38,7 +38,7 @@ def to_me_mark(summary: Summary, me: str) -> str:
 def row_widget(
     summary: Summary, depth: int = 0, folder: str = "", *, tagged: bool = False, me: str = "",
     recipient: bool = False, wide: bool = False, hidden: int = 0, show_subject: bool = True,
-) -> urwid.Widget:  # fmt: skip
+) -> urwid.AttrMap[urwid.Columns]:  # fmt: skip
     """One index row: flags (to-me mark, tag), date, (folder,) sender or recipient, (size,) subject; unread bold.
 
     ``recipient`` shows "To <name>" instead of the sender (Sent, Drafts: mutt's %F); ``hidden`` is how many
@@ -49,9 +49,9 @@ def row_widget(
     text = clean_line(summary.subject) or "(no subject)"
     if not show_subject:
         text = ""
-    subject = [("tree", prefix), text] if prefix else text
+    subject: str | list[tuple[str, str] | str] = [("tree", prefix), text] if prefix else text
     marks = flag_marks(summary) + to_me_mark(summary, me) + ("*" if tagged else " ")
-    cells: list[object] = [
+    cells: list[tuple[int, urwid.Text] | urwid.Text] = [
         (6, urwid.Text(marks, wrap="clip")),
         (10, urwid.Text(fmt_date(summary.date or summary.received), wrap="clip")),
     ]
@@ -66,7 +66,7 @@ def row_widget(
     return urwid.AttrMap(columns, attr, FOCUS_MAP[attr])
 
 
-def placeholder_widget() -> urwid.Widget:
+def placeholder_widget() -> urwid.AttrMap[SelectableText]:
     """A row whose summary has not arrived yet."""
     return urwid.AttrMap(SelectableText("     …", wrap="clip"), "placeholder", FOCUS_MAP["placeholder"])
 

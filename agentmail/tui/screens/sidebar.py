@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urwid
 
@@ -19,6 +19,9 @@ from agentmail.tui.requests import CreateFolder, DeleteFolder, EmptyTrash, ListF
 from agentmail.tui.screens.base import Host, ListMoves, Screen
 from agentmail.tui.theme import FOCUS_MAP
 from agentmail.tui.widgets import SelectableText
+
+if TYPE_CHECKING:  # urwid's name for what a ListBox holds (a row that sizes by width)
+    from urwid.widget import AbstractFlowWidget
 
 PANE_WIDTH = 22  # columns of the folder pane, divider excluded
 PANE_MIN_COLS = 90  # below this terminal width the pane hides itself
@@ -37,7 +40,7 @@ def ordered(folders: Sequence[Folder]) -> list[Folder]:
     return sorted((f for f in folders if "\\noselect" not in (x.lower() for x in f.flags)), key=key)
 
 
-def folder_row(folder: Folder) -> urwid.Widget:
+def folder_row(folder: Folder) -> urwid.AttrMap[urwid.Columns]:
     """A folder with its unread and total counts; bold when something is unread."""
     label = clean_line(folder.name) or "?"
     counts = f"{folder.unseen}/{folder.total}" if folder.unseen else f"{folder.total}"
@@ -55,6 +58,7 @@ class SidebarScreen(ListMoves, Screen):
         self.on_pick = on_pick
         self.heading = heading
         self.folders: list[Folder] = []
+        self.walker: urwid.SimpleFocusListWalker[AbstractFlowWidget]
         self.walker = urwid.SimpleFocusListWalker([urwid.Text(("note", "Loading folders…"))])
         self.listbox = urwid.ListBox(self.walker)
         super().__init__(host, self.listbox)
@@ -68,7 +72,8 @@ class SidebarScreen(ListMoves, Screen):
     def show_folders(self, folders: Sequence[Folder], current: str = "") -> None:
         """Folders arrived (from the worker, or from a test)."""
         self.folders = ordered(folders)
-        self.walker[:] = [folder_row(f) for f in self.folders] or [urwid.Text(("note", "No folders."))]
+        rows: list[AbstractFlowWidget] = [folder_row(f) for f in self.folders]
+        self.walker[:] = rows or [urwid.Text(("note", "No folders."))]
         names = [f.name for f in self.folders]
         if current in names:
             self.listbox.set_focus(names.index(current))
@@ -118,7 +123,11 @@ class SidebarScreen(ListMoves, Screen):
             self.host.refresh_overview()
 
         question = f"Delete all {trash.total} messages in {clean_line(name)} for good?"
-        self.host.confirm(question, lambda: self.host.post(EmptyTrash(name), done, slot="empty-trash"))
+
+        def empty() -> None:
+            self.host.post(EmptyTrash(name), done, slot="empty-trash")
+
+        self.host.confirm(question, empty)
 
     def action_delete_folder(self) -> None:
         """Delete the focused folder with everything in it, after a y (the server refuses special folders)."""
@@ -185,7 +194,7 @@ class PaneRow(urwid.WidgetWrap):
         columns = urwid.Columns([urwid.Text(label, wrap="ellipsis"), (6, count)], dividechars=1)
         super().__init__(urwid.AttrMap(columns, attr))
 
-    def mouse_event(self, size: tuple[int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+    def mouse_event(self, size: tuple[int], event: str, button: int, col: int, row: int, focus: bool) -> bool:  # type: ignore[override]  # a flow widget narrows size, as urwid's own do
         if urwid.util.is_mouse_press(event) and button == 1:
             self._on_click(self.folder_name)
             return True
@@ -197,6 +206,7 @@ class FolderPane(urwid.WidgetWrap):
 
     def __init__(self, on_click: Callable[[str], None]) -> None:
         self._on_click = on_click
+        self.walker: urwid.SimpleListWalker[AbstractFlowWidget]
         self.walker = urwid.SimpleListWalker([urwid.Text(("note", "Folders…"))])
         self.listbox = urwid.ListBox(self.walker)
         title = urwid.AttrMap(urwid.Text("Folders", wrap="clip"), "pane title")
@@ -206,10 +216,10 @@ class FolderPane(urwid.WidgetWrap):
         return False  # keys stay with the screen beside it; the pane answers clicks only
 
     def show(self, folders: Sequence[Folder], current: str) -> None:
-        rows = [PaneRow(f, f.name == current, self._on_click) for f in ordered(folders)]
+        rows: list[AbstractFlowWidget] = [PaneRow(f, f.name == current, self._on_click) for f in ordered(folders)]
         self.walker[:] = rows or [urwid.Text(("note", "No folders."))]
 
-    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         if button in (4, 5) and urwid.util.is_mouse_press(event):
             return True  # the pane is short; ignore the wheel rather than move the screen beside it
         return bool(self._w.mouse_event(size, event, button, col, row, focus))
@@ -245,13 +255,13 @@ class Workspace(urwid.Widget):
     def _current(self, size: tuple[int, int]) -> urwid.Widget:
         return self.columns if self.shows_pane(size[0]) else self.screen
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         return self._current(size).render(size, focus)
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         return self._current(size).keypress(size, key)
 
-    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:
+    def mouse_event(self, size: tuple[int, int], event: str, button: int, col: int, row: int, focus: bool) -> bool:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         return bool(self._current(size).mouse_event(size, event, button, col, row, focus))
 
 
