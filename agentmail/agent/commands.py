@@ -26,7 +26,7 @@ from agentmail.agent.shared_args import (
     UIDVALIDITY,
     folder_arg,
 )
-from agentmail.agent.table import Command, Context
+from agentmail.agent.table import Command, Context, Handler
 from agentmail.errors import ForbiddenError, UsageError
 from agentmail.mime.query import QUERY_SUMMARY
 from agentmail.service.tokens import MAX_TOKEN
@@ -66,6 +66,17 @@ def whoami(ctx: Context, args: dict[str, Any]) -> Whoami:
     from agentmail.agent.scoped import visible
 
     return h.whoami(ctx, tuple(c.name for c in visible(COMMANDS, ctx.grant)))
+
+
+#: What every send command is: under `draft` (or outside a send key's allow-list) it stores a proposal instead.
+SENDS: dict[str, Any] = {"actions": ("draft", "send"), "read_only": False, "idempotent": False, "open_world": True}
+
+
+def _flagging(name: str, summary: str, handler: Handler, action: str) -> Command:
+    """flag, unflag, seen and unseen: the same arguments and answer, one service action each."""
+    return Command(
+        name, summary, handler, (folder_arg(), UIDS, UIDVALIDITY), "Flags", actions=(action,), read_only=False
+    )
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -242,10 +253,7 @@ COMMANDS: tuple[Command, ...] = (
         h.send,
         (DRAFT, IDEMPOTENCY, DRY_RUN),
         "Sent",
-        actions=("draft", "send"),
-        read_only=False,
-        idempotent=False,
-        open_world=True,
+        **SENDS,
     ),
     Command(
         "reply",
@@ -261,10 +269,7 @@ COMMANDS: tuple[Command, ...] = (
             UIDVALIDITY,
         ),
         "Sent",
-        actions=("draft", "send"),
-        read_only=False,
-        idempotent=False,
-        open_world=True,
+        **SENDS,
     ),
     Command(
         "forward",
@@ -280,10 +285,7 @@ COMMANDS: tuple[Command, ...] = (
             UIDVALIDITY,
         ),
         "Sent",
-        actions=("draft", "send"),
-        read_only=False,
-        idempotent=False,
-        open_world=True,
+        **SENDS,
     ),
     Command(
         "draft_save",
@@ -302,10 +304,7 @@ COMMANDS: tuple[Command, ...] = (
         h.draft_send,
         (UID, IDEMPOTENCY, DRY_RUN, UIDVALIDITY),
         "Sent",
-        actions=("draft", "send"),
-        read_only=False,
-        idempotent=False,
-        open_world=True,
+        **SENDS,
     ),
     Command(
         "proposals",
@@ -326,42 +325,10 @@ COMMANDS: tuple[Command, ...] = (
         destructive=True,
         idempotent=False,  # deleting a draft that is already gone answers not_found
     ),
-    Command(
-        "flag",
-        "Mark messages flagged.",
-        h.flag,
-        (folder_arg(), UIDS, UIDVALIDITY),
-        "Flags",
-        actions=("flag",),
-        read_only=False,
-    ),
-    Command(
-        "unflag",
-        "Clear the flag.",
-        h.unflag,
-        (folder_arg(), UIDS, UIDVALIDITY),
-        "Flags",
-        actions=("flag",),
-        read_only=False,
-    ),
-    Command(
-        "seen",
-        "Mark messages read.",
-        h.seen,
-        (folder_arg(), UIDS, UIDVALIDITY),
-        "Flags",
-        actions=("mark_seen",),
-        read_only=False,
-    ),
-    Command(
-        "unseen",
-        "Mark messages unread.",
-        h.unseen,
-        (folder_arg(), UIDS, UIDVALIDITY),
-        "Flags",
-        actions=("mark_seen",),
-        read_only=False,
-    ),
+    _flagging("flag", "Mark messages flagged.", h.flag, "flag"),
+    _flagging("unflag", "Clear the flag.", h.unflag, "flag"),
+    _flagging("seen", "Mark messages read.", h.seen, "mark_seen"),
+    _flagging("unseen", "Mark messages unread.", h.unseen, "mark_seen"),
     Command(
         "move",
         "Move messages to another folder; answers their new uids.",
