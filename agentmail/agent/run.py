@@ -17,7 +17,6 @@ from typing import IO, Any
 from agentmail.agent import commands
 from agentmail.agent.args import check_values, parse_words
 from agentmail.agent.handlers import Context
-from agentmail.agent.lines import TooLong, parse_json, read_lines
 from agentmail.errors import AgentmailError, IdleTimeoutError, InternalError, UsageError
 from agentmail.mime.sanitize import escape_json
 from agentmail.model import API_VERSION
@@ -107,6 +106,8 @@ def run_batch(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
     Lines longer than the cap are answered ``line_too_long`` without being held; a session idle for
     longer than the idle timeout ends with one last ``idle_timeout`` line.
     """
+    from agentmail.agent.lines import TooLong, read_lines  # lazily: a single command reads no lines
+
     failures = 0
     settings = ctx.settings
     lines = read_lines(stream, settings.max_line_bytes, settings.idle_timeout)
@@ -131,6 +132,8 @@ def run_batch(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
 
 
 def _batch_answer(ctx: Context, raw: bytes, lineno: int) -> tuple[dict[str, Any], Any]:
+    from agentmail.agent.lines import parse_json
+
     request_id: Any = None
     try:
         request = parse_json(raw)

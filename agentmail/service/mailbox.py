@@ -22,13 +22,24 @@ from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
 from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
-from agentmail.model import Folder, FolderRoles, Page, Summary, View, ViewPrefs, delete_expunges
-from agentmail.service import audit, viewprefs
+from agentmail.model import Page, Summary, delete_expunges
+from agentmail.service import audit
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:
     from agentmail.mime.doctext import Extracted
-    from agentmail.model import Account, Message, Part, Quota, Transfer, TrustAnchors
+    from agentmail.model import (
+        Account,
+        Folder,
+        FolderRoles,
+        Message,
+        Part,
+        Quota,
+        Transfer,
+        TrustAnchors,
+        View,
+        ViewPrefs,
+    )
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
 USED_EXTENSIONS = (
@@ -166,6 +177,8 @@ class Mailbox:
         """Which folder plays each role: what front ends show and apply the delete rule with."""
         found = [("inbox", "INBOX")]
         found += [(role, name) for role in ROLE_FALLBACKS if (name := self._optional_role(role)) is not None]
+        from agentmail.model_more import FolderRoles  # lazily, like every type a listing never builds
+
         return FolderRoles(tuple(found))
 
     def reconnect(self) -> None:
@@ -176,12 +189,16 @@ class Mailbox:
         self.grant.require("folder_create")
         imap_folders.create_folder(self.session, name)
         self._audit("folder_create", name, 0)
+        from agentmail.model_more import Folder
+
         return next((f for f in self.folders() if f.name == name), Folder(name))
 
     def rename_folder(self, old: str, new: str) -> Folder:
         self.grant.require("folder_rename")
         imap_folders.rename_folder(self.session, self.folders(), old, new)
         self._audit("folder_rename", old, 0)
+        from agentmail.model_more import Folder
+
         return next((f for f in self.folders() if f.name == new), Folder(new))
 
     def delete_folder(self, name: str) -> None:
@@ -212,6 +229,8 @@ class Mailbox:
         uidvalidity: int | None = None,
     ) -> View:
         """The folder's uids newest first (or oldest first with reverse), optionally threaded."""
+        from agentmail.model_more import View  # lazily: the agent's common list never builds one
+
         state = self.select(folder, uidvalidity)
         if threads:
             rows = listing.thread_rows(self.session, criteria)
@@ -230,10 +249,14 @@ class Mailbox:
 
     def view_prefs(self, folder: str) -> ViewPrefs:
         """How the member last had this folder shown (sort, threads), kept across sessions."""
+        from agentmail.service import viewprefs  # lazily: only the reader remembers views
+
         return viewprefs.load(self.settings, self.member.name, folder)
 
     def remember_view(self, folder: str, prefs: ViewPrefs) -> bool:
         """Keep how this folder is shown for the member's next session (False: the state dir refused)."""
+        from agentmail.service import viewprefs
+
         return viewprefs.save(self.settings, self.member.name, folder, prefs)
 
     def summaries(
