@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from agentmail.config import Settings
 from agentmail.errors import ForbiddenError, NotFoundError, UsageError
 from agentmail.identity import Member
-from agentmail.imap import changes as imap_changes
 from agentmail.imap import fetch as imap_fetch
 from agentmail.imap import folders as imap_folders
 from agentmail.imap import listing
@@ -368,6 +367,8 @@ class Mailbox:
     # -- reading ------------------------------------------------------------------
     def read(self, folder: str, uid: int, *, peek: bool = False, uidvalidity: int | None = None) -> Message:
         """Decode a message; mark it \\Seen unless peeking or read-only."""
+        from agentmail.imap import changes as imap_changes  # lazily: a listing changes nothing
+
         mark = not peek and not self.read_only and self.grant.allows("mark_seen")
         # Selected read-write up front when it may mark \\Seen: one SELECT, not EXAMINE then SELECT (each costs
         # tens of milliseconds on a 100,000-message folder).
@@ -410,6 +411,8 @@ class Mailbox:
         remove: Sequence[str] = (),
         uidvalidity: int | None = None,
     ) -> list[int]:
+        from agentmail.imap import changes as imap_changes  # lazily: a listing changes nothing
+
         self.grant.require("flag")
         self._writable()
         self.select(folder, uidvalidity, writable=True, reuse=True)
@@ -448,6 +451,8 @@ class Mailbox:
         return self._expunge(folder, [uid], uidvalidity)
 
     def _expunge(self, folder: str, uids: Sequence[int], uidvalidity: int | None) -> Transfer:
+        from agentmail.imap import changes as imap_changes  # lazily: a listing changes nothing
+
         self._writable()
         self.select(folder, uidvalidity, writable=True, reuse=True)
         found = imap_changes.require_uids(self.session, folder, uids)
@@ -473,6 +478,8 @@ class Mailbox:
     def _transfer(
         self, folder: str, uids: Sequence[int], target: str, uidvalidity: int | None, *, move: bool
     ) -> Transfer:
+        from agentmail.imap import changes as imap_changes  # lazily: a listing changes nothing
+
         self._writable()
         if target == folder:
             raise UsageError(f"the messages are already in {folder!r}")
