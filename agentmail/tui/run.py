@@ -75,7 +75,6 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
     thread = worker.Worker(mailbox, wake_fd, watcher_factory=worker.idle_watcher,
                            reconnect_window=settings.reconnect_window)  # fmt: skip
     app.dispatcher = Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
-    thread.start()
     try:
         with _signals_to(wake_fd):
             screen.start()
@@ -85,6 +84,8 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
                 app.roles = first.roles  # a d pressed before the first overview knows where Trash is
             app.open_folder("INBOX", first)
             del first  # the index holds the page now; a later view must not leave this one alive
+            loop.draw_screen()  # before the worker starts: its overview and IDLE set-up would share the GIL with it
+            thread.start()
             app.tick()
             loop.set_alarm_in(OVERVIEW_INTERVAL, app.tick)
             loop.run()
@@ -102,7 +103,8 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
         if app.exit_status == 129:
             _let_go_of_a_dead_terminal()
         thread.stop()
-        thread.join(timeout=3)
+        if thread.ident is not None:  # started (a failure before the first frame leaves it unstarted)
+            thread.join(timeout=3)
         with contextlib.suppress(OSError):
             os.close(wake_fd)
     return app.exit_status
