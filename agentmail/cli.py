@@ -251,6 +251,10 @@ def _run_agent(inv: Invocation, settings: object, member: object, *, grant: obje
         grant=grant,  # type: ignore[arg-type]
     )
     ctx.long_lived = command in ("batch", "mcp", "watch")
+    if ctx.long_lived:
+        from agentmail.startup import collect_from_now_on
+
+        collect_from_now_on()
     try:
         if command == "batch":
             ctx.read_stdin = None

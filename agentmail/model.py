@@ -173,6 +173,8 @@ def to_json(value: Any) -> Any:
     Dataclasses become objects with sender-written fields under ``"content"``;
     tuples and frozensets become lists; datetimes ISO 8601 with offset; bytes base64.
     """
+    if value is None or type(value) in _PLAIN:  # most values of an answer: returned as they are, checked first
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         own: dict[str, Any] = {}
         content: dict[str, Any] = {}
@@ -197,6 +199,7 @@ def to_json(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, float, bool})
 _JSON_FIELDS: dict[type, tuple[tuple[str, str, bool, bool], ...]] = {}
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import urwid
 
+from agentmail.startup import collect_from_now_on
 from agentmail.tui import theme
 from agentmail.tui.app import OVERVIEW_INTERVAL, App
 from agentmail.tui.dispatch import Dispatcher
@@ -85,6 +86,7 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
             app.open_folder("INBOX", first)
             del first  # the index holds the page now; a later view must not leave this one alive
             loop.draw_screen()  # before the worker starts: its overview and IDLE set-up would share the GIL with it
+            collect_from_now_on()  # start-up ran without the cyclic collector (agentmail/startup.py)
             thread.start()
             app.tick()
             loop.set_alarm_in(OVERVIEW_INTERVAL, app.tick)
