@@ -16,8 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dotenv import dotenv_values
-
 from agentmail.errors import ConfigError
 
 SYSTEM_CONFIG = Path("/etc/agentmail/agentmail.env")
@@ -108,6 +106,13 @@ class Settings:
         ):
             if not value:
                 raise ConfigError(f"{name} is not set, so mailboxes cannot be opened")
+
+
+def dotenv_values(path: Path) -> dict[str, str | None]:
+    """python-dotenv's reading of one env file, imported on first use: a run without a config file skips it."""
+    from dotenv import dotenv_values as read
+
+    return dict(read(path))
 
 
 def read_layers(environ: Mapping[str, str], env_files: Sequence[Path]) -> tuple[dict[str, str], dict[str, str]]:

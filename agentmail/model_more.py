@@ -1,4 +1,5 @@
-"""The model types a listing never builds: a message read whole, its parts and verdict, account facts, events.
+"""The model types a listing never builds: a message read whole, its parts and verdict, account facts, events,
+folders and views (the reader's), drafts, sends and proposals.
 
 They are plain dataclasses like the rest of :mod:`agentmail.model`, which hands them out by name (``from
 agentmail.model import Message`` keeps working): creating a frozen dataclass compiles its methods, about half a
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from agentmail.model import Address, Header, Summary, is_member_name, sender_field
+from agentmail.model import Address, Header, Summary, delete_expunges, is_member_name, sender_field
 
 # agentmail.model lists the names it hands out (_MORE); tests/unit/test_layers.py checks they match.
 
@@ -205,3 +206,133 @@ class Transfer:
     expunged: bool = False
     uidvalidity: int = 0  # of folder
     target_uidvalidity: int | None = None  # of target, from COPYUID; new_uid values belong to it
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    """One IMAP folder with its special-use role and counts."""
+
+    name: str
+    role: str | None = None  # "inbox" | "sent" | "drafts" | "trash" | "junk" | "archive" | None
+    total: int = 0
+    unseen: int = 0
+    delimiter: str = "/"
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FolderRoles:
+    """Which folder plays which role (inbox, sent, drafts, trash, ...), as the service resolved them."""
+
+    by_role: tuple[tuple[str, str], ...] = ()  # (role, folder name)
+
+    def folder_for(self, role: str) -> str | None:
+        return next((name for r, name in self.by_role if r == role), None)
+
+    def role_of(self, folder: str) -> str | None:
+        return next((r for r, name in self.by_role if name == folder), None)
+
+    def delete_expunges(self, folder: str) -> bool:
+        """Whether deleting in this folder is for good (see :func:`delete_expunges`)."""
+        return delete_expunges(folder, self.folder_for("trash"))
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to attach to an outgoing draft."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An outgoing message before it is built; the From is always the member."""
+
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
+    bcc: tuple[Address, ...] = ()
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    forward: bytes = b""  # a message attached whole as message/rfc822
+
+    @property
+    def recipients(self) -> tuple[Address, ...]:
+        return self.to + self.cc + self.bcc
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What a submission did: the ids an agent needs to find the message again."""
+
+    message_id: str
+    recipients: int
+    size: int
+    sent_folder: str = ""
+    sent_uid: int | None = None
+    sent_uidvalidity: int | None = None
+    duplicate: bool = False  # an earlier send with the same idempotency key already went out
+    dry_run: bool = False
+    raw: str = ""  # the built message, for --dry-run only
+    # The final recipients as bare addr-specs (validated dot-atom@domain, no display names): who it went to.
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc_count: int = 0
+    # Under a `draft` key (or outside a `send` key's allow-list) nothing was sent: the exact message waits in
+    # Drafts for the member's approval (message_id is the one it will carry).
+    pending_approval: bool = False
+    proposal: ProposalRef | None = field(default=None, metadata={"omit_none": True})
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRef:
+    """A stored proposal: our id for it and the SHA-256 of the exact bytes that approval would send."""
+
+    id: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """One proposal as the member (TUI approvals view) and its agent (``proposals``) see it.
+
+    Recipients are strict addr-specs we validated; the subject is the agent's text (under content).
+    """
+
+    id: str
+    fingerprint: str
+    agent: str
+    message_id: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc_count: int
+    size: int
+    created: datetime
+    folder: str
+    uid: int | None
+    uidvalidity: int | None
+    state: str = "pending"
+    subject: str = sender_field("")
+
+
+@dataclass(frozen=True, slots=True)
+class ViewPrefs:
+    """How a folder is shown in the reader: its sort order and whether threaded (remembered per folder)."""
+
+    sort: str = "arrival"
+    threads: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """An ordered list of a folder's uids (with thread depth): the TUI pages summaries from it."""
+
+    folder: str
+    uidvalidity: int
+    uids: tuple[int, ...] = ()
+    depths: tuple[int, ...] = ()  # parallel to uids; empty when not threaded

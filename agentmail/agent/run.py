@@ -16,7 +16,6 @@ from typing import IO, Any
 
 from agentmail.agent import commands
 from agentmail.agent.args import check_values, parse_words
-from agentmail.agent.lines import TooLong, parse_json, read_lines
 from agentmail.agent.shape import dumps as dumps  # answers are printed as json_size measures them
 from agentmail.agent.table import Context
 from agentmail.errors import AgentmailError, IdleTimeoutError, InternalError, UsageError
@@ -103,6 +102,8 @@ def run_batch(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
     Lines longer than the cap are answered ``line_too_long`` without being held; a session idle for
     longer than the idle timeout ends with one last ``idle_timeout`` line.
     """
+    from agentmail.agent.lines import TooLong, read_lines  # lazily: a single command reads no lines
+
     failures = 0
     settings = ctx.config
     lines = read_lines(stream, settings.max_line_bytes, settings.idle_timeout)
@@ -127,6 +128,8 @@ def run_batch(ctx: Context, stream: IO[bytes], out: IO[str]) -> int:
 
 
 def _batch_answer(ctx: Context, raw: bytes, lineno: int) -> tuple[dict[str, Any], Any]:
+    from agentmail.agent.lines import parse_json
+
     request_id: Any = None
     try:
         request = parse_json(raw)

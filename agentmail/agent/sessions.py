@@ -37,5 +37,8 @@ RUNNERS: dict[str, Runner] = {"batch": _batch, "mcp": _mcp, "watch": _watch}
 
 def run_session(runner: str, ctx: Context, words: Sequence[str], stdin: IO[bytes], out: IO[str]) -> int:
     """Run the session a command names; its context rides out a server restart (the reconnect window)."""
+    from agentmail.startup import collect_from_now_on
+
     ctx.long_lived = True
+    collect_from_now_on()  # start-up ran without the cyclic collector (agentmail/startup.py); a session lives long
     return RUNNERS[runner](ctx, words, stdin, out)

@@ -10,10 +10,9 @@ from imapclient.response_parser import parse_response
 
 from agentmail.errors import ForbiddenError, NotFoundError, ServerError, UsageError
 from agentmail.imap.session import ImapSession, decode_folder
-from agentmail.model import Folder
 
 if TYPE_CHECKING:
-    from agentmail.model import Quota
+    from agentmail.model import Folder, Quota
 
 #: RFC 6154 special-use flags -> the role names used from IMAP to JSON to screen.
 ROLES = {
@@ -70,6 +69,8 @@ def _with_status(session: ImapSession, folder: Folder) -> Folder:
     if "\\noselect" in (f.lower() for f in folder.flags):
         return folder
     status = session.call(lambda c: c.folder_status(folder.name, [b"MESSAGES", b"UNSEEN"]))
+    from agentmail.model_more import Folder  # lazily: a listing never builds one
+
     return Folder(
         folder.name,
         folder.role,
@@ -85,6 +86,8 @@ def _folder(name: str, flags: tuple[bytes, ...], delim: bytes | None, total: int
     for flag in flags:
         role = role or ROLES.get(flag.lower())
     text_flags = tuple(f.decode("ascii", "replace") for f in flags)
+    from agentmail.model_more import Folder
+
     return Folder(name, role, total, unseen, (delim or b"/").decode("ascii", "replace"), text_flags)
 
 

@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agentmail.mime.newtext import new_text
-
 log = logging.getLogger(__name__)
 
 _LINK_SCHEMES = ("http:", "https:", "ftp:", "mailto:", "tel:")
@@ -224,4 +222,6 @@ def _with_quote(body: str, depth: int) -> str:
 
 def reply_text(text: str) -> str:
     """The newest part of a message: quoted blocks, attribution lines, history and the signature removed."""
+    from agentmail.mime.newtext import new_text  # lazily: its patterns compile when a message is read, not at start
+
     return new_text(text)

@@ -47,7 +47,6 @@ _REMOVE = re.compile(f"[{_CONTROL_CLASS}{_INVISIBLE_CLASS}]+")
 _INVISIBLE = re.compile(f"[\x00{_INVISIBLE_CLASS}]+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _UNSAFE = re.compile(f"[{_CONTROL_CLASS}{_INVISIBLE_CLASS}\ud800-\udfff\u2028\u2029]")
-_UNSAFE_LINE = re.compile(f"[{_CONTROL_CLASS}{_INVISIBLE_CLASS}\ud800-\udfff\u2028\u2029\n]")
 _LINE_BREAKS = re.compile(r"[ \t\n]*[\t\n][ \t\n]*")
 _PATH_CHARS = re.compile(r"[/\\]")
 _MAX_FILENAME_BYTES = 255
@@ -129,5 +128,9 @@ def is_terminal_safe(s: str) -> bool:
 
 
 def needs_cleaning(s: str) -> bool:
-    """True when a header value carries characters :func:`clean_line` must remove (flagged to agents)."""
-    return _UNSAFE_LINE.search(s) is not None
+    """True when a header value carries characters :func:`clean_line` must remove (flagged to agents).
+
+    A line break or what :func:`is_terminal_safe` refuses: one pattern fewer to compile at start-up (each of
+    these big character classes costs about half a millisecond).
+    """
+    return "\n" in s or _UNSAFE.search(s) is not None

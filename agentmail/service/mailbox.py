@@ -17,18 +17,15 @@ from agentmail.errors import NotFoundError
 from agentmail.identity import Member
 from agentmail.imap import fetch as imap_fetch
 from agentmail.imap import folders as imap_folders
-from agentmail.imap import mutations as imap_mutations
 from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
-from agentmail.model import Folder, FolderRoles, ViewPrefs
-from agentmail.service import viewprefs
 from agentmail.service.mutations import Mutations
 from agentmail.service.paging import MAX_LIMIT, Listing
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:
     from agentmail.mime.doctext import Extracted
-    from agentmail.model import Account, Message, Part, Quota, TrustAnchors
+    from agentmail.model import Account, Folder, FolderRoles, Message, Part, Quota, TrustAnchors, ViewPrefs
 
 #: Server extensions agentmail uses when offered (whoami reports which are).
 USED_EXTENSIONS = (
@@ -166,6 +163,8 @@ class Mailbox(Listing, Mutations):
         """Which folder plays each role: what front ends show and apply the delete rule with."""
         found = [("inbox", "INBOX")]
         found += [(role, name) for role in ROLE_FALLBACKS if (name := self._optional_role(role)) is not None]
+        from agentmail.model_more import FolderRoles  # lazily, like every type a listing never builds
+
         return FolderRoles(tuple(found))
 
     def report_reconnects(self, callback: OnWait | None) -> None:
@@ -180,12 +179,16 @@ class Mailbox(Listing, Mutations):
         self.grant.require("folder_create")
         imap_folders.create_folder(self.session, name)
         self._audit("folder_create", name, 0)
+        from agentmail.model_more import Folder
+
         return next((f for f in self.folders() if f.name == name), Folder(name))
 
     def rename_folder(self, old: str, new: str) -> Folder:
         self.grant.require("folder_rename")
         imap_folders.rename_folder(self.session, self.folders(), old, new)
         self._audit("folder_rename", old, 0)
+        from agentmail.model_more import Folder
+
         return next((f for f in self.folders() if f.name == new), Folder(new))
 
     def delete_folder(self, name: str) -> None:
@@ -207,10 +210,14 @@ class Mailbox(Listing, Mutations):
 
     def view_prefs(self, folder: str) -> ViewPrefs:
         """How the member last had this folder shown (sort, threads), kept across sessions."""
+        from agentmail.service import viewprefs  # lazily: only the reader remembers views
+
         return viewprefs.load(self.settings, self.member.name, folder)
 
     def remember_view(self, folder: str, prefs: ViewPrefs) -> bool:
         """Keep how this folder is shown for the member's next session (False: the state dir refused)."""
+        from agentmail.service import viewprefs
+
         return viewprefs.save(self.settings, self.member.name, folder, prefs)
 
     # -- reading ------------------------------------------------------------------
@@ -222,6 +229,8 @@ class Mailbox(Listing, Mutations):
         state = self.select(folder, uidvalidity, writable=mark, reuse=True)
         message = imap_fetch.fetch_message(self.session, state, uid, trust=self.trust_anchors)
         if mark and "\\Seen" not in message.flags:
+            from agentmail.imap import mutations as imap_mutations  # lazily: a listing changes nothing
+
             imap_mutations.add_flags(self.session, [uid], ["\\Seen"])
             message = dataclasses.replace(message, flags=(*message.flags, "\\Seen"))
         return message

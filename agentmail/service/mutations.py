@@ -10,15 +10,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from agentmail.errors import ForbiddenError, NotFoundError, UsageError
-from agentmail.imap import mutations as imap_mutations
 from agentmail.imap.session import FolderState, ImapSession
-from agentmail.model import Folder, delete_expunges
+from agentmail.model import delete_expunges
 from agentmail.service import audit
 from agentmail.service.scope import Grant
 
 if TYPE_CHECKING:
     from agentmail.identity import Member
-    from agentmail.model import Transfer
+    from agentmail.model import Folder, Transfer
 
 
 class Mutations:
@@ -45,6 +44,8 @@ class Mutations:
         self.grant.require("flag")
         self._writable()
         self.select(folder, uidvalidity, writable=True, reuse=True)
+        from agentmail.imap import mutations as imap_mutations  # lazily: a listing changes nothing
+
         found = imap_mutations.require_uids(self.session, folder, uids)
         if add:
             imap_mutations.add_flags(self.session, found, add)
@@ -82,6 +83,8 @@ class Mutations:
     def _expunge(self, folder: str, uids: Sequence[int], uidvalidity: int | None) -> Transfer:
         self._writable()
         self.select(folder, uidvalidity, writable=True, reuse=True)
+        from agentmail.imap import mutations as imap_mutations  # lazily: a listing changes nothing
+
         found = imap_mutations.require_uids(self.session, folder, uids)
         imap_mutations.add_flags(self.session, found, ["\\Deleted"])
         imap_mutations.expunge_uids(self.session, found)
@@ -111,6 +114,8 @@ class Mutations:
         if target not in {f.name for f in self.folders()}:
             raise NotFoundError(f"there is no folder named {target!r}", details={"folder": target})
         state = self.select(folder, uidvalidity, writable=move, reuse=True)
+        from agentmail.imap import mutations as imap_mutations  # lazily: a listing changes nothing
+
         found = imap_mutations.require_uids(self.session, folder, uids)
         if move:
             copied = imap_mutations.move_messages(self.session, found, target)

@@ -10,15 +10,18 @@ import builtins  # the method `list` below shadows the builtin in later annotati
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail.errors import NotFoundError, UsageError
 from agentmail.imap import listing
 from agentmail.imap.criteria import for_query
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime.query import Query
-from agentmail.model import Folder, Page, Summary, View
+from agentmail.model import Page, Summary
 from agentmail.service import tokens
+
+if TYPE_CHECKING:
+    from agentmail.model import Folder, View
 
 MAX_LIMIT = 500
 
@@ -46,6 +49,8 @@ class Listing:
     def _view(
         self, folder: str, sort: str, reverse: bool, threads: bool, criteria: Sequence[Any], uidvalidity: int | None
     ) -> View:
+        from agentmail.model_more import View  # lazily: the agent's common list never builds one
+
         state = self.select(folder, uidvalidity)
         if threads:
             rows = listing.thread_rows(self.session, criteria)

@@ -54,10 +54,11 @@ ENV_SCOPE, ENV_AGENT, ENV_ALLOW_TO = (
 KEY_LINE_VARIABLES = ("AGENTMAIL_MEMBER", ENV_SCOPE, ENV_AGENT, ENV_ALLOW_TO)
 
 MAX_ALLOW_ENTRIES = 100
-_AGENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_LOCAL_RE = re.compile(r"[A-Za-z0-9!#$%&'+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'+/=?^_`{|}~-]+)*")
-_PLAIN_LOCAL_RE = re.compile(r"[a-z0-9_+=-]+(?:\.[a-z0-9_+=-]+)*")
-_DOMAIN_RE = re.compile(
+# Patterns, compiled (and cached by re) on first use: most sessions carry neither an agent name nor an allow-list.
+_AGENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+_LOCAL = r"[A-Za-z0-9!#$%&'+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'+/=?^_`{|}~-]+)*"
+_PLAIN_LOCAL = r"[a-z0-9_+=-]+(?:\.[a-z0-9_+=-]+)*"
+_DOMAIN = (
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 )
 
@@ -129,7 +130,7 @@ class Grant:
         if address in self.allow_to:
             return True
         local, _, domain = address.rpartition("@")
-        return f"*@{domain}" in self.allow_to and bool(_PLAIN_LOCAL_RE.fullmatch(local))
+        return f"*@{domain}" in self.allow_to and bool(re.fullmatch(_PLAIN_LOCAL, local))
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -150,7 +151,7 @@ def grant_from_env(environ: Mapping[str, str]) -> Grant:
     elif scope not in SCOPES:
         raise ConfigError(f"{ENV_SCOPE} must be one of {', '.join(SCOPES)} (the key line sets it)")
     agent = environ.get(ENV_AGENT)
-    if agent is not None and not _AGENT_RE.fullmatch(agent):
+    if agent is not None and not re.fullmatch(_AGENT, agent):
         raise ConfigError(f"{ENV_AGENT} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
     allow = environ.get(ENV_ALLOW_TO)
     return Grant(scope, agent or "", None if allow is None else parse_allow_list(allow))
@@ -164,7 +165,7 @@ def parse_allow_list(raw: str) -> tuple[str, ...]:
     out = []
     for entry in entries:
         local, at, domain = entry.rpartition("@")
-        if not at or not _DOMAIN_RE.fullmatch(domain) or not (local == "*" or _LOCAL_RE.fullmatch(local)):
+        if not at or not re.fullmatch(_DOMAIN, domain) or not (local == "*" or re.fullmatch(_LOCAL, local)):
             raise ConfigError(f"{ENV_ALLOW_TO} holds an entry that is neither an address nor *@domain")
         out.append(entry.lower())
     return tuple(dict.fromkeys(out))

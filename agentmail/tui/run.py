@@ -17,6 +17,7 @@ from typing import Any
 
 import urwid
 
+from agentmail.startup import collect_from_now_on
 from agentmail.tui import theme
 from agentmail.tui.app import OVERVIEW_INTERVAL, App
 from agentmail.tui.dispatch import Dispatcher
@@ -71,7 +72,6 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
     thread = worker.Worker(mailbox, wake_fd, watcher_factory=worker.idle_watcher,
                            reconnect_window=settings.reconnect_window)  # fmt: skip
     app.dispatcher = Dispatcher(thread.submit, thread.replies, on_events=app.on_events, on_error=app.fail)
-    thread.start()
     try:
         with _signals_to(wake_fd):
             screen.start()
@@ -81,6 +81,9 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
                 app.roles = first.roles  # a d pressed before the first overview knows where Trash is
             app.open_folder("INBOX", first)
             del first  # the index holds the page now; a later view must not leave this one alive
+            loop.draw_screen()  # before the worker starts: its overview and IDLE set-up would share the GIL with it
+            collect_from_now_on()  # start-up ran without the cyclic collector (agentmail/startup.py)
+            thread.start()
             app.tick()
             loop.set_alarm_in(OVERVIEW_INTERVAL, app.tick)
             loop.run()
@@ -114,6 +117,7 @@ def _finish(app: App, screen: Any, thread: Any, wake_fd: int) -> None:
     if app.exit_status == 129:
         _let_go_of_a_dead_terminal()
     thread.stop()
-    thread.join(timeout=3)
+    if thread.ident is not None:  # started (a failure before the first frame leaves it unstarted)
+        thread.join(timeout=3)
     with contextlib.suppress(OSError):
         os.close(wake_fd)

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 import urwid
 
 from agentmail.errors import AgentmailError, InvalidAddressError
-from agentmail.mime import compose
-from agentmail.mime.drafts import draft_from_bytes
 from agentmail.mime.headers import parse_addresses
 from agentmail.mime.sanitize import clean_line, clean_text
 from agentmail.model import Address, Draft, Message
@@ -94,6 +92,8 @@ class ComposerScreen(Screen):
             if not draft.recipients:
                 raise InvalidAddressError("add at least one recipient in To, Cc or Bcc")
             own_domain = self.host.member_address.rpartition("@")[2]
+            from agentmail.mime import compose  # lazily: email.policy and its header registry wait for a send
+
             compose.validate_addresses(draft.recipients, local_domains=(own_domain,))
         except AgentmailError as exc:
             self.show_error(str(exc))
@@ -252,6 +252,8 @@ def start_reply(host: Host, folder: str, uid: int, uidvalidity: int, *, reply_al
     """Fetch the original (without marking it read) and open a prefilled composer."""
 
     def opened(original: Message) -> None:
+        from agentmail.mime import compose
+
         draft = compose.reply_draft(original, member_address=host.member_address, reply_all=reply_all)
         host.compose(draft, answered=(folder, uid, uidvalidity), flag="\\Answered")
 
@@ -262,6 +264,8 @@ def start_forward(host: Host, folder: str, uid: int, uidvalidity: int, *, as_att
     """Fetch the original and its source, and open a composer with it forwarded inline or attached whole."""
 
     def opened(original: Original) -> None:
+        from agentmail.mime import compose
+
         draft = compose.forward_draft(original.message, original.raw, as_attachment=as_attachment)
         host.compose(draft, answered=(folder, uid, uidvalidity), flag="$Forwarded")
 
@@ -272,6 +276,8 @@ def start_resume(host: Host, folder: str, uid: int, uidvalidity: int) -> None:
     """Open a stored draft in the composer; sending or postponing it removes the stored copy."""
 
     def opened(raw: bytes) -> None:
+        from agentmail.mime.drafts import draft_from_bytes  # lazily, like compose
+
         host.compose(draft_from_bytes(raw), draft_uid=uid)
 
     host.post(FetchRaw(folder, uid, uidvalidity), opened, slot="compose-prefill")
