@@ -7,6 +7,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := dovecot-imapd dovecot-lmtpd postfix openssh-server openssh-client tmux neomutt groff-base man-db python3-venv
 RUFF := $(VENV)/bin/ruff --config .ci/ruff.toml
 MYPY := $(VENV)/bin/mypy
+# The suite mostly waits (servers, subprocesses, deliveries, pty screens): make test runs it on parallel
+# pytest-xdist workers, each with its own stack (tests/xdist_plan.py). `make test TEST_WORKERS=0` runs it serially.
+TEST_WORKERS ?= 3
+PYTEST_PARALLEL = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup)
 LINT_PATHS := agentmail tests $(wildcard bench)
 
 .PHONY: all deps system-deps venv test test-fast test-deployed-host lint format check-docs demo demo-stop bench clean
@@ -34,12 +38,12 @@ $(VENV)/.installed: setup.cfg setup.py
 	touch $@
 
 test: deps
-	$(VENV)/bin/pytest -q tests
+	$(VENV)/bin/pytest -q $(PYTEST_PARALLEL) tests
 
 # The suite on a host that looks deployed per the README (hostile /etc/agentmail and /var/lib/agentmail in a private
 # mount namespace; the real ones are never touched): proves the tests never read the host's configuration. Root.
 test-deployed-host: deps
-	tests/stack/deployed_host.sh
+	AGENTMAIL_TEST_PYTEST_ARGS="$(PYTEST_PARALLEL)" tests/stack/deployed_host.sh
 
 # Pure tests only (no servers): quick feedback while editing.
 test-fast: venv

@@ -50,6 +50,14 @@ class RunAgentmail(Protocol):
     ) -> Result: ...
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """With pytest-xdist installed, `-n N --dist loadgroup` keeps the sshd files on one worker (tests/xdist_plan.py)."""
+    if config.pluginmanager.hasplugin("xdist"):
+        from tests.xdist_plan import XdistPlan
+
+        config.pluginmanager.register(XdistPlan(), "agentmail-xdist-plan")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses the stack, so `-m "not stack"` selects the pure ones."""
     for item in items:

@@ -7,6 +7,7 @@
 #
 #   make test-deployed-host            # the whole suite
 #   tests/stack/deployed_host.sh tests/e2e   # arguments replace the default "tests" given to pytest
+#   AGENTMAIL_TEST_PYTEST_ARGS="-n 3 --dist loadgroup"   # options put before them (make passes its workers)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -41,7 +42,8 @@ chown root:mail /etc/agentmail/agentmail.env
 chmod 640 /etc/agentmail/agentmail.env
 install -d -o root -g root -m 700 /var/lib/agentmail /var/lib/agentmail/sends
 echo "deployed-host run: hostile /etc/agentmail/agentmail.env and /var/lib/agentmail in a private namespace" >&2
-.venv/bin/pytest -q "${@:-tests}"
+# shellcheck disable=SC2086  # the options are words
+.venv/bin/pytest -q ${AGENTMAIL_TEST_PYTEST_ARGS:-} "${@:-tests}"
 # Nothing may have used the host's state directory.
 left=$(find /var/lib/agentmail -mindepth 1 ! -path /var/lib/agentmail/sends | head -5)
 if [ -n "$left" ]; then

@@ -15,6 +15,7 @@ sshd is started with ``sshd -D -e -f <conf>`` and stopped by PID.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import shutil
@@ -33,6 +34,8 @@ DEFAULT_USER = "agentmail-test"
 START_TIMEOUT = 15.0
 #: What the checkout contributes to an installed agentmail (a copy: pip's in-tree build would leave build/ behind).
 SOURCE_FILES = ("setup.py", "setup.cfg", "README.rst")
+#: Serialises the user set-up of parallel test workers (root-owned, outside world-writable /tmp).
+USER_LOCK = Path("/run/agentmail-test-user.lock")
 
 
 def sshd_config(
@@ -85,7 +88,17 @@ class SshResult:
 
 
 def ensure_user(name: str) -> pwd.struct_passwd:
-    """Create the forced-command user if missing: a system account with /bin/sh, no password, home /."""
+    """Create the forced-command user if missing: a system account with /bin/sh, no password, home /.
+
+    Parallel test workers (pytest -n) each start an sshd for the same user: useradd/usermod run one at a time,
+    since two at once fail on the passwd lock or both try to create the user.
+    """
+    with open(USER_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        return _ensure_user_locked(name)
+
+
+def _ensure_user_locked(name: str) -> pwd.struct_passwd:
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
