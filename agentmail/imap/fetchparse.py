@@ -78,8 +78,8 @@ def parse_fetch(records: list[Any], *, uid_is_key: bool = True) -> dict[int, dic
     tokens = iter(source)
     try:
         for token in tokens:
-            seq = _int(atom(source, token), "invalid message ID")  # type: ignore[arg-type]
-            items = atom(source, next(tokens, b""))  # type: ignore[arg-type]
+            seq = _int(atom(source, token), "invalid message ID")
+            items = atom(source, next(tokens, b""))
             if not isinstance(items, tuple):
                 raise ProtocolError(f"bad response type: {items!r}")
             if len(items) % 2:
