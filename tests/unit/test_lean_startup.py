@@ -48,7 +48,7 @@ def test_the_collector_comes_back_for_long_runs_with_start_up_set_aside() -> Non
     assert json.loads(out.stdout) == [[True, 0], True, True]
 
 
-def test_python_m_agentmail_runs_a_one_shot_command_without_the_collector() -> None:
+def test_python_m_agentmail_runs_a_one_shot_command_without_the_collector_and_its_last_collection() -> None:
     code = (
         "import gc, io, runpy, sys\n"
         "sys.argv = ['agentmail', '--version']\n"
@@ -58,10 +58,21 @@ def test_python_m_agentmail_runs_a_one_shot_command_without_the_collector() -> N
         "except SystemExit:\n"
         "    pass\n"
         "sys.stdout = sys.__stdout__\n"
-        "print(gc.isenabled())\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.split() == ["False", "True"]  # and what it made is set aside: the last collection skips it
+
+
+def test_a_long_run_keeps_its_final_collection() -> None:
+    code = (
+        "import gc\n"
+        "from agentmail.startup import skip_final_collection\n"
+        "skip_final_collection()\n"  # the collector is on (batch, mcp, watch, the reader): nothing is set aside
+        "print(gc.get_freeze_count())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "0"
 
 
 def test_a_plain_config_file_is_read_without_dotenv(tmp_path: Path) -> None:
