@@ -1,4 +1,5 @@
-"""``python -m agentmail``: start-up runs without the cyclic garbage collector (see agentmail/startup.py)."""
+"""``python -m agentmail``: start-up runs without the cyclic garbage collector, and a one-shot command's exit
+skips the final collection (see agentmail/startup.py)."""
 
 import gc
 
@@ -6,4 +7,9 @@ gc.disable()
 
 from agentmail.cli import main  # noqa: E402 -- after the collector is off: importing is most of start-up
 
-raise SystemExit(main())
+status = main()
+
+from agentmail.startup import skip_final_collection  # noqa: E402
+
+skip_final_collection()
+raise SystemExit(status)

@@ -15,6 +15,7 @@ from imapclient.response_parser import parse_message_list, parse_response
 
 from agentmail.errors import UsageError
 from agentmail.imap import criteria as criteria_args
+from agentmail.imap.fetchparse import parse_fetch
 from agentmail.imap.session import ImapSession
 from agentmail.mime.parse import parse_summary
 from agentmail.model import Summary
@@ -68,11 +69,26 @@ def search_uids(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> lis
     return sorted(parse_message_list(session.raw_untagged(b"SEARCH", [*charset, *args], "SEARCH")))
 
 
-def newest_uids(session: ImapSession, exists: int, limit: int) -> list[int]:
-    """UIDs of the newest `limit` messages by sequence number, ascending (a SEARCH of a sequence range only)."""
+def fetch_newest(session: ImapSession, exists: int, limit: int, *, preview: int = 0) -> list[Summary]:
+    """Summaries of the newest `limit` messages by sequence number, newest first, in one FETCH.
+
+    A plain FETCH of the sequence range ``n-limit+1:n`` names each message's UID in its answer, as any
+    client showing a folder's top does: no SEARCH round trip for the uids first.
+    """
     if exists <= 0 or limit <= 0:
         return []
-    return search_uids(session, [f"{max(1, exists - limit + 1)}:{exists}"])
+    first = max(1, exists - limit + 1)
+    response = _fetch(session, f"{first}:{exists}", [*_summary_items(session), "UID"], uid=False)
+    by_uid = {
+        data[b"UID"]: data for seq, data in response.items() if first <= seq and isinstance(data.get(b"UID"), int)
+    }
+    return _summaries(session, by_uid, sorted(by_uid, reverse=True), None, preview)
+
+
+def _fetch(session: ImapSession, messages: str, items: list[str], *, uid: bool = True) -> dict[int, dict[bytes, Any]]:
+    """One FETCH (UID FETCH with ``uid``), its answer parsed by the regex lexer of imap/fetchparse.py."""
+    args = [messages.encode("ascii"), f"({' '.join(items)})".encode("ascii")]
+    return parse_fetch(session.raw_untagged(b"FETCH", args, "FETCH", uid=uid), uid_is_key=uid)
 
 
 def sorted_uids(session: ImapSession, sort: str, criteria: Sequence[Any] = ("ALL",)) -> list[int]:
@@ -125,10 +141,19 @@ def fetch_summaries(
     """
     if not uids:
         return []
-    items = list(SUMMARY_ITEMS)
-    if session.has("PREVIEW"):
-        items.append("PREVIEW")
-    response = session.call(lambda c: c.fetch(list(uids), items))
+    response = _fetch(session, ",".join(str(uid) for uid in uids), _summary_items(session))
+    return _summaries(session, response, uids, depths, preview)
+
+
+def _summary_items(session: ImapSession) -> list[str]:
+    """What a summary is made of, with the server's PREVIEW where it computes one."""
+    return [*SUMMARY_ITEMS, "PREVIEW"] if session.has("PREVIEW") else list(SUMMARY_ITEMS)
+
+
+def _summaries(
+    session: ImapSession, response: dict[int, Any], uids: Sequence[int], depths: dict[int, int] | None, preview: int
+) -> list[Summary]:
+    """Summaries of these uids from a FETCH answer keyed by uid, in the order given; vanished uids are skipped."""
     out = []
     for uid in uids:
         data = response.get(uid)

@@ -24,6 +24,12 @@ _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _STRAY_BREAK = re.compile(r"[\r\n]+")
 _MSG_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]{1,996}>")
 _ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
+#: One mailbox in the plainest form, ``Atom Atom <local@domain>`` or a bare ``local@domain``, which
+#: email.utils.getaddresses returns unchanged (a name of atoms joined by single spaces, a dot-atom address):
+#: matched in C instead of its Python parser.  Anything else (quotes, comments, groups, lists) goes the long way.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*"
+_PLAIN_MAILBOX = re.compile(rf"(?:({_ATEXT}(?: {_ATEXT})*) <({_DOT_ATOM}@{_DOT_ATOM})>|()({_DOT_ATOM}@{_DOT_ATOM}))")
 MAX_REFERENCES = 50
 MAX_DECLARED_CHARS = 998  # RFC 5322's line limit: longer id headers are cut
 
@@ -111,8 +117,9 @@ def parse_addresses(raw: str | bytes | None) -> tuple[Address, ...]:
         return ()
     # Escape sequences go before splitting: their bytes (";", "<") would otherwise split or end addresses.
     text = clean_line(_STRAY_BREAK.sub(" ", _FOLD.sub("", raw_to_text(raw))))
+    plain = _PLAIN_MAILBOX.fullmatch(text)
     try:
-        pairs = email.utils.getaddresses([text])
+        pairs = [_plain_pair(plain)] if plain else email.utils.getaddresses([text])
     except Exception:  # the stdlib parser has raised on hostile input before; fall back below
         pairs = [("", found) for found in _ADDR_SPEC.findall(text)]
     result: list[Address] = []
@@ -125,11 +132,20 @@ def parse_addresses(raw: str | bytes | None) -> tuple[Address, ...]:
     return tuple(result)
 
 
+def _plain_pair(match: re.Match[str]) -> tuple[str, str]:
+    name, addr, bare_name, bare_addr = match.groups()
+    return (name, addr) if addr is not None else (bare_name, bare_addr)
+
+
 def parse_date(raw: str | bytes | None) -> datetime | None:
     """A timezone-aware datetime from a Date header; malformed or absurd dates give None."""
     if raw is None:
         return None
-    text = decode_header_value(raw).strip()
+    return _date_from_text(decode_header_value(raw))
+
+
+def _date_from_text(decoded: str) -> datetime | None:
+    text = decoded.strip()
     if not text:
         return None
     try:
@@ -191,9 +207,9 @@ def _first(values: dict[str, list[str]], name: str) -> str | None:
     return found[0] if found else None
 
 
-def _declared(raw: str | None) -> str:
+def _declared(block: _Block, name: str) -> str:
     """A header value as the sender wrote it, decoded and cleaned to one bounded line."""
-    return clean_line(decode_header_value(raw))[:MAX_DECLARED_CHARS] if raw else ""
+    return clean_line(block.decoded[name][0])[:MAX_DECLARED_CHARS] if _first(block.values, name) else ""
 
 
 def _all_addresses(values: dict[str, list[str]], name: str) -> tuple[Address, ...]:
@@ -205,7 +221,7 @@ def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_by
     block = _read_block(raw_items, max_header_bytes)
     values = block.values
     senders = parse_addresses(_first(values, "from")) or parse_addresses(_first(values, "sender"))
-    subject = _first(values, "subject")
+    decoded = block.decoded
     references = _references(values)
     message_id = next(iter(parse_msg_ids(_first(values, "message-id"))), "")
     in_reply_to = next(iter(parse_msg_ids(_first(values, "in-reply-to"))), "")
@@ -215,28 +231,36 @@ def read_envelope(raw_items: Iterable[tuple[str, str | bytes]], *, max_header_by
         to=_all_addresses(values, "to"),
         cc=_all_addresses(values, "cc"),
         reply_to=_all_addresses(values, "reply-to"),
-        subject=clean_line(decode_header_value(subject)) if subject is not None else "",
-        date=parse_date(_first(values, "date")),
+        subject=clean_line(decoded["subject"][0]) if "subject" in decoded else "",
+        date=_date_from_text(decoded["date"][0]) if "date" in decoded else None,
         message_id=vocab.msg_id(message_id) or "",
         in_reply_to=vocab.msg_id(in_reply_to) or "",
         references=vocab.msg_ids(references),
-        declared_message_id=_declared(_first(values, "message-id")),
-        declared_in_reply_to=_declared(_first(values, "in-reply-to")),
+        declared_message_id=_declared(block, "message-id"),
+        declared_in_reply_to=_declared(block, "in-reply-to"),
         declared_references=tuple(clean_line(r) for r in references),
-        content_type=decode_header_value(_first(values, "content-type") or "").strip().lower(),
+        content_type=decoded["content-type"][0].strip().lower() if "content-type" in decoded else "",
         sanitized=block.sanitized,
         notes=tuple(_block_notes(block, max_header_bytes)),
     )
 
 
 class _Block:
-    """A header block read once: each header decoded for display, and the raw values by lower-cased name."""
+    """A header block read once: each header decoded for display, and the raw and decoded values by lower-cased name."""
 
-    __slots__ = ("cut", "headers", "sanitized", "values")
+    __slots__ = ("cut", "decoded", "headers", "sanitized", "values")
 
-    def __init__(self, headers: list[Header], values: dict[str, list[str]], cut: int, sanitized: bool) -> None:
+    def __init__(
+        self,
+        headers: list[Header],
+        values: dict[str, list[str]],
+        decoded: dict[str, list[str]],
+        cut: int,
+        sanitized: bool,
+    ) -> None:
         self.headers = headers
         self.values = values
+        self.decoded = decoded  # decode_header_value of each value, decoded once
         self.cut = cut  # headers past the size cap, left out
         self.sanitized = sanitized  # a decoded value carried control, bidi or zero-width characters
 
@@ -244,6 +268,7 @@ class _Block:
 def _read_block(raw_items: Iterable[tuple[str, str | bytes]], max_header_bytes: int) -> _Block:
     headers: list[Header] = []
     values: dict[str, list[str]] = {}
+    decoded_values: dict[str, list[str]] = {}
     used = 0
     cut = 0
     sanitized = False
@@ -256,9 +281,10 @@ def _read_block(raw_items: Iterable[tuple[str, str | bytes]], max_header_bytes: 
             continue
         values.setdefault(name.lower(), []).append(value_text)
         decoded = decode_header_value(value_text)
+        decoded_values.setdefault(name.lower(), []).append(decoded)
         sanitized = sanitized or needs_cleaning(decoded.replace("\t", " "))
         headers.append(Header(name, clean_line(decoded)))
-    return _Block(headers, values, cut, sanitized)
+    return _Block(headers, values, decoded_values, cut, sanitized)
 
 
 def _block_notes(block: _Block, max_header_bytes: int) -> list[str]:

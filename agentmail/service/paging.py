@@ -133,12 +133,10 @@ class Listing:
         On a 100,000-message folder this skips a SEARCH ALL and a 100,000-int list (the agent's common call).
         """
         state = self.select(folder, uidvalidity)
-        uids = listing.newest_uids(self.session, state.exists, limit)
-        uids.reverse()
-        items = listing.fetch_summaries(self.session, uids, preview=preview)
+        items = listing.fetch_newest(self.session, state.exists, limit, preview=preview)
         next_cursor = None
-        if uids and state.exists > limit:  # the same token list() gives: resume below the last uid shown
-            next_cursor = _encode_cursor({"uv": state.uidvalidity, "shape": shape, "fb": None, "k": uids[-1]})
+        if items and state.exists > limit:  # the same token list() gives: resume below the last uid shown
+            next_cursor = _encode_cursor({"uv": state.uidvalidity, "shape": shape, "fb": None, "k": items[-1].uid})
         return Page(folder, state.uidvalidity, state.exists, tuple(items), next_cursor)
 
     def search(

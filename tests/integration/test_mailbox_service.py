@@ -59,3 +59,24 @@ def test_front_ends_pass_a_parsed_query_and_the_service_searches_with_it(stack, 
         assert [s.uid for s in rest.items] == [uids[0]] and rest.next_cursor is None
         with pytest.raises(UsageError):
             mb.list("INBOX", cursor=page.next_cursor, query=parse("subject:budget"))
+
+
+def test_a_plain_listing_is_one_fetch_by_sequence_and_pages_on_from_it(stack, member) -> None:
+    """The newest page names its uids in its one FETCH (no SEARCH first); its cursor goes on below them."""
+    name = member()
+    uids = [stack.deliver(name, f"From: a@example.org\r\nSubject: n{i}\r\n\r\nbody\r\n".encode()) for i in range(5)]
+    with mailbox(stack, name) as mb:
+        mb.view("INBOX")  # connect and select first: only the listing's own commands are counted below
+        sent: list[bytes] = []
+        raw = mb.session.raw_untagged
+
+        def spy(command: bytes, args: list[bytes], response: str, *, uid: bool = True) -> list:
+            sent.append(command)
+            return raw(command, args, response, uid=uid)
+
+        mb.session.raw_untagged = spy  # type: ignore[method-assign]
+        page = mb.list("INBOX", limit=3)
+        assert sent == [b"FETCH"]
+        assert [s.uid for s in page.items] == uids[:1:-1] and page.total == 5
+        rest = mb.list("INBOX", limit=3, cursor=page.next_cursor)
+        assert [s.uid for s in rest.items] == uids[1::-1] and rest.next_cursor is None
