@@ -20,6 +20,7 @@ from agentmail.agent.shared_args import (
     LIMIT,
     MAX_BYTES,
     PREVIEW,
+    QUERY_SUMMARY,
     TARGET,
     UID,
     UIDS,
@@ -28,7 +29,6 @@ from agentmail.agent.shared_args import (
 )
 from agentmail.agent.table import Command, Context, Handler
 from agentmail.errors import ForbiddenError, UsageError
-from agentmail.mime.query import QUERY_SUMMARY
 from agentmail.service.tokens import MAX_TOKEN
 
 if TYPE_CHECKING:

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from agentmail.agent.args import Arg
 
+#: The search language (mime/query.py) in a few lines, for tool descriptions (MCP) that must stand on their own.
+#: It lives here, not beside the parser, so the command table does not load the parser (a test holds them together).
+QUERY_SUMMARY = (
+    "Query: words match anywhere; from: to: cc: bcc: subject: body: text:; since: before: on: (YYYY-MM-DD, 7d, 2w, "
+    "3m, 1y); is:unread|read|flagged|unflagged|answered|unanswered|draft; has:attachment; larger: smaller: (10k, 2M); "
+    'uid:1:100. Terms AND; a OR b; NOT x, -x; ( ); "phrases".'
+)
+
 
 def folder_arg(required: bool = True, default: str | None = None) -> Arg:
     return Arg(

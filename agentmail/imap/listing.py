@@ -14,7 +14,6 @@ from typing import Any
 from imapclient.response_parser import parse_message_list, parse_response
 
 from agentmail.errors import UsageError
-from agentmail.imap import criteria as criteria_args
 from agentmail.imap.fetchparse import parse_fetch
 from agentmail.imap.session import ImapSession
 from agentmail.mime.parse import parse_summary
@@ -56,6 +55,8 @@ def search_uids(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> lis
 
     Every value goes out quoted or as a literal (imap/criteria.py), on both paths.
     """
+    from agentmail.imap import criteria as criteria_args  # lazily: a plain listing searches nothing
+
     args, utf8 = criteria_args.encode(criteria)
     charset = [b"CHARSET", b"UTF-8"] if utf8 else []
     if session.has("ESEARCH"):
@@ -101,6 +102,8 @@ def sorted_uids(session: ImapSession, sort: str, criteria: Sequence[Any] = ("ALL
     crit = list(criteria) or ["ALL"]
     if not session.has("SORT"):
         return search_uids(session, criteria)
+    from agentmail.imap import criteria as criteria_args  # lazily: a plain listing searches nothing
+
     args, _ = criteria_args.encode(crit)
     (line,) = session.raw_untagged(b"SORT", [f"({key})".encode(), b"UTF-8", *args], "SORT")[:1] or [b""]
     return [int(i) for i in (line or b"").split()]
@@ -111,6 +114,8 @@ def thread_rows(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> lis
     crit = list(criteria) or ["ALL"]
     if not session.has("THREAD=REFERENCES"):
         return [(uid, 0) for uid in reversed(search_uids(session, crit))]
+    from agentmail.imap import criteria as criteria_args  # lazily: a plain listing searches nothing
+
     args, _ = criteria_args.encode(crit)
     threads = parse_response(session.raw_untagged(b"THREAD", [b"REFERENCES", b"UTF-8", *args], "THREAD"))
     groups = []

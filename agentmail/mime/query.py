@@ -30,13 +30,6 @@ from typing import Any
 
 from agentmail.errors import UsageError
 
-#: The language in a few lines, for tool descriptions (MCP) that must stand on their own.
-QUERY_SUMMARY = (
-    "Query: words match anywhere; from: to: cc: bcc: subject: body: text:; since: before: on: (YYYY-MM-DD, 7d, 2w, "
-    "3m, 1y); is:unread|read|flagged|unflagged|answered|unanswered|draft; has:attachment; larger: smaller: (10k, 2M); "
-    'uid:1:100. Terms AND; a OR b; NOT x, -x; ( ); "phrases".'
-)
-
 _TEXT_KEYS = {
     "from": "FROM",
     "to": "TO",

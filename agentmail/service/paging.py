@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from agentmail.errors import NotFoundError, UsageError
 from agentmail.imap import listing
-from agentmail.imap.criteria import for_query
 from agentmail.imap.session import FolderState, ImapSession
-from agentmail.mime.query import Query
 from agentmail.model import Page, Summary
 from agentmail.service import tokens
 
 if TYPE_CHECKING:
+    from agentmail.mime.query import Query
     from agentmail.model import Folder, View
 
 MAX_LIMIT = 500
@@ -44,6 +43,9 @@ class Listing:
         uidvalidity: int | None = None,
     ) -> View:
         """The folder's uids newest first (or oldest first with reverse), optionally threaded or only a query's."""
+        from agentmail.imap.criteria import for_query  # lazily: the common plain listing runs no SEARCH
+        from agentmail.mime.query import Query
+
         return self._view(folder, sort, reverse, threads, for_query(query or Query()), uidvalidity)
 
     def _view(
@@ -107,7 +109,7 @@ class Listing:
     ) -> Page:
         """One page of summaries, newest first; ``next_cursor`` continues where it ends."""
         limit = _check_limit(limit)
-        crit: list[Any] = for_query(query) if query is not None else []
+        crit: list[Any] = _criteria(query) if query is not None else []
         crit += ["UNSEEN"] if unread else []
         crit += ["FLAGGED"] if flagged else []
         shape = _shape_key({"s": sort, "r": reverse, "t": threads, "c": crit})
@@ -148,7 +150,7 @@ class Listing:
         (``search --folder F --cursor C``) goes on right after its last uid.
         """
         limit = _check_limit(limit)
-        criteria = for_query(query)
+        criteria = _criteria(query)
         shape = _shape_key({"s": "arrival", "r": False, "t": False, "c": criteria})
         return [self._search_folder(folder, criteria, shape, limit, preview) for folder in folders]
 
@@ -225,3 +227,10 @@ def _encode_cursor(state: dict[str, Any]) -> str:
 
 def _decode_cursor(cursor: str) -> dict[str, Any]:
     return tokens.decode(tokens.CURSOR, cursor)
+
+
+def _criteria(query: Query) -> builtins.list[Any]:
+    """The SEARCH program for a parsed query; imported here, so a plain listing loads no query code."""
+    from agentmail.imap.criteria import for_query
+
+    return for_query(query)

@@ -81,11 +81,12 @@ def test_list_leaves_previews_signatures_and_syslog_for_the_runs_that_need_them(
 
 
 def test_list_loads_no_batch_reader_no_change_code_and_no_view_memory(stack, member) -> None:
-    """A listing's own start-up: the batch line reader, the message-changing IMAP code (its Copied type and
-    patterns) and the reader's remembered views wait for the commands that use them."""
+    """A listing's own start-up: the batch line reader, the search parser, the message-changing IMAP code (its
+    Copied type and patterns) and the reader's remembered views wait for the commands that use them."""
     who = member()
     stack.deliver(who, b"From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n")
     loaded = _loaded(stack, who, "--json", "list", "INBOX")
     assert "agentmail.imap.listing" in loaded
     later = {"agentmail.agent.lines", "agentmail.imap.mutations", "agentmail.service.viewprefs"}
+    later |= {"agentmail.mime.query", "agentmail.imap.criteria"}  # a plain listing parses no query
     assert not loaded & later, sorted(loaded & later)

@@ -90,3 +90,13 @@ def test_a_parsed_query_is_checked_once_and_becomes_criteria_in_the_imap_layer()
     assert found == Query(("from:bob", "subject:lunch"))
     assert for_query(found.narrowed(UNREAD), today=TODAY) == ["FROM", "bob", "SUBJECT", "lunch", "UNSEEN"]
     assert for_query(parse("since:7d"), today=TODAY) == parse_query("since:7d", today=TODAY)
+
+
+def test_the_tool_summary_names_every_key_the_parser_knows() -> None:
+    """QUERY_SUMMARY sits in the agent's table (so a listing loads no parser); it must still say what parse() takes."""
+    from agentmail.agent.shared_args import QUERY_SUMMARY
+    from agentmail.mime import query
+
+    for key in (*query._TEXT_KEYS, *(k for k in query._DATE_KEYS if k != "after"), "larger", "smaller", "uid"):
+        assert f"{key}:" in QUERY_SUMMARY, key
+    assert "is:" in QUERY_SUMMARY and "has:attachment" in QUERY_SUMMARY
