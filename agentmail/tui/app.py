@@ -47,6 +47,7 @@ class App(UndoSend):
         self.undo_send_seconds = undo_send_seconds  # AGENTMAIL_UNDO_SEND_SECONDS (tui/undo.py)
         self.loop: Any = None  # the MainLoop, for the undo window's alarms
         self.held: HeldSend | None = None
+        self.earlier_held: list[HeldSend] = []
         self.dispatcher = dispatcher
         self.stack: list[Screen] = []
         self.folders: list[Folder] = []
@@ -273,7 +274,7 @@ class App(UndoSend):
         if self.quota is not None and self.quota.limit_kib:
             parts.append(f"quota {100 * self.quota.used_kib // self.quota.limit_kib}%")
         if self.held is not None:
-            parts.append(self.held.status())
+            parts.append(self.held_status())
         if self.pending_proposals:
             parts.append(f"{self.pending_proposals} pending (A)")
         busy = self.dispatcher is not None and self.dispatcher.busy
@@ -336,8 +337,10 @@ class App(UndoSend):
     def action_quit(self) -> None:
         """^C asks before leaving (as mutt does); a message being written is saved to Drafts first."""
         if (held := self.held) is not None:
-            self.confirm(f"A message is waiting to be sent ({held.left()}s). Send it now and leave?",
-                         lambda: held.send_now(then=self._quit_now))  # fmt: skip
+            waiting = len(self.all_held())
+            what = "A message is" if waiting == 1 else f"{waiting} messages are"
+            self.confirm(f"{what} waiting to be sent ({held.left()}s). Send {'it' if waiting == 1 else 'them'} now"
+                         " and leave?", lambda: self.send_all_held(then=self._quit_now))  # fmt: skip
             return
         if (composer := self._writing()) is None:
             self.confirm("Leave agentmail?", self._leave)
@@ -369,8 +372,8 @@ class App(UndoSend):
         if self.dispatcher is None:
             return False
         saved: list[bool] = []
-        if self.held is not None:  # a confirmed send in its undo window: leaving sends it, as ^C does
-            self.held.send_now(then=lambda: saved.append(True))
+        if self.held is not None:  # confirmed sends in their undo windows: leaving sends them, as ^C does
+            self.send_all_held(then=lambda: saved.append(True))
         else:
             if (composer := self._writing()) is None:
                 return False

@@ -87,7 +87,7 @@ BINDINGS: tuple[Binding, ...] = (
     _b("global", "compose", ["m"], "Write a new message", "Mail"),
     _b("global", "toggle_sidebar", ["B"], "Show or hide the folder sidebar (it hides itself below 90 columns)"),
     _b("global", "redraw", ["ctrl l"], "Redraw the screen"),
-    _b("global", "undo_send", ["u"], "Undo send: while a sent message waits (status line), bring it back to edit"),
+    _b("global", "undo_send", ["u"], "Undo send: bring back the newest message still waiting (status line)"),
     _b("global", "approvals", ["A"], "Show agents' proposals waiting for your approval (the status line counts them)"),
     _b("global", "quit", ["ctrl c"], "Leave agentmail, after a y (a message being written is saved to Drafts first)"),
     *_list_moves("index", "message", "First (newest) message", "Last (oldest) message"),

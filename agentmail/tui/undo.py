@@ -18,7 +18,7 @@ Release = Callable[[Callable[[], None] | None], None]
 
 
 class HeldSend:
-    """One confirmed send waiting out the undo window (at most one at a time: the composer is closed)."""
+    """One confirmed send waiting out its undo window (each held send keeps a window of its own)."""
 
     def __init__(self, composer: Any, release: Release, seconds: float, loop: Any, on_tick: Callable[[], None]):
         self.composer, self._release, self._loop, self._on_tick = composer, release, loop, on_tick
@@ -71,7 +71,8 @@ class UndoSend:
 
     undo_send_seconds: int
     loop: Any
-    held: HeldSend | None
+    held: HeldSend | None  # the most recent held send: what u brings back first
+    earlier_held: list[HeldSend]  # older ones still in their windows, oldest first
     stack: list[Any]
     frame: Any
     pop: Callable[[Any], None]
@@ -81,17 +82,56 @@ class UndoSend:
     _takes_paste: Callable[[], bool]
 
     def hold_send(self, composer: Any, release: Any) -> bool:
-        """Hold a confirmed send for the undo window (False: no window, send now)."""
-        if self.undo_send_seconds <= 0 or self.loop is None or self.held is not None:
+        """Hold a confirmed send for the undo window (False: no window, send now).
+
+        A send confirmed while another is held is held too, with a window of its own: ``u`` brings back the most
+        recent first, then the one before it.
+        """
+        if self.undo_send_seconds <= 0 or self.loop is None:
             return False
-        self.held = HeldSend(composer, self._released(release), self.undo_send_seconds, self.loop, self.refresh_status)
+        if self.held is not None:
+            self.earlier_held.append(self.held)  # it keeps counting down on its own alarm
+        mine: list[HeldSend] = []
+        self.held = HeldSend(composer, self._released(release, mine), self.undo_send_seconds, self.loop,
+                             self.refresh_status)  # fmt: skip
+        mine.append(self.held)
         self.pop(composer)
         self.notify(f"Sending in {self.undo_send_seconds}s: u undoes it.")
         return True
 
-    def _released(self, release: Any) -> Any:
+    def all_held(self) -> list[HeldSend]:
+        """Every held send, oldest first."""
+        return [*self.earlier_held, *([self.held] if self.held is not None else [])]
+
+    def held_status(self) -> str:
+        """The status line's words for the held sends ("" when none)."""
+        if self.held is None:
+            return ""
+        more = len(self.earlier_held)
+        return self.held.status() + (f" +{more} more" if more else "")
+
+    def send_all_held(self, then: Callable[[], None] | None = None) -> None:
+        """Post every held send now (leaving, or a hang-up); ``then`` runs once the last one went out."""
+        waiting = self.all_held()
+        left = [len(waiting)]
+
+        def one_sent() -> None:
+            left[0] -= 1
+            if left[0] == 0 and then is not None:
+                then()
+
+        for held in waiting:
+            held.send_now(then=one_sent)
+
+    def _forget(self, held: HeldSend) -> None:
+        if self.held is held:
+            self.held = self.earlier_held.pop() if self.earlier_held else None
+        elif held in self.earlier_held:
+            self.earlier_held.remove(held)
+
+    def _released(self, release: Any, mine: list[HeldSend]) -> Any:
         def go(then: Any) -> None:
-            self.held = None
+            self._forget(mine[0])
             release(then)
             self.refresh_status()
 
@@ -113,7 +153,8 @@ class UndoSend:
         if self.held is None:
             self.notify("No message is waiting to be sent.")
             return
-        composer = self.held.cancel()
-        self.held = None
+        held = self.held
+        composer = held.cancel()
+        self._forget(held)
         self.push(composer)
         self.notify("Not sent: the message is back in the composer.")

@@ -98,3 +98,56 @@ def test_a_hang_up_during_the_wait_sends_the_held_message() -> None:
     app.save_before_exit(seconds=0.05)  # the terminal is gone: the confirmed send goes out, never lost
     (sent,) = _sends(dispatcher)
     assert sent.draft.text == "kept words" and app.held is None
+
+
+def _hold_another(app: App, text: str) -> ComposerScreen:
+    app.compose(Draft(to=(Address("", "carol@bbs.test"),), subject="second", text=text))
+    composer = app.stack[-1]
+    assert isinstance(composer, ComposerScreen)
+    press(app, "ctrl x")
+    press(app, "y")
+    return composer
+
+
+def test_a_second_send_confirmed_during_the_wait_gets_a_window_of_its_own() -> None:
+    app, dispatcher, loop, first = _held()
+    second = _hold_another(app, "second words")
+    assert _sends(dispatcher) == [] and len(app.all_held()) == 2 and "+1 more" in app.status.text
+    press(app, "u")  # the most recent comes back first, and the first one keeps waiting
+    assert app.stack[-1] is second and app.held is not None and app.held.composer is first
+    assert _sends(dispatcher) == [] and "+1 more" not in app.status.text
+    app.held.deadline = 0
+    loop.alarms[0]()  # the first one's window ends
+    (sent,) = _sends(dispatcher)
+    assert sent.draft.text == "kept words" and app.held is None and app.all_held() == []
+
+
+def test_each_held_send_goes_out_when_its_own_window_ends() -> None:
+    app, dispatcher, loop, _first = _held()
+    _hold_another(app, "second words")
+    first, second = app.all_held()
+    second.deadline = 0
+    loop.alarms[-1]()  # the newer window ends first (shorter window): only it goes out
+    assert [s.draft.text for s in _sends(dispatcher)] == ["second words"] and app.held is first
+    first.deadline = 0
+    loop.alarms[0]()
+    assert [s.draft.text for s in _sends(dispatcher)] == ["second words", "kept words"] and app.held is None
+
+
+def test_quitting_or_hanging_up_sends_every_held_message() -> None:
+    app, dispatcher, _loop, _ = _held()
+    _hold_another(app, "second words")
+    press(app, "ctrl c")
+    assert "2 messages are waiting to be sent" in app._line.original_widget.text
+    press(app, "y")
+    posted = [(r, d) for r, d in dispatcher.posted if isinstance(r, Send)]
+    assert sorted(r.draft.text for r, _ in posted) == ["kept words", "second words"]
+    posted[0][1](type("R", (), {"recipients": 1})())  # the first went out: not yet leaving
+    with pytest.raises(urwid.ExitMainLoop):
+        posted[1][1](type("R", (), {"recipients": 1})())
+
+    app, dispatcher, _loop, _ = _held()
+    _hold_another(app, "second words")
+    app.save_before_exit(seconds=0.05)
+    assert sorted(s.draft.text for s in _sends(dispatcher)) == ["kept words", "second words"]
+    assert app.held is None
