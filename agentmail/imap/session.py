@@ -283,7 +283,9 @@ class ImapSession:
         check_folder_name(folder)
 
         def op(c: imapclient.IMAPClient) -> dict[bytes, Any]:
-            return c.select_folder(folder, readonly=readonly)
+            answer = c.select_folder(folder, readonly=readonly)
+            _forget_news(c)  # the answer's own EXISTS is the folder's size, not news (see take_news)
+            return answer
 
         try:
             resp = self.run(op)
@@ -304,6 +306,15 @@ class ImapSession:
         self.selected = state
         return state
 
+    def take_news(self) -> bool:
+        """Whether the server announced new or removed messages (EXISTS, EXPUNGE, VANISHED) inside another
+        command's answer since the folder was selected; forgets them, so each announcement counts once.
+
+        IDLE reports only what arrives while idling: mail delivered during a request would otherwise wait
+        for the next wake-up.  imaplib keeps such responses until the next SELECT (see the module docstring).
+        """
+        return _forget_news(self.client)
+
     def raw_untagged(self, command: bytes, args: list[bytes], response: str, *, uid: bool = True) -> list[Any]:
         """Send a command imapclient does not wrap and return its untagged responses of one kind."""
 
@@ -312,6 +323,12 @@ class ImapSession:
             return list(c._raw_command_untagged(command, args, response_name=response, uid=uid))
 
         return self.call(op)
+
+
+def _forget_news(client: imapclient.IMAPClient) -> bool:
+    """Drop the kept EXISTS/EXPUNGE/VANISHED responses; True when there were any."""
+    held = client._imap.untagged_responses  # private imapclient: see the module docstring
+    return any([held.pop(kind, None) for kind in ("EXISTS", "EXPUNGE", "VANISHED")])
 
 
 def check_folder_name(name: str) -> None:

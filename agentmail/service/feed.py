@@ -169,6 +169,16 @@ class Watcher:
         """Leave IDLE so the connection can serve a request."""
         self._idle.stop()
 
+    def catch_up(self, *, report: bool = True) -> list[Event]:
+        """After requests, before IDLE again: what the server announced inside their answers (new mail,
+        expunges), which IDLE will not say again.  Only when the watched folder is still the selected one;
+        ``report=False`` sets the announcements aside (they were the caller's own changes)."""
+        selected = self.mailbox.session.selected
+        if selected is None or selected.name != self.folder or not self.mailbox.session.take_news() or not report:
+            return []
+        events, self.token = changes(self.mailbox, self.folder, self.token or None)
+        return events
+
     def resume(self) -> None:
         """Re-enter IDLE on the watched folder (a request may have selected another)."""
         selected = self.mailbox.session.selected

@@ -56,6 +56,7 @@ class WatcherLike(Protocol):
     def fileno(self) -> int: ...
     def poll(self, timeout: float) -> bool: ...
     def pause(self) -> None: ...
+    def catch_up(self, *, report: bool = True) -> list[Event]: ...
     def resume(self) -> None: ...
     def collect(self) -> list[Event]: ...
 
@@ -154,6 +155,7 @@ class Worker(threading.Thread):
     def _serve_all(self) -> None:
         """Leave IDLE, answer every queued request, then go back to IDLE."""
         self._pause()
+        changed = False  # a request changed mail: what the server announced is (also) our own doing
         while not self._stopping:
             try:
                 job = self._requests.get_nowait()
@@ -167,6 +169,8 @@ class Worker(threading.Thread):
                 self._watcher = None
                 continue
             self._answer(job)
+            changed = changed or not job.request.retry_safe
+        self._catch_up(report=not changed)
         self._resume()
 
     def _answer(self, job: Job) -> None:
@@ -227,6 +231,22 @@ class Worker(threading.Thread):
             self._watcher.pause()
         except AgentmailError as exc:
             self._lost(exc)
+
+    def _catch_up(self, *, report: bool) -> None:
+        """News the server gave inside a request's answer goes out now, not at the next IDLE wake-up.
+
+        After a request that changed mail, the announcements are (also) our own move, delete or restore: the
+        screen already shows those, so they are set aside, and real news among them waits for IDLE as before.
+        """
+        if self._watcher is None or self._stopping:
+            return
+        try:
+            events = self._watcher.catch_up(report=report)
+        except AgentmailError as exc:
+            self._lost(exc)
+            return
+        if events:
+            self._post(Reply(EVENTS_ID, value=events))
 
     def _resume(self, *, may_reconnect: bool = True) -> None:
         """Re-enter IDLE, starting a watcher when none runs (from the last token after a lost connection)."""

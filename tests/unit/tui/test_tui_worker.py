@@ -82,6 +82,7 @@ class FakeWatcher:
         self.since: list[str | None] = []
         self.token = f"token-{folder}"
         self.fail_collect = False
+        self.news: list[Event] = []  # what the server said inside a request's answer (catch_up hands it over)
 
     def start(self, since: str | None = None) -> tuple[list[Event], str]:
         self.since.append(since)
@@ -98,6 +99,10 @@ class FakeWatcher:
         self.paused += 1
 
     def resume(self) -> None: ...
+
+    def catch_up(self, *, report: bool = True) -> list[Event]:
+        news, self.news = self.news, []
+        return news if report else []
 
     def collect(self) -> list[Event]:
         os.read(self.r, 100)
@@ -186,6 +191,32 @@ def test_idle_news_arrives_as_unsolicited_events() -> None:
     dispatcher.post(Echo(1), got.append)
     _drain_until(dispatcher, wake_r, lambda: bool(got))
     assert watchers[0].paused >= 1, "a request leaves IDLE first"
+    _finish(worker, dispatcher)
+
+
+def test_news_inside_a_requests_answer_goes_out_before_idling_again() -> None:
+    """Mail that arrived while a request ran is reported after it, not at the next IDLE wake-up."""
+    watchers: list[FakeWatcher] = []
+
+    def factory(mb, folder):
+        watchers.append(FakeWatcher(mb, folder))
+        return watchers[-1]
+
+    worker, dispatcher, _conn, wake_r, events, _errors = _setup(factory)
+    dispatcher.watch("INBOX")
+    _drain_until(dispatcher, wake_r, lambda: bool(watchers))
+    watchers[0].news = [Event("new", folder="INBOX", uid=123)]
+    got: list[int] = []
+    dispatcher.post(Echo(1), got.append)
+    _drain_until(dispatcher, wake_r, lambda: bool(got) and bool(events))  # no write to the IDLE pipe at all
+    assert [e.uid for e in events[0].value] == [123] and watchers[0].news == []
+    watchers[0].news = [Event("expunged", folder="INBOX", uid=5)]  # after a change: our own doing, set aside
+    done: list[int] = []
+    dispatcher.post(Change(2), done.append)
+    _drain_until(dispatcher, wake_r, lambda: bool(done) and watchers[0].news == [])  # its batch was caught up
+    dispatcher.post(Echo(3), done.append)  # replies come in order: any events of that batch arrive before this
+    _drain_until(dispatcher, wake_r, lambda: len(done) == 2)
+    assert len(events) == 1
     _finish(worker, dispatcher)
 
 
