@@ -174,7 +174,8 @@ def test_superseded_replies_are_dropped() -> None:
     assert got == [4] and other == [42]
 
 
-def test_idle_news_arrives_as_unsolicited_events() -> None:
+def _watching() -> tuple[Worker, Dispatcher, FakeWatcher, int, list]:
+    """A worker watching INBOX through a FakeWatcher, once the watcher runs."""
     watchers: list[FakeWatcher] = []
 
     def factory(mb, folder):
@@ -184,36 +185,33 @@ def test_idle_news_arrives_as_unsolicited_events() -> None:
     worker, dispatcher, _conn, wake_r, events, _errors = _setup(factory)
     dispatcher.watch("INBOX")
     _drain_until(dispatcher, wake_r, lambda: bool(watchers))
-    os.write(watchers[0].w, b"*")
+    return worker, dispatcher, watchers[0], wake_r, events
+
+
+def test_idle_news_arrives_as_unsolicited_events() -> None:
+    worker, dispatcher, watcher, wake_r, events = _watching()
+    os.write(watcher.w, b"*")
     _drain_until(dispatcher, wake_r, lambda: bool(events))
     assert events[0].value[0].uid == 99 and events[0].id == 0
     got: list[int] = []
     dispatcher.post(Echo(1), got.append)
     _drain_until(dispatcher, wake_r, lambda: bool(got))
-    assert watchers[0].paused >= 1, "a request leaves IDLE first"
+    assert watcher.paused >= 1, "a request leaves IDLE first"
     _finish(worker, dispatcher)
 
 
 def test_news_inside_a_requests_answer_goes_out_before_idling_again() -> None:
     """Mail that arrived while a request ran is reported after it, not at the next IDLE wake-up."""
-    watchers: list[FakeWatcher] = []
-
-    def factory(mb, folder):
-        watchers.append(FakeWatcher(mb, folder))
-        return watchers[-1]
-
-    worker, dispatcher, _conn, wake_r, events, _errors = _setup(factory)
-    dispatcher.watch("INBOX")
-    _drain_until(dispatcher, wake_r, lambda: bool(watchers))
-    watchers[0].news = [Event("new", folder="INBOX", uid=123)]
+    worker, dispatcher, watcher, wake_r, events = _watching()
+    watcher.news = [Event("new", folder="INBOX", uid=123)]
     got: list[int] = []
     dispatcher.post(Echo(1), got.append)
     _drain_until(dispatcher, wake_r, lambda: bool(got) and bool(events))  # no write to the IDLE pipe at all
-    assert [e.uid for e in events[0].value] == [123] and watchers[0].news == []
-    watchers[0].news = [Event("expunged", folder="INBOX", uid=5)]  # after a change: our own doing, set aside
+    assert [e.uid for e in events[0].value] == [123] and watcher.news == []
+    watcher.news = [Event("expunged", folder="INBOX", uid=5)]  # after a change: our own doing, set aside
     done: list[int] = []
     dispatcher.post(Change(2), done.append)
-    _drain_until(dispatcher, wake_r, lambda: bool(done) and watchers[0].news == [])  # its batch was caught up
+    _drain_until(dispatcher, wake_r, lambda: bool(done) and watcher.news == [])  # its batch was caught up
     dispatcher.post(Echo(3), done.append)  # replies come in order: any events of that batch arrive before this
     _drain_until(dispatcher, wake_r, lambda: len(done) == 2)
     assert len(events) == 1
