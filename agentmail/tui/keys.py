@@ -80,6 +80,21 @@ def _replies(screen: str, group_hint: str = "") -> tuple[Binding, ...]:
     )
 
 
+def _decisions(screen: str, approve: str) -> tuple[Binding, ...]:
+    """y/e/n on a proposal: the approvals list and the proposal itself decide alike."""
+    return (
+        _b(screen, "approve", ["y"], approve, "Approve"),
+        _b(
+            screen,
+            "edit",
+            ["e"],
+            "Edit it in the composer (it becomes your own message; the proposal is withdrawn)",
+            "Edit",
+        ),
+        _b(screen, "reject", ["n"], "Reject, with an optional one-line reason for the agent", "Reject"),
+    )
+
+
 BINDINGS: tuple[Binding, ...] = (
     _b("global", "help", ["?"], "Show this list of keys", "Help"),
     _b("global", "change_folder", ["c"], "Change folder (shows the folder list)", "Folders"),
@@ -160,26 +175,10 @@ BINDINGS: tuple[Binding, ...] = (
     *_text_moves("part", "part"),
     *_list_moves("approvals", "proposal", "Oldest proposal", "Newest proposal"),
     _b("approvals", "open", ["enter"], "Show exactly what would be sent: headers, text, attachments", "Open"),
-    _b("approvals", "approve", ["y"], "Approve: send the proposed message exactly (asks first)", "Approve"),
-    _b(
-        "approvals",
-        "edit",
-        ["e"],
-        "Edit it in the composer (it becomes your own message; the proposal is withdrawn)",
-        "Edit",
-    ),
-    _b("approvals", "reject", ["n"], "Reject, with an optional one-line reason for the agent", "Reject"),
+    *_decisions("approvals", "Approve: send the proposed message exactly (asks first)"),
     _b("approvals", "back", ["q", "esc"], "Back", "Back"),
     *_text_moves("proposal"),
-    _b("proposal", "approve", ["y"], "Approve: send exactly this message (asks first)", "Approve"),
-    _b(
-        "proposal",
-        "edit",
-        ["e"],
-        "Edit it in the composer (it becomes your own message; the proposal is withdrawn)",
-        "Edit",
-    ),
-    _b("proposal", "reject", ["n"], "Reject, with an optional one-line reason for the agent", "Reject"),
+    *_decisions("proposal", "Approve: send exactly this message (asks first)"),
     _b("proposal", "back", ["q", "esc"], "Back to the approvals list", "Back"),
 )
 

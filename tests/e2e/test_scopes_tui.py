@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from tests.e2e.test_tui import REPO_ROOT, Tui, _message
+from tests.e2e.test_tui import Tui, _message, tui  # noqa: F401  (tui: the fixture)
 from tests.stack.servers import Stack
 
 
 @pytest.fixture
-def scoped_tui(stack: Stack, tmp_path: Path) -> Iterator[Callable[[str, str], Tui]]:
+def scoped_tui(tui) -> Callable[[str, str], Tui]:  # noqa: F811  (the imported fixture)
     """Factory: scoped_tui(member, scope) runs the reader with the key line's AGENTMAIL_SCOPE."""
-    started: list[Tui] = []
-
-    def start(member: str, scope: str) -> Tui:
-        env = stack.env(member)
-        env.update(
-            PATH=os.environ.get("PATH", "/usr/bin:/bin"),
-            PYTHONPATH=str(REPO_ROOT),
-            LANG="C.UTF-8",
-            TERM="xterm-256color",
-            HOME=str(tmp_path),
-            AGENTMAIL_SCOPE=scope,
-        )
-        started.append(Tui(env, tmp_path))
-        return started[-1]
-
-    yield start
-    for t in started:
-        t.close()
+    return lambda member, scope: tui(member, AGENTMAIL_SCOPE=scope)
 
 
 def _seen(stack: Stack, who: str, uid: int, folder: str = "INBOX") -> bool:

@@ -130,7 +130,8 @@ def tui(stack, tmp_path) -> Iterator[callable]:
     """Factory: tui(member) starts the program for that member; every one started is stopped."""
     started: list[Tui] = []
 
-    def start(member: str) -> Tui:
+    def start(member: str, **extra: str) -> Tui:
+        """``extra``: more environment, as a key line sets it (AGENTMAIL_SCOPE=...)."""
         env = stack.env(member)
         env.update(
             PATH=os.environ.get("PATH", "/usr/bin:/bin"),
@@ -138,6 +139,7 @@ def tui(stack, tmp_path) -> Iterator[callable]:
             LANG="C.UTF-8",
             TERM="xterm-256color",
             HOME=str(tmp_path),
+            **extra,
         )
         started.append(Tui(env, tmp_path))
         return started[-1]
