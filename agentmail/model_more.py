@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from agentmail.model import Address, Header, Summary, delete_expunges, is_member_name, sender_field
+from agentmail.uidlist import UidList
 
 # agentmail.model lists the names it hands out (_MORE); tests/unit/test_layers.py checks they match.
 
@@ -330,9 +331,17 @@ class ViewPrefs:
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """An ordered list of a folder's uids (with thread depth): the TUI pages summaries from it."""
+    """An ordered list of a folder's uids (with thread depth): the TUI pages summaries from it.
+
+    ``uids`` is a compact :class:`UidList` (100,000 uids are 400 KB, not 3.6 MB of int objects); any other
+    sequence of ints given is turned into one, and it still compares equal to the tuple of the same uids.
+    """
 
     folder: str
     uidvalidity: int
-    uids: tuple[int, ...] = ()
+    uids: UidList = field(default_factory=UidList)
     depths: tuple[int, ...] = ()  # parallel to uids; empty when not threaded
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.uids, UidList):
+            object.__setattr__(self, "uids", UidList(self.uids))

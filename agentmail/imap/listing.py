@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from operator import methodcaller
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imapclient.response_parser import parse_message_list, parse_response
 
@@ -18,6 +18,9 @@ from agentmail.imap.fetchparse import parse_fetch
 from agentmail.imap.session import ImapSession
 from agentmail.mime.parse import parse_summary
 from agentmail.model import Summary
+
+if TYPE_CHECKING:
+    from agentmail.uidlist import UidList
 
 HEADER_FIELDS = b"FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO CONTENT-TYPE"
 SUMMARY_ITEMS = (
@@ -50,12 +53,14 @@ def parse_sequence_set(text: str) -> list[int]:
     return out
 
 
-def search_uids(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> list[int]:
+def search_uids(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> UidList:
     """UIDs matching criteria, ascending; compact ESEARCH (RETURN (ALL)) when offered.
 
+    The ESEARCH sequence set (``1:100000``) goes straight into a compact UidList, never a list of int objects.
     Every value goes out quoted or as a literal (imap/criteria.py), on both paths.
     """
     from agentmail.imap import criteria as criteria_args  # lazily: a plain listing searches nothing
+    from agentmail.uidlist import UidList
 
     args, utf8 = criteria_args.encode(criteria)
     charset = [b"CHARSET", b"UTF-8"] if utf8 else []
@@ -65,9 +70,9 @@ def search_uids(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> lis
             text = line.decode("ascii", "replace") if isinstance(line, bytes) else str(line)
             tokens = text.split()
             if "ALL" in tokens:
-                return parse_sequence_set(tokens[tokens.index("ALL") + 1])
-        return []
-    return sorted(parse_message_list(session.raw_untagged(b"SEARCH", [*charset, *args], "SEARCH")))
+                return UidList.from_sequence_set(tokens[tokens.index("ALL") + 1])
+        return UidList()
+    return UidList(sorted(parse_message_list(session.raw_untagged(b"SEARCH", [*charset, *args], "SEARCH"))))
 
 
 def fetch_newest(session: ImapSession, exists: int, limit: int, *, preview: int = 0) -> list[Summary]:
@@ -92,7 +97,7 @@ def _fetch(session: ImapSession, messages: str, items: list[str], *, uid: bool =
     return parse_fetch(session.raw_untagged(b"FETCH", args, "FETCH", uid=uid), uid_is_key=uid)
 
 
-def sorted_uids(session: ImapSession, sort: str, criteria: Sequence[Any] = ("ALL",)) -> list[int]:
+def sorted_uids(session: ImapSession, sort: str, criteria: Sequence[Any] = ("ALL",)) -> UidList:
     """UIDs in ascending sort order (callers reverse for newest first)."""
     if sort not in SORT_KEYS:
         raise UsageError(f"unknown sort {sort!r}; use one of {', '.join(SORT_KEYS)}")
@@ -103,10 +108,11 @@ def sorted_uids(session: ImapSession, sort: str, criteria: Sequence[Any] = ("ALL
     if not session.has("SORT"):
         return search_uids(session, criteria)
     from agentmail.imap import criteria as criteria_args  # lazily: a plain listing searches nothing
+    from agentmail.uidlist import UidList
 
     args, _ = criteria_args.encode(crit)
     (line,) = session.raw_untagged(b"SORT", [f"({key})".encode(), b"UTF-8", *args], "SORT")[:1] or [b""]
-    return [int(i) for i in (line or b"").split()]
+    return UidList.from_numbers(line or b"")
 
 
 def thread_rows(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> list[tuple[int, int]]:

@@ -52,22 +52,21 @@ class Listing:
         self, folder: str, sort: str, reverse: bool, threads: bool, criteria: Sequence[Any], uidvalidity: int | None
     ) -> View:
         from agentmail.model_more import View  # lazily: the agent's common list never builds one
+        from agentmail.uidlist import UidList
 
         state = self.select(folder, uidvalidity)
         if threads:
             rows = listing.thread_rows(self.session, criteria)
             if reverse:
                 rows.reverse()
-            return View(folder, state.uidvalidity, tuple(u for u, _ in rows), tuple(d for _, d in rows))
+            return View(folder, state.uidvalidity, UidList(u for u, _ in rows), tuple(d for _, d in rows))
         if sort == "arrival" and state.exists == 0:
-            uids: list[int] = []
+            uids = UidList()
         elif sort == "arrival":
             uids = listing.search_uids(self.session, criteria)
         else:
             uids = listing.sorted_uids(self.session, sort, criteria)
-        if not reverse:
-            uids.reverse()
-        return View(folder, state.uidvalidity, tuple(uids))
+        return View(folder, state.uidvalidity, uids if reverse else uids[::-1])
 
     def summaries(
         self, folder: str, uids: Sequence[int], uidvalidity: int | None = None, *, preview: int = 0
@@ -156,8 +155,7 @@ class Listing:
 
     def _search_folder(self, folder: str, criteria: builtins.list[Any], shape: str, limit: int, preview: int) -> Page:
         state = self.select(folder)
-        uids = [] if state.exists == 0 else listing.search_uids(self.session, criteria)
-        uids.reverse()
+        uids = listing.search_uids(self.session, criteria)[::-1] if state.exists else ()
         items = listing.fetch_summaries(self.session, uids[:limit], preview=preview)
         next_cursor = None
         if len(uids) > limit:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Collection
+from array import array
+from collections.abc import Collection, Container
 
 from agentmail.model import View
+from agentmail.uidlist import UidList
 
 _PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
@@ -45,7 +47,7 @@ def fold(view: View, collapsed: Collection[int]) -> tuple[View, dict[int, int]]:
     """The rows shown with these roots collapsed, and how many messages each collapsed root hides."""
     if not view.depths or not collapsed:
         return view, {}
-    uids: list[int] = []
+    uids = array("I")  # compact as the view's own (model.UidList), no int object per row
     depths: list[int] = []
     hidden: dict[int, int] = {}
     for start, size in threads(view):
@@ -57,7 +59,27 @@ def fold(view: View, collapsed: Collection[int]) -> tuple[View, dict[int, int]]:
         else:
             uids.extend(view.uids[start : start + size])
             depths.extend(view.depths[start : start + size])
-    return dataclasses.replace(view, uids=tuple(uids), depths=tuple(depths)), hidden
+    return dataclasses.replace(view, uids=UidList(uids), depths=tuple(depths)), hidden
+
+
+def without_removed(full: View, shown: View, collapsed: Container[int]) -> View:
+    """``full`` less the rows removed from ``shown`` since ``shown`` was folded from it.
+
+    ``shown`` keeps ``full``'s order (folding and removing never reorder), so one walk over both finds what went,
+    without a set of either; a collapsed thread (root in ``collapsed``) was not on screen and is kept whole.
+    """
+    uids, depths = array("I"), []
+    j, left = 0, len(shown.uids)
+    for start, size in threads(full):
+        whole = full.uids[start] in collapsed
+        for position in range(start, start + size):
+            uid = full.uids[position]
+            here = j < left and shown.uids[j] == uid
+            j += here
+            if whole or here:
+                uids.append(uid)
+                depths.append(full.depths[position] if position < len(full.depths) else 0)
+    return dataclasses.replace(full, uids=UidList(uids), depths=tuple(depths) if full.depths else ())
 
 
 def base_subject(subject: str) -> str:

@@ -25,8 +25,9 @@ RANK = {
     "__main__": 7,
     "__init__": 0,
 }
-#: Modules that belong to another's layer: model_more holds the model types a listing never builds.
-SAME_LAYER = {"model_more": "model"}
+#: Modules that belong to another's layer: model_more holds the model types a listing never builds, uidlist the
+#: compact uid sequence of a View.
+SAME_LAYER = {"model_more": "model", "uidlist": "model"}
 
 
 def layer_of(path: Path) -> str:

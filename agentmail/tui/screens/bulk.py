@@ -68,7 +68,7 @@ class TagActions:
         wanted = (self.query or Query()).narrowed(self.limit).narrowed(found)
 
         def matched(view: View) -> None:
-            self.items.tagged |= set(view.uids)
+            self.items.tagged.update(view.uids)
             self.items.redraw()
             self.host.notify(f"Tagged {_plural(len(view.uids))}; {len(self.items.tagged)} tagged in all.")
 

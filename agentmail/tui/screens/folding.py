@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import urwid
@@ -12,8 +11,7 @@ from agentmail.model import View, ViewPrefs
 from agentmail.tui.requests import SaveViewPrefs
 from agentmail.tui.screens.base import Host
 from agentmail.tui.screens.rows import LazyRows
-from agentmail.tui.threadfold import fold, root_of, roots_with_replies
-from agentmail.tui.threadfold import threads as thread_spans
+from agentmail.tui.threadfold import fold, root_of, roots_with_replies, without_removed
 
 SORTS = ("arrival", "date", "from", "subject", "size")
 
@@ -54,30 +52,18 @@ class ThreadActions:
     def folded(self, view: View) -> View:
         """The rows to show for a folder's view: collapsed threads as their root alone."""
         self.full_view = view
-        self.collapsed &= set(view.uids)
+        self.collapsed = view.uids.intersection(self.collapsed)
         shown, hidden = fold(view, self.collapsed)
         self.items.hidden = hidden
         return shown
 
     def _refold(self, keep_uid: int | None) -> None:
         """Fold again from the last view, without the rows removed since (deleted, moved, expunged)."""
-        still = set(self.items.view.uids) | set(self.items.hidden and self._hidden_uids())
-        full = self.full_view
-        keep = [i for i, uid in enumerate(full.uids) if uid in still]
-        depths = tuple(full.depths[i] for i in keep) if full.depths else ()
-        shown = self.folded(dataclasses.replace(full, uids=tuple(full.uids[i] for i in keep), depths=depths))
+        shown = self.folded(without_removed(self.full_view, self.items.view, self.items.hidden))
         self.items.set_view(shown, keep_uid)
         self.items.redraw()
         if shown.uids:
             self.listbox.set_focus(self.items.focus)
-
-    def _hidden_uids(self) -> set[int]:
-        """The uids inside collapsed threads (not rows now, but still in the folder)."""
-        hidden: set[int] = set()
-        for start, size in thread_spans(self.full_view):
-            if self.full_view.uids[start] in self.items.hidden:
-                hidden.update(self.full_view.uids[start : start + size])
-        return hidden
 
     def action_collapse_thread(self) -> None:
         """Collapse the thread under the cursor to its first message, or expand it again."""

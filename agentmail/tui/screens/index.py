@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import urwid
@@ -102,19 +103,25 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         """
         request = OpenView(self.folder, self.sort, self.threads, (self.query or Query()).narrowed(self.limit))
         focus = keep_uid if keep_uid is not None else self.focused_uid()
-        before = set(self.items.view.uids)
+        uidvalidity, highest = self.items.view.uidvalidity, self._highest_uid() if report else 0
 
         def shown(view: View) -> None:
             if fresh:
                 self.items.forget_summaries()
             self.show_view(view, focus)
             if report:
-                new = len(set(view.uids) - before)
+                new = view.uids.count_above(highest if view.uidvalidity == uidvalidity else 0)
                 where = clean_line(self.folder)
                 self.host.notify(f"{new} new message{'s' if new != 1 else ''} in {where}." if new else (
                     f"No new mail in {where}."))  # fmt: skip
 
         self.host.post(request, shown, slot=f"view-{id(self)}", on_error=self.load_failed)
+
+    def _highest_uid(self) -> int:
+        """The newest uid known here, folded away or not: new mail is what comes in above it (uids only grow,
+        RFC 9051 2.3.1.1), so ``$`` counts uids, not a set of 100,000 against another (a re-created folder: all new).
+        """
+        return max(self.full_view.uids.highest(), self.items.view.uids.highest())
 
     def load_failed(self, exc: AgentmailError) -> None:
         """The list could not be fetched: say so where the list would be ($ retries)."""
@@ -233,8 +240,8 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         unread = (self.query or Query()).narrowed(UNREAD)
 
         def found(view: View) -> None:
-            unread = set(view.uids)
-            order = list(range(start + 1, len(self.items))) + list(range(start + 1))
+            unread = view.uids  # arrival order: looked up by bisection, no set of the folder
+            order = itertools.chain(range(start + 1, len(self.items)), range(start + 1))
             hit = next((i for i in order if self.items.uid_at(i) in unread), None)
             if hit is None:
                 self.host.notify("No unread messages.")

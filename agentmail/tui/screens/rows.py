@@ -144,13 +144,17 @@ class LazyRows(urwid.ListWalker):
 
     # -- data ---------------------------------------------------------------------
     def set_view(self, view: View, keep_uid: int | None = None) -> None:
-        """Show a new uid list; summaries already known are kept, the focus follows keep_uid."""
-        old = set(view.uids)
-        self._summaries = {u: s for u, s in self._summaries.items() if u in old}
+        """Show a new uid list; summaries already known are kept, the focus follows keep_uid.
+
+        No set of the whole list is made: the few hundred known summaries are looked up in it instead.
+        """
+        still = view.uids.intersection(self._summaries)
+        self._summaries = {u: s for u, s in self._summaries.items() if u in still}
         self._widgets.clear()
         self._blocks.clear()
         self.view = view
-        position = view.uids.index(keep_uid) if keep_uid in old else min(self.focus, max(len(view.uids) - 1, 0))
+        found = keep_uid is not None and keep_uid in view.uids
+        position = view.uids.index(keep_uid) if found else min(self.focus, max(len(view.uids) - 1, 0))
         self.focus = position
         self._modified()
 
@@ -195,7 +199,7 @@ class LazyRows(urwid.ListWalker):
             return
         focus_uid = self.uid_at(self.focus)
         self._summaries[summary.uid] = summary
-        view = dataclasses.replace(self.view, uids=(summary.uid, *self.view.uids))
+        view = dataclasses.replace(self.view, uids=self.view.uids.inserted(0, summary.uid))
         self.set_view(view, keep_uid=focus_uid)
 
     def insert_at(self, position: int, uid: int) -> None:
@@ -203,7 +207,7 @@ class LazyRows(urwid.ListWalker):
         if uid in self.view.uids:
             return
         position = max(0, min(position, len(self.view.uids)))
-        uids = (*self.view.uids[:position], uid, *self.view.uids[position:])
+        uids = self.view.uids.inserted(position, uid)
         self.set_view(dataclasses.replace(self.view, uids=uids, depths=()), keep_uid=uid)
 
     def forget_summaries(self) -> None:
@@ -220,7 +224,7 @@ class LazyRows(urwid.ListWalker):
             return
         index = self.view.uids.index(uid)
         depths = self.view.depths[:index] + self.view.depths[index + 1 :] if self.view.depths else ()
-        uids = self.view.uids[:index] + self.view.uids[index + 1 :]
+        uids = self.view.uids.deleted_at(index)
         self.set_view(dataclasses.replace(self.view, uids=uids, depths=depths))
 
     @property
