@@ -229,3 +229,17 @@ def test_a_message_the_pager_shows_is_read_in_the_index(host, make_summary, attr
     host.posted[-1].reply(Message(uid=1, folder="INBOX", uidvalidity=7, subject="second"))
     rows = attrs_of(screen.render((80, 3)))
     assert not rows[1][0].startswith("N") and "unread" not in rows[1][1]
+
+
+def test_a_refresh_counts_only_mail_that_came_in(host, make_summary) -> None:
+    screen = _index(host, [5, 3, 2])
+    screen.on_events([Event("new", folder="INBOX", uid=6, summary=make_summary(6, "seen arrive"))])  # shown already
+    screen.load(fresh=True, report=True)
+    host.posted[-1].reply(View("INBOX", 7, (8, 7, 6, 5, 4, 2)))  # 4: an older one newly matching is not new mail
+    assert host.notes[-1] == ("2 new messages in INBOX.", False)
+    screen.load(fresh=True, report=True)
+    host.posted[-1].reply(View("INBOX", 7, (8, 7, 6, 5, 4, 2)))
+    assert host.notes[-1] == ("No new mail in INBOX.", False)
+    screen.load(fresh=True, report=True)
+    host.posted[-1].reply(View("INBOX", 8, (2, 1)))  # the folder was re-created: all of it is new
+    assert host.notes[-1] == ("2 new messages in INBOX.", False)

@@ -7,7 +7,7 @@ import dataclasses
 from agentmail.model import Address, View, ViewPrefs
 from agentmail.tui.requests import GetViewPrefs, OpenView, SaveViewPrefs
 from agentmail.tui.screens.index import IndexScreen
-from agentmail.tui.threadfold import base_subject, fold, parent_position, roots_with_replies
+from agentmail.tui.threadfold import base_subject, fold, parent_position, roots_with_replies, without_removed
 
 THREADED = View("INBOX", 7, (10, 11, 12, 20, 30, 31), (0, 1, 2, 0, 0, 1))
 
@@ -54,6 +54,24 @@ def test_capital_z_collapses_all_and_then_expands_all(host, make_summary, text_o
     assert "(+1) Trip" in text_of(screen, (80, 8))
     screen.keypress((80, 8), "Z")
     assert screen.items.view.uids == THREADED.uids
+
+
+def test_refolding_keeps_a_collapsed_thread_whole_and_what_was_removed_gone() -> None:
+    shown, hidden = fold(THREADED, {10})
+    after = dataclasses.replace(shown, uids=shown.uids.removed(20).removed(31), depths=(0, 0))
+    back = without_removed(THREADED, after, hidden)
+    assert back.uids == (10, 11, 12, 30) and back.depths == (0, 1, 2, 0)
+    assert without_removed(THREADED, dataclasses.replace(THREADED, uids=(10, 12, 20, 30, 31)), {}).uids == (
+        10, 12, 20, 30, 31)  # fmt: skip
+
+
+def test_expanding_after_a_delete_does_not_bring_the_deleted_row_back(host, make_summary) -> None:
+    screen = _threaded(host, make_summary)
+    screen.items.set_focus(0)
+    screen.keypress((80, 8), "z")
+    screen.items.remove(31)  # expunged elsewhere while the first thread was collapsed
+    screen.keypress((80, 8), "z")
+    assert screen.items.view.uids == (10, 11, 12, 20, 30) and screen.items.view.depths == (0, 1, 2, 0, 0)
 
 
 def test_collapsing_without_threads_says_how_to_show_them(host) -> None:
