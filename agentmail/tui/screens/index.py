@@ -149,6 +149,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         def arrived(summaries: list[Summary]) -> None:
             if generation == self.generation:
                 self.show_summaries(uv, summaries)
+                self.items.answered(start)
 
         def failed(exc: AgentmailError) -> None:
             self.items.forget_block(start)

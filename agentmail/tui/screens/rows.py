@@ -2,7 +2,10 @@
 
 Rows are fetched in blocks of :data:`BLOCK` (a placeholder shows until a block
 arrives) and blocks far from the focus are evicted, so memory stays bounded
-however large the folder is (aerc's msglist does the same).
+however large the folder is (aerc's msglist does the same).  At most :data:`PENDING`
+block requests are in flight: blocks wanted meanwhile wait here, and those paged past
+before their turn are never asked for (holding down PgDn through 100,000 rows
+otherwise queued ~2,000 requests, megabytes, for rows long off screen).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from agentmail.tui.widgets import SelectableText, addr_name, flag_marks, fmt_dat
 
 BLOCK = 50  # rows per summaries() request
 KEEP_BLOCKS = 4  # blocks kept on each side of the focus; the rest are evicted
+PENDING = 2  # block requests in flight at once: paging faster than the server answers queues no backlog
 
 
 def to_me_mark(summary: Summary, me: str) -> str:
@@ -81,6 +85,8 @@ class LazyRows(urwid.ListWalker):
         self._summaries: dict[int, Summary] = {}
         self._widgets: dict[int, urwid.Widget] = {}
         self._blocks: set[int] = set()  # requested or loaded
+        self._pending: set[int] = set()  # asked for, no answer yet
+        self._waiting: list[int] = []  # wanted while PENDING were in flight
         self._placeholder = placeholder_widget()
         # How rows look (set by the screen): whose mail is "to me", recipients instead of senders,
         # a size column, tagged uids (kept by uid, so tags survive scrolling, paging and eviction),
@@ -151,7 +157,7 @@ class LazyRows(urwid.ListWalker):
         still = view.uids.intersection(self._summaries)
         self._summaries = {u: s for u, s in self._summaries.items() if u in still}
         self._widgets.clear()
-        self._blocks.clear()
+        self._forget_requests()
         self.view = view
         found = keep_uid is not None and keep_uid in view.uids
         position = view.uids.index(keep_uid) if found else min(self.focus, max(len(view.uids) - 1, 0))
@@ -170,6 +176,18 @@ class LazyRows(urwid.ListWalker):
     def forget_block(self, start: int) -> None:
         """A block request failed: allow it to be asked for again later."""
         self._blocks.discard(start // BLOCK)
+        self.answered(start)
+
+    def answered(self, start: int) -> None:
+        """The request for the block at start was answered: send the next one wanted, if still near the focus."""
+        self._pending.discard(start // BLOCK)
+        here = self.focus // BLOCK
+        while self._waiting and len(self._pending) < PENDING:
+            block = self._waiting.pop()  # the latest wanted first: it is where the reader is now
+            if abs(block - here) <= KEEP_BLOCKS:
+                self._send(block)
+            else:
+                self._blocks.discard(block)  # paged past: asked for again only if shown again
 
     def update(self, uid: int, **changes: object) -> Summary | None:
         """Change a known summary (flags after F or N) and redraw its row."""
@@ -214,7 +232,7 @@ class LazyRows(urwid.ListWalker):
         """Drop every fetched row so the next look fetches them again (flags may have changed elsewhere)."""
         self._summaries.clear()
         self._widgets.clear()
-        self._blocks.clear()
+        self._forget_requests()
         self._modified()
 
     def remove(self, uid: int) -> None:
@@ -236,13 +254,27 @@ class LazyRows(urwid.ListWalker):
         if block in self._blocks:
             return
         self._blocks.add(block)
+        if len(self._pending) < PENDING:
+            self._send(block)
+        else:
+            self._waiting.append(block)
+
+    def _send(self, block: int) -> None:
+        self._pending.add(block)
         start = block * BLOCK
         self._need(start, list(self.view.uids[start : start + BLOCK]))
+
+    def _forget_requests(self) -> None:
+        """Another list (or a fresh look): no block counts as asked for; answers for the old one are dropped."""
+        self._blocks.clear()
+        self._pending.clear()
+        self._waiting.clear()
 
     def _evict(self) -> None:
         """Drop summaries far from the focus so a long scroll does not keep every one."""
         here = self.focus // BLOCK
         self._blocks = {b for b in self._blocks if abs(b - here) <= KEEP_BLOCKS}
+        self._waiting = [b for b in self._waiting if b in self._blocks]
         if len(self._summaries) <= (2 * KEEP_BLOCKS + 1) * BLOCK:
             return
         keep = set(self.view.uids[max(0, (here - KEEP_BLOCKS) * BLOCK) : (here + KEEP_BLOCKS + 1) * BLOCK])

@@ -75,6 +75,26 @@ def test_scrolling_far_evicts_old_windows(host, make_summary) -> None:
     assert screen.items.cached <= (2 * KEEP_BLOCKS + 2) * BLOCK
 
 
+def test_paging_faster_than_the_server_keeps_two_windows_asked_for_and_skips_those_paged_past(
+    host, make_summary, text_of
+) -> None:
+    uids = list(range(5000, 0, -1))
+    screen = _index(host, uids)
+    for row in (0, 1000, 2000, 3000):  # four screens far apart, before any window arrives
+        screen.listbox.set_focus(row)
+        text_of(screen, (80, 20))
+    fetches = [p for p in host.posted if isinstance(p.request, FetchSummaries)]
+    assert [p.request.uids[0] for p in fetches] == [5000, 4000], "two in flight, the rest wait"
+    fetches[0].reply([make_summary(u) for u in fetches[0].request.uids])
+    fetches[1].reply([make_summary(u) for u in fetches[1].request.uids])
+    asked = [p.request.uids[0] for p in host.posted if isinstance(p.request, FetchSummaries)]
+    assert asked[:2] == [5000, 4000] and set(asked[2:]) == {2050, 2000}, "the windows in view are asked for next"
+    assert not {3050, 3000} & set(asked), "the screen paged past is never asked for"
+    for posted in host.posted[-2:]:
+        posted.reply([make_summary(u, "arrived") for u in posted.request.uids])
+    assert "…" not in text_of(screen, (80, 20))
+
+
 def test_new_mail_event_appears_on_top_without_a_key(host, make_summary, text_of) -> None:
     screen = _index(host, [2, 1])
     screen.show_summaries(7, [make_summary(2, "older"), make_summary(1, "oldest")])
