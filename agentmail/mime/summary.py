@@ -31,7 +31,7 @@ def parse_summary(
     preview: str | bytes = "",
 ) -> Summary:
     """One index row from the fetched header fields, BODYSTRUCTURE and server PREVIEW; never raises."""
-    envelope = envelope_from_bytes(header_bytes or b"")
+    envelope = envelope_from_bytes(header_bytes or b"", headers=False)  # a row shows no header list
     if bodystructure is not None:
         attached = has_attachments(bodystructure)
     else:
