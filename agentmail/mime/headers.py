@@ -9,12 +9,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmail.mime import vocab
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.sanitize import clean_line, needs_cleaning, scrub, strip_invisible
-from agentmail.model import Address, Header
+from agentmail.model import Address
+
+if TYPE_CHECKING:
+    from agentmail.model import Header
 
 # RFC 2047 encoded-word, with the RFC 2231 language suffix (=?utf-8*en?Q?...?=) allowed.
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([qQbB])\?([^?\s]*)\?=")
@@ -45,7 +48,7 @@ def _bytes_to_text(data: bytes) -> str:
 def raw_to_text(raw: str | bytes) -> str:
     """Turn raw header input into text, undoing the email package's surrogateescape of 8-bit bytes."""
     if isinstance(raw, bytes):
-        return _bytes_to_text(raw)
+        return raw.decode("ascii") if raw.isascii() else _bytes_to_text(raw)  # ASCII: what decode_bytes gives
     if not isinstance(raw, str):
         return str(raw)
     if not raw.isascii() and _ESCAPED_BYTE.search(raw):
@@ -270,6 +273,8 @@ class _Block:
 
 
 def _read_block(raw_items: Iterable[tuple[str, str | bytes]], max_header_bytes: int, keep: bool) -> _Block:
+    if keep:
+        from agentmail.model_more import Header  # lazily: a listing keeps no header list (see read_envelope)
     headers: list[Header] = []
     values: dict[str, list[str]] = {}
     decoded_values: dict[str, list[str]] = {}
