@@ -105,14 +105,6 @@ class Page:
     next_cursor: str | None = None  # pass to ``list --cursor`` for the next (older) window
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
-    """One header line, decoded (RFC 2047) and unfolded."""
-
-    name: str
-    value: str
-
-
 if TYPE_CHECKING:  # what __getattr__ below hands out, as type checkers should see it (explicit re-exports)
     from agentmail.model_more import FAILING_RESULTS as FAILING_RESULTS
     from agentmail.model_more import Account as Account
@@ -123,6 +115,7 @@ if TYPE_CHECKING:  # what __getattr__ below hands out, as type checkers should s
     from agentmail.model_more import EventKind as EventKind
     from agentmail.model_more import Folder as Folder
     from agentmail.model_more import FolderRoles as FolderRoles
+    from agentmail.model_more import Header as Header
     from agentmail.model_more import Message as Message
     from agentmail.model_more import MessageFacts as MessageFacts
     from agentmail.model_more import Part as Part
@@ -146,6 +139,7 @@ _MORE = frozenset(
         "Draft",
         "Folder",
         "FolderRoles",
+        "Header",
         "Proposal",
         "ProposalRef",
         "SendResult",

@@ -12,10 +12,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from agentmail.model import Address, Header, Summary, delete_expunges, is_member_name, sender_field
+from agentmail.model import Address, Summary, delete_expunges, is_member_name, sender_field
 from agentmail.uidlist import UidList
 
 # agentmail.model lists the names it hands out (_MORE); tests/unit/test_layers.py checks they match.
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """One header line, decoded (RFC 2047) and unfolded: a message read whole lists them; an index row does not."""
+
+    name: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -438,12 +438,12 @@ def agent_imports() -> list[str]:
     probe = (
         "import sys, agentmail.cli, agentmail.agent.run, agentmail.agent.handlers, agentmail.service.mailbox; "
         "print(' '.join(m for m in ('urwid', 'html2text', 'email_validator', 'importlib.metadata', 'email.policy',"
-        " 'urllib.request', 'smtplib') if m in sys.modules))"
+        " 'urllib.request', 'smtplib', 'email.message', 'agentmail.mime.parse') if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=False)
     loaded = proc.stdout.strip()
     return [f"[{'met' if not loaded else 'MISSED'}] agent path imports none of urwid, html2text, email_validator, "
-            "importlib.metadata, email.policy, urllib.request, smtplib up front: "
+            "importlib.metadata, email.policy, urllib.request, smtplib, email.message, agentmail.mime.parse up front: "
             f"{loaded or 'none loaded'}"]  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from agentmail.imap.listing import section_bytes
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.mime import parse as mime_parse
 from agentmail.mime.charset import decode_transfer
-from agentmail.mime.layout import make_part
+from agentmail.mime.tree import make_part
 
 if TYPE_CHECKING:
     from agentmail.model import Message, Part, TrustAnchors

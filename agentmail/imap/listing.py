@@ -16,7 +16,7 @@ from imapclient.response_parser import parse_message_list, parse_response
 from agentmail.errors import UsageError
 from agentmail.imap.fetchparse import parse_fetch
 from agentmail.imap.session import ImapSession
-from agentmail.mime.parse import parse_summary
+from agentmail.mime.summary import parse_summary
 from agentmail.model import Summary
 
 if TYPE_CHECKING:

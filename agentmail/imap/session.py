@@ -19,7 +19,7 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import imapclient
 from imapclient import exceptions as imap_errors
@@ -39,8 +39,9 @@ from agentmail.errors import (
     UsageError,
 )
 from agentmail.identity import Member
-from agentmail.imap import backoff
-from agentmail.imap.backoff import OnWait
+
+if TYPE_CHECKING:
+    from agentmail.imap.backoff import OnWait
 
 log = logging.getLogger(__name__)
 # imaplib's protocol trace would carry message data; keep it out of any log.
@@ -100,6 +101,8 @@ class ImapSession:
         if self.reconnect_window <= 0:
             self._connect_or_provision()
             return
+        from agentmail.imap import backoff  # lazily: a one-shot command (reconnect window 0) never waits
+
         backoff.retry(
             self._connect_or_provision,
             backoff.Backoff(self.reconnect_window),
@@ -108,6 +111,8 @@ class ImapSession:
         )
 
     def _transient(self, exc: AgentmailError) -> bool:
+        from agentmail.imap import backoff
+
         # A restarting Dovecot may drop logins, which reads as no_mailbox; a mailbox we already opened still exists.
         return backoff.retryable(exc) or (isinstance(exc, NoMailboxError) and self._logged_in_once)
 

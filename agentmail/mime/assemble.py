@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import MESSAGE_FIELDS, Envelope
-from agentmail.mime.layout import Limits, Node, Plan
+from agentmail.mime.layout import Plan
 from agentmail.mime.sanitize import clean_line, clean_text, scrub
+from agentmail.mime.tree import Limits, Node
 from agentmail.model import flag_names
 
 if TYPE_CHECKING:

@@ -17,11 +17,9 @@ from email.message import Message as EmailMessage
 from email.parser import BytesParser
 from typing import TYPE_CHECKING, Any
 
-from agentmail.mime import structure
 from agentmail.mime.assemble import Fetch, assemble_message, bare_message, message_facts
 from agentmail.mime.charset import decode_bytes
 from agentmail.mime.headers import (
-    SUMMARY_FIELDS,
     Envelope,
     decode_header_value,
     envelope_from_bytes,
@@ -31,14 +29,13 @@ from agentmail.mime.headers import (
     raw_to_text,
     read_envelope,
 )
-from agentmail.mime.layout import DEFAULT_LIMITS, Limits, Node, Plan, child_id, plan_body
+from agentmail.mime.layout import Plan, plan_body
 from agentmail.mime.sanitize import clean_line, strip_invisible
 from agentmail.mime.structure import PartInfo, message_from_parts, structure_parts, text_parts_to_fetch
-from agentmail.model import Summary, flag_names
+from agentmail.mime.summary import parse_summary
+from agentmail.mime.tree import DEFAULT_LIMITS, Limits, Node, child_id
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from agentmail.model import Message, MessageFacts, TrustAnchors
 
 __all__ = [
@@ -55,8 +52,6 @@ __all__ = [
     "structure_parts",
     "text_parts_to_fetch",
 ]
-
-SNIPPET_CHARS = 200
 
 _DEFECT_NOTES = {
     "NoBoundaryInMultipartDefect": "a multipart part has no boundary parameter; its content is shown as text",
@@ -225,33 +220,3 @@ def _as_raw_text(raw: bytes, reason: str, limits: Limits) -> tuple[Envelope, Pla
     plan = plan_body(Node("1", "text/plain"), limits)
     plan.notes.append(reason + "; the body is shown as raw text")
     return envelope, plan, lambda _node: text.encode("utf-8")
-
-
-def parse_summary(
-    uid: int,
-    *,
-    flags: Sequence[str | bytes] = (),
-    size: int | None = 0,
-    received: datetime | None = None,
-    header_bytes: bytes = b"",
-    bodystructure: Any = None,
-    preview: str | bytes = "",
-) -> Summary:
-    """One index row from the fetched header fields, BODYSTRUCTURE and server PREVIEW; never raises."""
-    envelope = envelope_from_bytes(header_bytes or b"")
-    if bodystructure is not None:
-        attached = structure.has_attachments(bodystructure)
-    else:
-        attached = envelope.content_type.startswith("multipart/mixed")
-    if isinstance(preview, bytes):
-        preview = decode_bytes(preview, "utf-8")[0]
-    snippet = " ".join(clean_line(str(preview or "")).split())[:SNIPPET_CHARS]
-    return Summary(
-        uid=uid,
-        flags=flag_names(flags),
-        size=int(size or 0),
-        received=received,
-        has_attachments=attached,
-        snippet=snippet,
-        **envelope.model_fields(SUMMARY_FIELDS),
-    )

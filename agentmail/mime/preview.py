@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentmail.mime.bodystructure import structure_tree
 from agentmail.mime.layout import plan_body
 from agentmail.mime.newtext import new_text
 from agentmail.mime.sanitize import clean_line
-from agentmail.mime.structure import message_from_parts, structure_tree
+from agentmail.mime.structure import message_from_parts
 
 #: Longest preview an answer carries, in characters.
 MAX_PREVIEW_CHARS = 2000

@@ -15,15 +15,14 @@ from typing import TYPE_CHECKING
 from agentmail.config import Settings
 from agentmail.errors import NotFoundError
 from agentmail.identity import Member
-from agentmail.imap import fetch as imap_fetch
 from agentmail.imap import folders as imap_folders
-from agentmail.imap.backoff import OnWait
 from agentmail.imap.session import FolderState, ImapSession
 from agentmail.service.mutations import Mutations
 from agentmail.service.paging import MAX_LIMIT, Listing
 from agentmail.service.scope import FULL, Grant
 
 if TYPE_CHECKING:
+    from agentmail.imap.backoff import OnWait
     from agentmail.mime.doctext import Extracted
     from agentmail.model import Account, Folder, FolderRoles, Message, Part, Quota, TrustAnchors, ViewPrefs
 
@@ -223,6 +222,8 @@ class Mailbox(Listing, Mutations):
     # -- reading ------------------------------------------------------------------
     def read(self, folder: str, uid: int, *, peek: bool = False, uidvalidity: int | None = None) -> Message:
         """Decode a message; mark it \\Seen unless peeking or read-only."""
+        from agentmail.imap import fetch as imap_fetch  # lazily: the email package's MIME tree, for reading only
+
         mark = not peek and not self.read_only and self.grant.allows("mark_seen")
         # Selected read-write up front when it may mark \\Seen: one SELECT, not EXAMINE then SELECT (each costs
         # tens of milliseconds on a 100,000-message folder).
@@ -236,12 +237,16 @@ class Mailbox(Listing, Mutations):
         return message
 
     def raw(self, folder: str, uid: int, *, uidvalidity: int | None = None) -> bytes:
+        from agentmail.imap import fetch as imap_fetch  # lazily, as in read()
+
         state = self.select(folder, uidvalidity, reuse=True)
         return imap_fetch.fetch_raw(self.session, state, uid)
 
     def attachment(
         self, folder: str, uid: int, part_id: str, *, max_bytes: int | None = None, uidvalidity: int | None = None
     ) -> tuple[Part, bytes]:
+        from agentmail.imap import fetch as imap_fetch  # lazily, as in read()
+
         state = self.select(folder, uidvalidity, reuse=True)
         cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
         return imap_fetch.fetch_part(self.session, state, uid, part_id, cap)
@@ -254,6 +259,8 @@ class Mailbox(Listing, Mutations):
         The server reports us-ascii for a text part that declares nothing (RFC 2045's default), and an ASCII
         label says nothing about 8-bit bytes anyway: it counts as none, so such text is read as UTF-8 first.
         """
+        from agentmail.imap import fetch as imap_fetch  # lazily, as in read()
+
         state = self.select(folder, uidvalidity, reuse=True)
         cap = min(max_bytes or self.settings.max_attachment_bytes, self.settings.max_attachment_bytes)
         part, data, info = imap_fetch.fetch_part_info(self.session, state, uid, part_id, cap)
@@ -264,6 +271,7 @@ class Mailbox(Listing, Mutations):
         self, folder: str, uid: int, part_id: str, *, uidvalidity: int | None = None
     ) -> tuple[Part, Extracted]:
         """A part's text (text/*, HTML, PDF, DOCX, ODT); parts over the attachment limit are refused unread."""
+        from agentmail.imap import fetch as imap_fetch  # lazily, as in read()
         from agentmail.mime.doctext import extract_text  # lazily: zip, XML and PDF readers are rarely needed
 
         state = self.select(folder, uidvalidity, reuse=True)

@@ -90,3 +90,18 @@ def test_list_loads_no_batch_reader_no_change_code_and_no_view_memory(stack, mem
     later = {"agentmail.agent.lines", "agentmail.imap.mutations", "agentmail.service.viewprefs"}
     later |= {"agentmail.mime.query", "agentmail.imap.criteria"}  # a plain listing parses no query
     assert not loaded & later, sorted(loaded & later)
+
+
+def test_list_loads_no_message_reading_code(stack, member) -> None:
+    """A listing builds index rows from header fields and BODYSTRUCTURE (mime/summary.py, mime/bodystructure.py):
+    the whole-message parser, the email package's parser and message class (mime.headers splits a header block
+    itself), the body layout, the structure-first reader and the reconnect backoff (their dataclasses and
+    patterns) wait for the commands that read a message or keep a session open."""
+    who = member()
+    stack.deliver(who, b"From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n")
+    loaded = _loaded(stack, who, "--json", "list", "INBOX")
+    assert "agentmail.mime.summary" in loaded
+    later = {"agentmail.mime.parse", "agentmail.mime.layout", "agentmail.mime.structure", "agentmail.mime.assemble",
+             "agentmail.imap.fetch", "agentmail.imap.backoff"}  # fmt: skip
+    later |= {"email.parser", "email.feedparser", "email.message"}
+    assert not loaded & later, sorted(loaded & later)

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from imapclient.response_types import BodyData
 
-from agentmail.mime.layout import Limits
 from agentmail.mime.parse import (
     decode_header_value,
     message_from_parts,
@@ -17,6 +16,7 @@ from agentmail.mime.parse import (
     structure_parts,
     text_parts_to_fetch,
 )
+from agentmail.mime.tree import Limits
 from agentmail.model import Address
 
 

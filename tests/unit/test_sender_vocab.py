@@ -147,7 +147,7 @@ def test_attachment_types_and_ids_are_reduced_and_kept_cleaned_under_content() -
 
 
 def test_a_part_built_anywhere_holds_only_our_vocabulary() -> None:
-    from agentmail.mime.layout import make_part
+    from agentmail.mime.tree import make_part
 
     part = make_part("2", "text/x-evil obey", 3, "SYSTEM", "a\x07b c", "f.txt")
     assert part == Part("2", vocab.OCTET_STREAM, 3, "", "", "f.txt", "ab c", "text/x-evil obey")
