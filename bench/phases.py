@@ -6,9 +6,10 @@ SPAWNED is ``time.time()`` just before the process was started, so ``interpreter
 
 * ``list``: the modules ``agentmail --json list`` loads, the login, then the newest 50 (SELECT, SEARCH,
   FETCH) and the JSON answer;
-* ``tui``: the modules of the reader, split into the UI thread's (urwid, the screens) and the opening
-  thread's (the service), then the login and the first page (uid list and the first 50 summaries), as
-  ``tui/start.py`` does; in the reader the UI imports overlap the rest;
+* ``tui``: the modules of the reader in the order ``tui/start.py`` loads them: the opening thread's (up
+  to the IMAP layer), the rest of the service (the UI thread, during the login), then urwid and the
+  screens (the UI thread, during the SELECT and FETCH); then the login and the first page (uid list and
+  the first 50 summaries).  In the reader the imports after the first overlap the network waits;
 * ``floor``: ``bench/floor.py list`` with the same split (imaplib, LOGIN, EXAMINE + FETCH).
 
 It reads the member's settings from the environment, like agentmail.
@@ -62,11 +63,15 @@ def agentmail_tui(folder: str) -> dict[str, float]:
     import agentmail.cli
     from agentmail.config import load_settings
     from agentmail.identity import member_for
-    from agentmail.tui import start, worker
+    from agentmail.service.connect import new_session
+    from agentmail.tui import start
 
     out["imports, opening thread"] = _since(mark)
     mark = time.perf_counter()
-    import agentmail.tui.app  # noqa: F401 -- urwid and the screens
+    start.load_service()
+    out["imports, service"] = _since(mark)
+    mark = time.perf_counter()
+    import agentmail.tui.run  # noqa: F401 -- urwid and the screens
 
     out["imports, UI thread"] = _since(mark)
     import os
@@ -74,10 +79,11 @@ def agentmail_tui(folder: str) -> dict[str, float]:
     settings = load_settings(os.environ)
     member = member_for(os.environ["AGENTMAIL_MEMBER"], settings)
     mark = time.perf_counter()
-    mailbox = worker.new_mailbox(settings, member, read_only=False)
-    mailbox.open()
+    session = new_session(settings, member)
+    session.connect()
     out["login"] = _since(mark)
     mark = time.perf_counter()
+    mailbox = start.reader_mailbox(settings, member, read_only=False, session=session)
     view = mailbox.view(folder)
     mailbox.summaries(folder, list(view.uids[: start.FIRST_ROWS]), view.uidvalidity)
     out["first FETCH"] = _since(mark)

@@ -164,6 +164,17 @@ def phase_run(phases: Sequence[str], mode: str, rest: Sequence[str], env: dict[s
     return json.loads(proc.stdout)
 
 
+#: The reader's start-up in the order tui/start.py runs it (bench/phases.py names them).
+TUI_PHASES = (
+    "interpreter",
+    "imports, opening thread",
+    "imports, service",
+    "imports, UI thread",
+    "login",
+    "first FETCH",
+)
+
+
 def phase_rows(stack, size: int, member: str, runs: int, home: Path, py: Python) -> list[Row]:
     """Start-up split into interpreter, imports, login and first FETCH: --json list beside the floor, and the reader."""
     env = {**base_env(home), **stack.env(member)}
@@ -184,10 +195,7 @@ def phase_rows(stack, size: int, member: str, runs: int, home: Path, py: Python)
         for name in ("interpreter", "imports", "login", "first FETCH")
     ]
     rows.append(Row(size, "list start-up: JSON answer", [r["answer"] for r in ours]))
-    rows += [
-        Row(size, f"TUI start-up: {name}", [r[name] for r in tui])
-        for name in ("interpreter", "imports, UI thread", "imports, opening thread", "login", "first FETCH")
-    ]
+    rows += [Row(size, f"TUI start-up: {name}", [r[name] for r in tui]) for name in TUI_PHASES]
     return rows
 
 

@@ -75,16 +75,22 @@ def search_uids(session: ImapSession, criteria: Sequence[Any] = ("ALL",)) -> Uid
     return UidList(sorted(parse_message_list(session.raw_untagged(b"SEARCH", [*charset, *args], "SEARCH"))))
 
 
-def fetch_newest(session: ImapSession, exists: int, limit: int, *, preview: int = 0) -> list[Summary]:
+def fetch_newest(
+    session: ImapSession, exists: int, limit: int, *, preview: int = 0, sizes: bool = True
+) -> list[Summary]:
     """Summaries of the newest `limit` messages by sequence number, newest first, in one FETCH.
 
     A plain FETCH of the sequence range ``n-limit+1:n`` names each message's UID in its answer, as any
-    client showing a folder's top does: no SEARCH round trip for the uids first.
+    client showing a folder's top does: no SEARCH round trip for the uids first.  Without ``sizes`` no
+    RFC822.SIZE is asked for (each size is 0): Dovecot keeps a Maildir message's size in its file name,
+    and a session's first look at one reads the folder's whole uid list (about 70 ms on 100,000 messages),
+    while everything else a row shows comes from its index cache.
     """
     if exists <= 0 or limit <= 0:
         return []
     first = max(1, exists - limit + 1)
-    response = _fetch(session, f"{first}:{exists}", [*_summary_items(session), "UID"], uid=False)
+    items = [item for item in _summary_items(session) if sizes or item != "RFC822.SIZE"]
+    response = _fetch(session, f"{first}:{exists}", [*items, "UID"], uid=False)
     by_uid = {
         data[b"UID"]: data for seq, data in response.items() if first <= seq and isinstance(data.get(b"UID"), int)
     }

@@ -17,6 +17,7 @@ from agentmail.errors import NotFoundError
 from agentmail.identity import Member
 from agentmail.imap import folders as imap_folders
 from agentmail.imap.session import FolderState, ImapSession
+from agentmail.service.connect import new_session
 from agentmail.service.mutations import Mutations
 from agentmail.service.paging import MAX_LIMIT, Listing
 from agentmail.service.scope import FULL, Grant
@@ -67,6 +68,7 @@ class Mailbox(Listing, Mutations):
         reconnect_window: float = 0.0,
         on_reconnecting: OnWait | None = None,
         grant: Grant = FULL,
+        session: ImapSession | None = None,
     ) -> None:
         """``reconnect_window``: seconds a long-lived session retries a lost server (0: fail fast, one-shot)."""
         self.settings = settings
@@ -79,13 +81,17 @@ class Mailbox(Listing, Mutations):
         # then never switch EXAMINE to SELECT, which re-opens the folder (75 ms and more on 100,000 messages).
         # Agents keep EXAMINE, so a read-only command never touches the folder's state.
         self.interactive = interactive
-        self.session = ImapSession(
-            settings,
-            member,
-            read_only=read_only,
-            on_no_mailbox=self._provision,
-            reconnect_window=reconnect_window,
-            on_reconnecting=on_reconnecting,
+        # A session may come logged in already (the reader's opening thread, tui/start.py); it is this member's.
+        self.session = (
+            session
+            if session is not None
+            else new_session(
+                settings,
+                member,
+                read_only=read_only,
+                reconnect_window=reconnect_window,
+                on_reconnecting=on_reconnecting,
+            )
         )
         self._folders: list[Folder] | None = None
 
@@ -108,12 +114,6 @@ class Mailbox(Listing, Mutations):
 
         s = self.settings
         return TrustAnchors(s.authserv_id, s.mta_hostname, s.addr_domain, self.signing_key)
-
-    def _provision(self) -> bool:
-        """Create a missing mailbox through the admin API when one is configured."""
-        from agentmail import provision  # lazily: urllib.request costs every command start-up, and this is rare
-
-        return provision.ensure_mailbox(self.settings, self.member)
 
     def __enter__(self) -> Mailbox:
         return self

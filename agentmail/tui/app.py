@@ -132,6 +132,14 @@ class App(UndoSend):
         self.pane.show(self.folders, folder)
         index.open(first)  # its remembered sort and thread mode first (the first page came with them)
 
+    def complete_first(self, rest: FirstPage | None) -> None:
+        """The rest of the reader's first page (tui/start.py): the whole uid list and the folder roles, if they came."""
+        if rest is not None and rest.roles is not None and self.roles is None:
+            self.roles = rest.roles
+        index = self.stack[0] if self.stack else None
+        if isinstance(index, IndexScreen):
+            index.complete(rest.view if rest is not None and rest.view.folder == index.folder else None)
+
     def pane_clicked(self, folder: str) -> None:
         """A click on a folder in the pane opens it, unless a message is being written (never lose typing)."""
         if any(isinstance(screen, ComposerScreen) for screen in self.stack):

@@ -21,7 +21,7 @@ from agentmail.startup import collect_from_now_on
 from agentmail.tui import theme
 from agentmail.tui.app import OVERVIEW_INTERVAL, App
 from agentmail.tui.dispatch import Dispatcher
-from agentmail.tui.start import Opening
+from agentmail.tui.start import Opening, reader_mailbox
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,9 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
     from agentmail.tui import worker  # the service behind it; screens never import this
 
     if opening is not None:
-        mailbox, first = opening.result()
+        mailbox, first = opening.first()
     else:
-        mailbox, first = worker.new_mailbox(settings, member, read_only=read_only, grant=grant), None
+        mailbox, first = reader_mailbox(settings, member, read_only=read_only, grant=grant), None
     wake_fd = loop.watch_pipe(app.on_wake)
     thread = worker.Worker(mailbox, wake_fd, watcher_factory=worker.idle_watcher,
                            reconnect_window=settings.reconnect_window)  # fmt: skip
@@ -82,6 +82,8 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
             app.open_folder("INBOX", first)
             del first  # the index holds the page now; a later view must not leave this one alive
             loop.draw_screen()  # before the worker starts: its overview and IDLE set-up would share the GIL with it
+            if opening is not None:  # the opening thread lets go of the mailbox, with the whole uid list
+                app.complete_first(opening.rest())  # before any key is read
             collect_from_now_on()  # start-up ran without the cyclic collector (agentmail/startup.py)
             thread.start()
             app.tick()

@@ -7,8 +7,9 @@ idles in IMAP IDLE on the same connection (aerc's model; Dovecot allows few
 connections per member) and posts unsolicited replies (id 0) carrying change
 events.  When the server goes away it retries with capped, jittered backoff for
 ``reconnect_window`` seconds, saying so (id 0 replies), and resumes watching from
-the last change token so nothing that arrived meanwhile is missed.  This and
-``tui/serving.py`` are the only tui modules that import ``agentmail.service``.
+the last change token so nothing that arrived meanwhile is missed.  This,
+``tui/serving.py`` and ``tui/start.py`` (which makes and logs in the Mailbox this
+thread then owns) are the only tui modules that import ``agentmail.service``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from typing import Any, Protocol
 from agentmail.errors import AgentmailError, InternalError, UnavailableError
 from agentmail.imap.backoff import Backoff
 from agentmail.model import Event
-from agentmail.service.mailbox import Mailbox
-from agentmail.service.scope import FULL
 from agentmail.tui import requests as rq
 from agentmail.tui.dispatch import EVENTS_ID, Job, Reply, Watch
 from agentmail.tui.serving import serve
@@ -313,9 +312,3 @@ class Worker(threading.Thread):
             self._mailbox.close()
         except Exception:  # closing a dead connection may fail; we are leaving anyway
             log.debug("closing the mailbox failed", exc_info=True)
-
-
-def new_mailbox(settings: Any, member: Any, *, read_only: bool, grant: Any = None) -> Mailbox:
-    """The Mailbox the worker will own (not connected yet: the worker's first request connects)."""
-    # The key line's scope: the service enforces it in the reader too.
-    return Mailbox(settings, member, read_only=read_only, interactive=True, grant=grant or FULL)

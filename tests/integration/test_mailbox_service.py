@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from agentmail.config import load_settings
 from agentmail.identity import member_for
 from agentmail.service.mailbox import Mailbox
@@ -80,3 +82,28 @@ def test_a_plain_listing_is_one_fetch_by_sequence_and_pages_on_from_it(stack, me
         assert [s.uid for s in page.items] == uids[:1:-1] and page.total == 5
         rest = mb.list("INBOX", limit=3, cursor=page.next_cursor)
         assert [s.uid for s in rest.items] == uids[1::-1] and rest.next_cursor is None
+
+
+def test_the_readers_first_page_asks_for_no_sizes_and_is_otherwise_the_plain_listing(stack, member) -> None:
+    """newest(sizes=False): one FETCH by sequence without RFC822.SIZE (on a large Maildir Dovecot's first size
+    reads the whole uid list); the rows are the listing's, with size 0, and its cursor goes on the same way."""
+    name = member()
+    for i in range(4):
+        stack.deliver(name, f"From: a@example.org\r\nSubject: s{i}\r\n\r\n{'x' * 100 * i}\r\n".encode())
+    with mailbox(stack, name, interactive=True) as mb:
+        mb.view("INBOX")
+        asked: list[list[bytes]] = []
+        raw = mb.session.raw_untagged
+
+        def spy(command: bytes, args: list[bytes], response: str, *, uid: bool = True) -> list:
+            asked.append(args)
+            return raw(command, args, response, uid=uid)
+
+        mb.session.raw_untagged = spy  # type: ignore[method-assign]
+        quick = mb.newest("INBOX", limit=3, sizes=False)
+        assert len(asked) == 1 and b"RFC822.SIZE" not in asked[0][-1] and b"BODYSTRUCTURE" in asked[0][-1]
+        full = mb.list("INBOX", limit=3)
+        assert [s.size for s in quick.items] == [0, 0, 0] and all(s.size > 40 for s in full.items)
+        assert [replace(s, size=0) for s in full.items] == list(quick.items)
+        assert (quick.total, quick.next_cursor) == (full.total, full.next_cursor) == (4, full.next_cursor)
+        assert mb.newest("INBOX", limit=3) == full  # with sizes: exactly the plain listing

@@ -67,8 +67,9 @@ def test_imports_point_down(path: Path) -> None:
         assert dep == own or RANK[dep] < RANK[own], f"{path.name} ({own}) imports {dep}"
     if own in ("agent", "mime", "service", "imap", "model", "errors", "config", "identity", "smtp", "ops"):
         assert "urwid" not in theirs, f"{path.name} imports urwid"
-    if own == "tui" and path.name not in ("worker.py", "serving.py"):
-        assert "service" not in ours, f"{path.name}: only tui/worker.py and tui/serving.py may import the service"
+    # start.py makes the Mailbox the worker then owns: it logs in before the worker's modules are even imported
+    if own == "tui" and path.name not in ("worker.py", "serving.py", "start.py"):
+        assert "service" not in ours, f"{path.name}: only tui/worker.py, serving.py and start.py may import the service"
     if own != "imap":
         assert "imapclient" not in theirs, f"{path.name}: only imap/ talks IMAP"
 

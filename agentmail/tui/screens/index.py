@@ -43,6 +43,7 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         self.full_view = View(folder, 0)  # the view before folding collapsed threads
         self.undo: list[tuple[Transfer, tuple[int, ...]]] = []  # a delete, and the rows its messages were on
         self.generation = 0
+        self.coming: int | None = None  # the folder's count while only its newest rows are here (the reader's start)
         self.items = LazyRows(self._need)
         self.items.me = host.member_address
         self.listbox = urwid.ListBox(self.items)
@@ -59,7 +60,8 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
         extra = (" threads" if self.threads else "") + (f" sort:{self.sort}" if self.sort != "arrival" else "")
         if self.limit is not None:
             extra += f" [limit: {clean_line(self.limit_label)}]"
-        return f"{where} ({len(self.items)}){extra}"
+        count = len(self.items) if self.coming is None else self.coming
+        return f"{where} ({count}){extra}"
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:  # type: ignore[override]  # a box widget narrows size, as urwid's own do
         if self.tag_prefix:  # the key after ; acts on the tagged messages
@@ -84,6 +86,9 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
             self.sort = first.prefs.sort if first.prefs.sort in SORTS else "arrival"
             self.threads = first.prefs.threads
             self.show_view(first.view, summaries=first.summaries)
+            self.coming = first.total  # only the newest rows: the whole list follows (complete())
+            if not first.sized:
+                self.items.unsized = {summary.uid for summary in first.summaries}  # asked for again by complete()
             return
 
         def remembered(prefs: ViewPrefs) -> None:
@@ -130,9 +135,20 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
             problem = f"Could not open {clean_line(self.folder)}: {clean_line(str(exc))}\n$ retries."
             self.shown.say(problem, "error")
 
+    def complete(self, view: View | None) -> None:
+        """The whole uid list after a first page of only the newest rows (None: it could not be had, so load it),
+        and the sizes of rows shown without them."""
+        if self.coming is None:
+            return
+        if view is None:
+            self.load()
+        else:
+            self.show_view(view, self.focused_uid())
+
     def show_view(self, view: View, keep_uid: int | None = None, summaries: list[Summary] | None = None) -> None:
         """A uid list arrived: show it (rows stay placeholders until their window arrives, unless
         ``summaries`` already came with it, as the reader's first page does)."""
+        self.coming = None
         self.generation += 1
         if view.uidvalidity != self.items.view.uidvalidity:
             self.items.tagged = set()  # the folder was re-created: old uids mean other messages now
@@ -141,6 +157,8 @@ class IndexScreen(TagActions, ThreadActions, ReplyActions, ListMoves, Screen):
             self.show_summaries(view.uidvalidity, summaries)
         nothing = "No matches." if self.is_search or self.limit is not None else "No messages."
         self.shown.show(len(view.uids), nothing, self.items.focus)
+        if self.items.unsized:
+            self.items.ask_for_sizes()  # rows of the first page, shown before their sizes were known
 
     def _need(self, start: int, uids: list[int]) -> None:
         """The walker wants a window: fetch its summaries (a reply for an older view is ignored)."""

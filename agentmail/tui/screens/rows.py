@@ -41,12 +41,13 @@ def to_me_mark(summary: Summary, me: str) -> str:
 
 def row_widget(
     summary: Summary, depth: int = 0, folder: str = "", *, tagged: bool = False, me: str = "",
-    recipient: bool = False, wide: bool = False, hidden: int = 0, show_subject: bool = True,
+    recipient: bool = False, wide: bool = False, hidden: int = 0, show_subject: bool = True, sized: bool = True,
 ) -> urwid.AttrMap[urwid.Columns]:  # fmt: skip
     """One index row: flags (to-me mark, tag), date, (folder,) sender or recipient, (size,) subject; unread bold.
 
     ``recipient`` shows "To <name>" instead of the sender (Sent, Drafts: mutt's %F); ``hidden`` is how many
-    messages a collapsed thread hides; ``show_subject`` False leaves a reply's repeated subject out.
+    messages a collapsed thread hides; ``show_subject`` False leaves a reply's repeated subject out; ``sized``
+    False leaves the size cell blank (the size is not known yet).
     """
     attr = "unread" if summary.is_unread else ("flagged" if "\\Flagged" in summary.flags else "row")
     prefix = thread_prefix(depth) + (f"(+{hidden}) " if hidden else "")
@@ -64,7 +65,7 @@ def row_widget(
     who = "To " + addr_name(summary.to[0] if summary.to else None) if recipient else addr_name(summary.sender)
     cells.append((20, urwid.Text(who, wrap="ellipsis")))
     if wide:
-        cells.append((5, urwid.Text(fmt_size(summary.size), align="right", wrap="clip")))
+        cells.append((5, urwid.Text(fmt_size(summary.size) if sized else "", align="right", wrap="clip")))
     cells.append(SelectableText(subject, wrap="ellipsis"))
     columns = urwid.Columns(cells, dividechars=1)
     return urwid.AttrMap(columns, attr, FOCUS_MAP[attr])
@@ -96,6 +97,7 @@ class LazyRows(urwid.ListWalker):
         self.wide = False
         self.tagged: set[int] = set()
         self.hidden: dict[int, int] = {}
+        self.unsized: set[int] = set()  # rows shown before their size was known (the reader's first page)
 
     # -- ListWalker protocol ----------------------------------------------------------
     def __len__(self) -> int:
@@ -114,7 +116,8 @@ class LazyRows(urwid.ListWalker):
             return self._placeholder
         widget = row_widget(summary, self.depth(position), tagged=uid in self.tagged, me=self.me,
                             recipient=self.recipient, wide=self.wide, hidden=self.hidden.get(uid, 0),
-                            show_subject=self._subject_differs(position, summary))  # fmt: skip
+                            show_subject=self._subject_differs(position, summary),
+                            sized=uid not in self.unsized)  # fmt: skip
         self._widgets[uid] = widget
         return widget
 
@@ -171,7 +174,14 @@ class LazyRows(urwid.ListWalker):
         for summary in summaries:
             self._summaries[summary.uid] = summary
             self._widgets.pop(summary.uid, None)
+            self.unsized.discard(summary.uid)
         self._modified()
+
+    def ask_for_sizes(self) -> None:
+        """Fetch the rows shown without their size again (they stay as they are until the answer comes)."""
+        blocks = {self.view.uids.index(uid) // BLOCK for uid in self.unsized if uid in self.view.uids}
+        for block in sorted(blocks):
+            self._request(block)
 
     def forget_block(self, start: int) -> None:
         """A block request failed: allow it to be asked for again later."""
