@@ -8,8 +8,9 @@ SPAWNED is ``time.time()`` just before the process was started, so ``interpreter
   FETCH) and the JSON answer;
 * ``tui``: the modules of the reader in the order ``tui/start.py`` loads them: the opening thread's (up
   to the IMAP layer), the rest of the service (the UI thread, during the login), then urwid and the
-  screens (the UI thread, during the SELECT and FETCH); then the login and the first page (uid list and
-  the first 50 summaries).  In the reader the imports after the first overlap the network waits;
+  screens (the UI thread, during the SELECT and FETCH); then the login and the first page (SELECT and
+  the newest 50 rows by sequence number, without sizes; the whole uid list comes after the first draw).
+  In the reader the imports after the first overlap the network waits;
 * ``floor``: ``bench/floor.py list`` with the same split (imaplib, LOGIN, EXAMINE + FETCH).
 
 It reads the member's settings from the environment, like agentmail.
@@ -84,8 +85,7 @@ def agentmail_tui(folder: str) -> dict[str, float]:
     out["login"] = _since(mark)
     mark = time.perf_counter()
     mailbox = start.reader_mailbox(settings, member, read_only=False, session=session)
-    view = mailbox.view(folder)
-    mailbox.summaries(folder, list(view.uids[: start.FIRST_ROWS]), view.uidvalidity)
+    mailbox.newest(folder, limit=start.FIRST_ROWS, sizes=False)  # the first page, as tui/start.py asks for it
     out["first FETCH"] = _since(mark)
     mailbox.close()
     return out
