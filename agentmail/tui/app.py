@@ -131,6 +131,7 @@ class App(UndoSend):
             self.dispatcher.watch(folder)
         self.pane.show(self.folders, folder)
         index.open(first)  # its remembered sort and thread mode first (the first page came with them)
+        self.refresh_status()  # the count the page came with: the first frame is drawn before any reply
 
     def complete_first(self, rest: FirstPage | None) -> None:
         """The rest of the reader's first page (tui/start.py): the whole uid list and the folder roles, if they came."""

@@ -202,13 +202,16 @@ def test_the_first_screen_shows_the_fetched_page_without_asking_the_worker(make_
     assert isinstance(app.stack[0], IndexScreen) and app.stack[0].sort == "date"  # the remembered order it came in
 
 
-def test_a_first_page_of_the_newest_rows_counts_the_whole_folder_and_is_completed_in_place(make_summary) -> None:
+def test_a_first_page_of_the_newest_rows_counts_the_whole_folder_and_is_completed_in_place(
+    make_summary, text_of
+) -> None:
     dispatcher = _Dispatcher()
     app = App("alice@bbs.test", dispatcher=dispatcher)  # type: ignore[arg-type]
     newest = [make_summary(u, f"subject {u}") for u in (300, 299)]
     app.open_folder("INBOX", start.FirstPage(View("INBOX", 7, (300, 299)), newest, ViewPrefs(), total=300))
     index = app.stack[0]
     assert isinstance(index, IndexScreen) and index.title() == "INBOX (300)"  # not the 2 rows it holds so far
+    assert "INBOX (300)" in text_of(app.frame, (120, 8))  # the status line of the very first frame says so too
     index.items.focus = 1
     roles = FolderRoles((("inbox", "INBOX"), ("trash", "Bin")))
     app.complete_first(start.FirstPage(View("INBOX", 7, tuple(range(300, 0, -1))), [], ViewPrefs(), roles))
