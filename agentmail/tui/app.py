@@ -129,7 +129,8 @@ class App(UndoSend):
         self._show_top()
         if self.dispatcher is not None:
             self.dispatcher.watch(folder)
-        self.pane.show(self.folders, folder)
+        if self.folders:  # before the first overview the pane keeps saying it is loading, not "No folders."
+            self.pane.show(self.folders, folder)
         index.open(first)  # its remembered sort and thread mode first (the first page came with them)
         self.refresh_status()  # the count the page came with: the first frame is drawn before any reply
 
@@ -275,8 +276,8 @@ class App(UndoSend):
         """Member, screen, unread count, quota and connection state; the hint bar for the top screen."""
         top = self.stack[-1] if self.stack else None
         parts = [self.member_address + (" (read-only)" if self.read_only else ""), top.title() if top else ""]
-        unread = sum(f.unseen for f in self.folders if f.name.upper() == "INBOX")
-        parts.append(f"INBOX unread {unread}")
+        if self.folders:  # no count before the first overview: "unread 0" would be a guess
+            parts.append(f"INBOX unread {sum(f.unseen for f in self.folders if f.name.upper() == 'INBOX')}")
         here = next((f for f in self.folders if f.name == self.current_folder() and f.name.upper() != "INBOX"), None)
         if here is not None:
             parts.append(f"{clean_line(here.name)} unread {here.unseen}/{here.total}")

@@ -211,7 +211,9 @@ def test_a_first_page_of_the_newest_rows_counts_the_whole_folder_and_is_complete
     app.open_folder("INBOX", start.FirstPage(View("INBOX", 7, (300, 299)), newest, ViewPrefs(), total=300))
     index = app.stack[0]
     assert isinstance(index, IndexScreen) and index.title() == "INBOX (300)"  # not the 2 rows it holds so far
-    assert "INBOX (300)" in text_of(app.frame, (120, 8))  # the status line of the very first frame says so too
+    first_frame = text_of(app.frame, (120, 8))
+    assert "INBOX (300)" in first_frame  # the status line of the very first frame says so too
+    assert "unread" not in first_frame and "No folders" not in first_frame  # no counts before the overview
     index.items.focus = 1
     roles = FolderRoles((("inbox", "INBOX"), ("trash", "Bin")))
     app.complete_first(start.FirstPage(View("INBOX", 7, tuple(range(300, 0, -1))), [], ViewPrefs(), roles))
