@@ -36,8 +36,17 @@ MAX_REFERENCES = 50
 MAX_DECLARED_CHARS = 998  # RFC 5322's line limit: longer id headers are cut
 
 
-#: A byte the email package kept as a surrogate escape (undeclared 8-bit); searched in C, not char by char.
-_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+def _has_escaped_byte(text: str) -> bool:
+    """Whether text holds a byte the email package kept as a surrogate escape (U+DC80-U+DCFF: undeclared 8-bit).
+
+    UTF-8 encodes every code point but a surrogate, so the check runs in C and only text with a surrogate is
+    read char by char (the pattern ``[\udc80-\udcff]`` cost re half a million instructions to compile at start-up).
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return any("\udc80" <= char <= "\udcff" for char in text)
+    return False
 
 
 def _bytes_to_text(data: bytes) -> str:
@@ -51,7 +60,7 @@ def raw_to_text(raw: str | bytes) -> str:
         return raw.decode("ascii") if raw.isascii() else _bytes_to_text(raw)  # ASCII: what decode_bytes gives
     if not isinstance(raw, str):
         return str(raw)
-    if not raw.isascii() and _ESCAPED_BYTE.search(raw):
+    if not raw.isascii() and _has_escaped_byte(raw):
         try:
             return _bytes_to_text(raw.encode("utf-8", "surrogateescape"))
         except UnicodeEncodeError:

@@ -14,8 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from agentmail.errors import ConfigError, ForbiddenError
+
+if TYPE_CHECKING:
+    from agentmail.service.decision import SendDecision
 
 #: The scopes, weakest first; each includes everything before it.
 SCOPES: tuple[str, ...] = ("read", "organize", "draft", "send", "full")
@@ -64,15 +68,6 @@ _DOMAIN = (
 
 
 @dataclass(frozen=True)
-class SendDecision:
-    """Whether a send may go out now; when not, why (the send then becomes a proposal: service/proposals.py)."""
-
-    allowed: bool
-    reason: str = ""
-    outside: tuple[str, ...] = ()  # recipients outside the allow-list
-
-
-@dataclass(frozen=True)
 class Grant:
     """The session's scope, agent name and allow-list (None: no list, every recipient allowed)."""
 
@@ -102,6 +97,8 @@ class Grant:
 
     def send_decision(self, recipients: Iterable[str]) -> SendDecision:
         """May a message to these addresses go out directly?  Refusals below `draft` are raised at once."""
+        from agentmail.service.decision import SendDecision  # lazily: only a send asks (see decision.py)
+
         if self.rank < SCOPES.index("draft"):
             self.require("send")
         if not self.allows("send"):

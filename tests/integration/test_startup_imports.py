@@ -69,14 +69,14 @@ def test_list_loads_the_imap_path_and_nothing_a_listing_does_not_need(stack, mem
 
 def test_list_leaves_previews_signatures_and_syslog_for_the_runs_that_need_them(stack, member) -> None:
     """The new-text split (previews), the sender signature (hashlib, hmac) and the syslog handler of the audit
-    records (about 11 ms of a listing's start-up together) and the model types a listing never builds (model_more:
-    creating their dataclasses takes several ms) wait for the runs that use them."""
+    records (about 11 ms of a listing's start-up together) and the model types a listing never builds (model_more,
+    a send's SendDecision: creating their dataclasses takes several ms) wait for the runs that use them."""
     who = member()
     stack.deliver(who, b"From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n")
     loaded = _loaded(stack, who, "--json", "list", "INBOX")
     assert "imapclient" in loaded
     later = {"agentmail.mime.newtext", "agentmail.mime.preview", "agentmail.mime.signature", "hmac", "logging.handlers",
-             "agentmail.model_more"}  # fmt: skip
+             "agentmail.model_more", "agentmail.service.decision"}  # fmt: skip
     assert not loaded & later, sorted(loaded & later)
 
 

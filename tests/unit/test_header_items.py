@@ -64,3 +64,19 @@ def test_any_bytes_split_as_the_email_package_splits_them(data: bytes) -> None:
 def test_a_listing_reads_its_envelope_without_the_email_package_parser() -> None:
     envelope = envelope_from_bytes(b"From: Ann <ann@example.org>\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n\r\n")
     assert (envelope.sender and envelope.sender.email, envelope.subject) == ("ann@example.org", "café")
+
+
+def test_raw_to_text_undoes_exactly_the_surrogate_escaped_bytes() -> None:
+    """An escaped byte (U+DC80-U+DCFF) is decoded as the byte it was; any other text, a lone surrogate outside that
+    range included, is kept (scrubbed later)."""
+    import re
+
+    from agentmail.mime.headers import _has_escaped_byte, raw_to_text
+
+    escaped = re.compile("[\udc80-\udcff]")  # the pattern the check replaced
+    for code in (*range(0xD700, 0xE100), 0x7F, 0xE9, 0xFFFD, 0x1F600):
+        text = f"é{chr(code)}"
+        assert _has_escaped_byte(text) is (escaped.search(text) is not None), hex(code)
+    assert raw_to_text("caf\udcc3\udca9") == "café"  # UTF-8 bytes the email package escaped
+    assert raw_to_text("é\ud800") == "é\ud800"
+    assert raw_to_text("plain é") == "plain é"

@@ -93,3 +93,16 @@ def test_doctor_reads_its_options_with_the_same_parser() -> None:
     ]:
         error = _refusal(_doctor, *words)
         assert isinstance(error, UsageError) and str(error) == message
+
+
+def test_has_control_refuses_exactly_the_c0_c1_controls_del_and_the_line_separators() -> None:
+    """The set has_control checks is the character class it replaced, code point by code point."""
+    import re
+
+    from agentmail.agent.args import has_control
+
+    pattern = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+    for code in (*range(0x3000), 0xFEFF, 0xFFFD, 0x10FFFF):
+        char = chr(code)
+        assert has_control(f"in{char}box") is (pattern.search(char) is not None), hex(code)
+    assert not has_control("") and not has_control("Archive/2026")
