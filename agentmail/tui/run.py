@@ -75,15 +75,15 @@ def run_tui(settings: Any, member: Any, *, read_only: bool, grant: Any = None, o
     try:
         with _signals_to(wake_fd):
             screen.start()
-            # ^C, ^\ and ^Z reach the app as keys (^C asks before leaving and saves a message being written).
-            screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
             if first is not None and first.roles is not None and app.roles is None:
                 app.roles = first.roles  # a d pressed before the first overview knows where Trash is
             app.open_folder("INBOX", first)
             del first  # the index holds the page now; a later view must not leave this one alive
             loop.draw_screen()  # before the worker starts: its overview and IDLE set-up would share the GIL with it
             if opening is not None:  # the opening thread lets go of the mailbox, with the whole uid list
-                app.complete_first(opening.rest())  # before any key is read
+                app.complete_first(opening.rest())  # before any key is read; ^C still interrupts a stalled server
+            # ^C, ^\ and ^Z reach the app as keys from here on (^C asks before leaving and saves a message).
+            screen.tty_signal_keys(intr="undefined", quit="undefined", susp="undefined")
             collect_from_now_on()  # start-up ran without the cyclic collector (agentmail/startup.py)
             thread.start()
             app.tick()

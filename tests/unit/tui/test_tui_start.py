@@ -272,6 +272,30 @@ def test_run_tui_raises_the_login_error_before_the_terminal_is_touched(monkeypat
     assert started == []
 
 
+def test_while_the_rest_is_awaited_after_the_first_frame_ctrl_c_still_interrupts(monkeypatch, make_summary) -> None:
+    """The terminal's signal keys are taken over only once the opening thread is done: a server that stalls
+    right after the first frame cannot hold the member's terminal (^C is still SIGINT)."""
+    import types
+
+    import urwid
+
+    calls: list[str] = []
+    monkeypatch.setattr(urwid.display.raw.Screen, "start", lambda self, *a, **k: calls.append("start"))
+    monkeypatch.setattr(urwid.display.raw.Screen, "tty_signal_keys", lambda self, *a, **k: calls.append("keys"))
+    monkeypatch.setattr(urwid.MainLoop, "draw_screen", lambda self: calls.append("draw"))
+    opening = _opening(_Mailbox(uids=(2, 1), summaries=make_summary))
+
+    def interrupted() -> None:
+        calls.append("rest")
+        raise KeyboardInterrupt  # ^C while Dovecot keeps the whole uid list waiting
+
+    monkeypatch.setattr(opening, "rest", interrupted)
+    settings = types.SimpleNamespace(reconnect_window=0, webmail_url="", undo_send_seconds=0)
+    member = types.SimpleNamespace(address="alice@bbs.test")
+    assert run_tui(settings, member, read_only=False, opening=opening) == 130
+    assert calls == ["start", "draw", "rest"]  # the signal keys were never taken over
+
+
 def test_the_start_module_itself_imports_neither_urwid_nor_the_service() -> None:
     """The opening thread imports the IMAP layer first; importing more here would come before its login."""
     import subprocess
