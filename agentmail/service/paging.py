@@ -45,8 +45,8 @@ class Listing:
     ) -> View:
         """The folder's uids newest first (or oldest first with reverse), optionally threaded or only a query's.
 
-        ``reuse`` keeps the folder open if it is (the reader's first page selected it a moment ago): on a
-        100,000-message Maildir a SELECT can cost Dovecot 70 ms.
+        ``reuse`` keeps the folder open if it is (the reader's first page selected it a moment ago): no second
+        SELECT, its round trip and Dovecot's resync of the folder.
         """
         from agentmail.imap.criteria import for_query  # lazily: the common plain listing runs no SEARCH
         from agentmail.mime.query import Query
